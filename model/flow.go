@@ -1,0 +1,326 @@
+package model
+
+import "net/netip"
+
+// Action is the record's verdict field.
+type Action uint8
+
+const (
+	ActionNone Action = iota // `-`, as in NODATA records
+	Accept
+	Reject
+)
+
+func (a Action) String() string {
+	switch a {
+	case Accept:
+		return "ACCEPT"
+	case Reject:
+		return "REJECT"
+	}
+	return "-"
+}
+
+// LogStatus is the record's log-status field.
+type LogStatus uint8
+
+const (
+	StatusNone LogStatus = iota
+	StatusOK
+	StatusNoData
+	StatusSkipData
+)
+
+func (s LogStatus) String() string {
+	switch s {
+	case StatusOK:
+		return "OK"
+	case StatusNoData:
+		return "NODATA"
+	case StatusSkipData:
+		return "SKIPDATA"
+	}
+	return "-"
+}
+
+// Direction is the v5 flow-direction field, relative to the interface.
+type Direction uint8
+
+const (
+	DirNone Direction = iota
+	Ingress
+	Egress
+)
+
+func (d Direction) String() string {
+	switch d {
+	case Ingress:
+		return "ingress"
+	case Egress:
+		return "egress"
+	}
+	return "-"
+}
+
+// addr16 stores an address in 16 bytes, IPv4 as IPv4-mapped IPv6. A netip.Addr is 24
+// bytes because of its zone handle; flow logs carry no zones, and two addresses are most
+// of a record's size.
+type addr16 [16]byte
+
+func packAddr(a netip.Addr) addr16 { return a.As16() }
+
+func (a addr16) addr() netip.Addr { return netip.AddrFrom16(a).Unmap() }
+
+// Flow is one flow-log record. The fields every format uses are stored inline and
+// compactly (about 96 bytes); the rarer ones of versions 3-11 and unknown columns live in
+// Ext, which records of the default format do not have. A field absent from the format
+// or written `-` is absent: Has reports false and the stored value is zero.
+type Flow struct {
+	src, dst  addr16
+	Packets   uint64
+	Bytes     uint64
+	Start     uint32 // Unix seconds (millisecond inputs are normalised)
+	End       uint32
+	Account   Sym
+	Interface Sym
+	SrcPort   uint16
+	DstPort   uint16
+	present   uint32 // bit i set: inline field i has a value
+	Ext       *Ext
+	Format    FormatID
+	Version   uint8
+	Protocol  uint8
+	TCPFlags  uint8
+	Path      uint8 // traffic-path
+	Encrypt   uint8 // encryption-status
+	Action    Action
+	Status    LogStatus
+	Direction Direction
+}
+
+// Ext holds the fields of versions 3-11 that are not inline, and unknown columns.
+type Ext struct {
+	PktSrc, PktDst addr16
+	present        uint8 // bit 0: PktSrc, bit 1: PktDst
+	Str            [numExtStr]Sym
+	Custom         []Sym // unknown columns, in the order the format names them
+}
+
+// inline is the bit of the presence mask for fields stored in Flow itself; -1 for the
+// others. It is derived from the field table once.
+var inline = func() (m [NumKnown]int8) {
+	for i := range m {
+		m[i] = -1
+	}
+	for bit, f := range []Field{FVersion, FAccountID, FInterfaceID, FSrcAddr, FDstAddr,
+		FSrcPort, FDstPort, FProtocol, FPackets, FBytes, FStart, FEnd, FAction, FLogStatus,
+		FTCPFlags, FFlowDirection, FTrafficPath, FEncryptionStatus} {
+		m[f] = int8(bit)
+	}
+	return m
+}()
+
+// extStr is the index in Ext.Str of each string field that is not inline.
+var extStr, numExtStrCheck = func() (m [NumKnown]int8, n int) {
+	for i := range m {
+		m[i] = -1
+		if inline[i] < 0 && fieldInfo[i].Kind == KindString {
+			m[i] = int8(n)
+			n++
+		}
+	}
+	return m, n
+}()
+
+// numExtStr is the number of string fields kept in Ext; init checks it against the table.
+const numExtStr = 34
+
+func init() {
+	if numExtStrCheck != numExtStr {
+		panic("model: numExtStr does not match the field table")
+	}
+}
+
+// Has reports whether the record carries a value for f.
+func (r *Flow) Has(f Field) bool {
+	if !f.Known() {
+		i := int(f - CustomBase)
+		return r.Ext != nil && i < len(r.Ext.Custom) && r.Ext.Custom[i] != 0
+	}
+	if b := inline[f]; b >= 0 {
+		return r.present&(1<<uint(b)) != 0
+	}
+	if r.Ext == nil {
+		return false
+	}
+	switch f {
+	case FPktSrcAddr:
+		return r.Ext.present&1 != 0
+	case FPktDstAddr:
+		return r.Ext.present&2 != 0
+	}
+	return r.Ext.Str[extStr[f]] != 0
+}
+
+func (r *Flow) set(f Field) { r.present |= 1 << uint(inline[f]) }
+
+// Src is srcaddr; the zero Addr when absent.
+func (r *Flow) Src() netip.Addr {
+	if !r.Has(FSrcAddr) {
+		return netip.Addr{}
+	}
+	return r.src.addr()
+}
+
+// Dst is dstaddr; the zero Addr when absent.
+func (r *Flow) Dst() netip.Addr {
+	if !r.Has(FDstAddr) {
+		return netip.Addr{}
+	}
+	return r.dst.addr()
+}
+
+// SetSrc and SetDst set the addresses; generators and tests build records with them.
+func (r *Flow) SetSrc(a netip.Addr) { r.src = packAddr(a); r.set(FSrcAddr) }
+func (r *Flow) SetDst(a netip.Addr) { r.dst = packAddr(a); r.set(FDstAddr) }
+
+// Addr returns an address field (srcaddr, dstaddr, pkt-srcaddr, pkt-dstaddr).
+func (r *Flow) Addr(f Field) (netip.Addr, bool) {
+	if !r.Has(f) {
+		return netip.Addr{}, false
+	}
+	switch f {
+	case FSrcAddr:
+		return r.src.addr(), true
+	case FDstAddr:
+		return r.dst.addr(), true
+	case FPktSrcAddr:
+		return r.Ext.PktSrc.addr(), true
+	case FPktDstAddr:
+		return r.Ext.PktDst.addr(), true
+	}
+	return netip.Addr{}, false
+}
+
+// Uint returns a numeric field (every Kind the JSON output writes as a number).
+func (r *Flow) Uint(f Field) (uint64, bool) {
+	if !r.Has(f) {
+		return 0, false
+	}
+	switch f {
+	case FVersion:
+		return uint64(r.Version), true
+	case FSrcPort:
+		return uint64(r.SrcPort), true
+	case FDstPort:
+		return uint64(r.DstPort), true
+	case FProtocol:
+		return uint64(r.Protocol), true
+	case FPackets:
+		return r.Packets, true
+	case FBytes:
+		return r.Bytes, true
+	case FStart:
+		return uint64(r.Start), true
+	case FEnd:
+		return uint64(r.End), true
+	case FTCPFlags:
+		return uint64(r.TCPFlags), true
+	case FTrafficPath:
+		return uint64(r.Path), true
+	case FEncryptionStatus:
+		return uint64(r.Encrypt), true
+	}
+	return 0, false
+}
+
+// Sym returns a string field as its symbol (Sym 0 when absent or not a string field).
+func (r *Flow) Sym(f Field) Sym {
+	switch {
+	case f == FAccountID:
+		return r.Account
+	case f == FInterfaceID:
+		return r.Interface
+	case !f.Known():
+		i := int(f - CustomBase)
+		if r.Ext != nil && i < len(r.Ext.Custom) {
+			return r.Ext.Custom[i]
+		}
+	case extStr[f] >= 0 && r.Ext != nil:
+		return r.Ext.Str[extStr[f]]
+	}
+	return 0
+}
+
+// SetSym sets a string field; it allocates Ext when the field lives there.
+func (r *Flow) SetSym(f Field, s Sym) {
+	switch {
+	case f == FAccountID:
+		r.Account = s
+		r.setIf(f, s != 0)
+	case f == FInterfaceID:
+		r.Interface = s
+		r.setIf(f, s != 0)
+	case f.Known() && extStr[f] >= 0:
+		r.ext().Str[extStr[f]] = s
+	}
+}
+
+func (r *Flow) setIf(f Field, ok bool) {
+	if ok {
+		r.set(f)
+	} else {
+		r.present &^= 1 << uint(inline[f])
+	}
+}
+
+func (r *Flow) ext() *Ext {
+	if r.Ext == nil {
+		r.Ext = &Ext{}
+	}
+	return r.Ext
+}
+
+// SetUint sets a numeric inline field, truncating to its width; the generator uses it.
+func (r *Flow) SetUint(f Field, v uint64) {
+	switch f {
+	case FVersion:
+		r.Version = uint8(v)
+	case FSrcPort:
+		r.SrcPort = uint16(v)
+	case FDstPort:
+		r.DstPort = uint16(v)
+	case FProtocol:
+		r.Protocol = uint8(v)
+	case FPackets:
+		r.Packets = v
+	case FBytes:
+		r.Bytes = v
+	case FStart:
+		r.Start = uint32(v)
+	case FEnd:
+		r.End = uint32(v)
+	case FTCPFlags:
+		r.TCPFlags = uint8(v)
+	case FTrafficPath:
+		r.Path = uint8(v)
+	case FEncryptionStatus:
+		r.Encrypt = uint8(v)
+	default:
+		return
+	}
+	r.set(f)
+}
+
+// SetAction, SetStatus and SetDirection set the enumerated inline fields.
+func (r *Flow) SetAction(a Action)       { r.Action = a; r.setIf(FAction, a != ActionNone) }
+func (r *Flow) SetStatus(s LogStatus)    { r.Status = s; r.setIf(FLogStatus, s != StatusNone) }
+func (r *Flow) SetDirection(d Direction) { r.Direction = d; r.setIf(FFlowDirection, d != DirNone) }
+
+// SrcAddrPort and DstAddrPort join address and port as netip prints them.
+func (r *Flow) SrcAddrPort() netip.AddrPort { return netip.AddrPortFrom(r.Src(), r.SrcPort) }
+func (r *Flow) DstAddrPort() netip.AddrPort { return netip.AddrPortFrom(r.Dst(), r.DstPort) }
+
+// IsData reports whether the record describes traffic, as opposed to a NODATA or
+// SKIPDATA marker.
+func (r *Flow) IsData() bool { return r.Status != StatusNoData && r.Status != StatusSkipData }

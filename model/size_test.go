@@ -1,0 +1,5 @@
+package model
+
+import "unsafe"
+
+func flowSize() uintptr { return unsafe.Sizeof(Flow{}) }
