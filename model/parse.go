@@ -3,9 +3,9 @@ package model
 import (
 	"bytes"
 	"encoding/binary"
-	"math/bits"
 	"fmt"
 	"math"
+	"math/bits"
 	"net/netip"
 	"strconv"
 	"unicode/utf8"
@@ -246,7 +246,7 @@ func skipText(line []byte, i int) int {
 		// a byte < 0x21, or a byte equal to 0x7f; borrows only run upwards, so the
 		// lowest flagged byte is exact.
 		y := x ^ (0x7f * ones)
-		m := ((x - 0x21*ones) &^ x | (y - ones) &^ y) & highs
+		m := ((x-0x21*ones)&^x | (y-ones)&^y) & highs
 		if m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
