@@ -1,0 +1,257 @@
+package filter
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/flowlens/flowlens/model"
+)
+
+// Pred is a compiled expression over some subject: records for the table, pairs for the
+// pairs view.
+type Pred[T any] func(T) bool
+
+// Build compiles a tree with leaf compiling its terms and words; the boolean structure is
+// the same for every subject, which is why the pairs view can reuse the language.
+func Build[T any](n Node, leaf func(Node) (Pred[T], error)) (Pred[T], error) {
+	switch n := n.(type) {
+	case nil:
+		return func(T) bool { return true }, nil
+	case *And:
+		l, err := Build(n.L, leaf)
+		if err != nil {
+			return nil, err
+		}
+		r, err := Build(n.R, leaf)
+		if err != nil {
+			return nil, err
+		}
+		return func(x T) bool { return l(x) && r(x) }, nil
+	case *Or:
+		l, err := Build(n.L, leaf)
+		if err != nil {
+			return nil, err
+		}
+		r, err := Build(n.R, leaf)
+		if err != nil {
+			return nil, err
+		}
+		return func(x T) bool { return l(x) || r(x) }, nil
+	case *Not:
+		x, err := Build(n.X, leaf)
+		if err != nil {
+			return nil, err
+		}
+		return func(v T) bool { return !x(v) }, nil
+	}
+	return leaf(n)
+}
+
+// Options adjusts compilation.
+type Options struct {
+	// Formats whose unknown columns may be named in terms (e.g. a column of a newer
+	// flow-log version that flowlens does not know yet).
+	Formats []*model.Format
+}
+
+// Filter is a compiled expression over records. A Filter keeps small caches, so it is
+// not safe for concurrent use: compile one per goroutine.
+type Filter struct {
+	src   string
+	match Pred[*model.Flow]
+	all   bool
+}
+
+// Compile parses and compiles src. An empty expression gives a Filter that matches
+// everything.
+func Compile(src string, opts Options) (*Filter, error) {
+	n, err := Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{opts: opts}
+	match, err := Build(n, c.leaf)
+	if err != nil {
+		return nil, err
+	}
+	return &Filter{src: src, match: match, all: n == nil}, nil
+}
+
+// MustCompile is Compile for expressions written in the code.
+func MustCompile(src string) *Filter {
+	f, err := Compile(src, Options{})
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+// Match reports whether the record matches.
+func (f *Filter) Match(r *model.Flow) bool { return f.match(r) }
+
+// All reports whether the filter matches every record (the expression was empty), so a
+// caller can skip calling it.
+func (f *Filter) All() bool { return f == nil || f.all }
+
+// String is the expression as typed.
+func (f *Filter) String() string { return f.src }
+
+// FlowLeaf compiles one term or word of the record language; the pairs view calls it for
+// the terms that are about records.
+func FlowLeaf(n Node, opts Options) (Pred[*model.Flow], error) {
+	c := &compiler{opts: opts}
+	return c.leaf(n)
+}
+
+type compiler struct {
+	opts Options
+}
+
+func (c *compiler) leaf(n Node) (Pred[*model.Flow], error) {
+	switch n := n.(type) {
+	case *Term:
+		return c.term(n)
+	case *Word:
+		return c.word(n)
+	}
+	return nil, errorf(n.Pos(), "unexpected expression")
+}
+
+// Bare words with a meaning of their own; any other word is a substring of the record.
+var bareWords = map[string]string{
+	"accept":   "action=ACCEPT",
+	"reject":   "action=REJECT",
+	"ingress":  "flow-direction=ingress",
+	"egress":   "flow-direction=egress",
+	"nodata":   "log-status=NODATA",
+	"skipdata": "log-status=SKIPDATA",
+	"tcp":      "protocol=6",
+	"udp":      "protocol=17",
+	"icmp":     "protocol=1",
+	"icmpv6":   "protocol=58",
+}
+
+func (c *compiler) word(w *Word) (Pred[*model.Flow], error) {
+	if !w.Quoted {
+		if meaning, ok := bareWords[strings.ToLower(w.Text)]; ok {
+			field, value, _ := strings.Cut(meaning, "=")
+			return c.term(&Term{Field: field, Op: OpEq, Value: value, FieldPos: w.At, ValuePos: w.At})
+		}
+	}
+	if w.Text == "" {
+		return nil, errorf(w.At, "empty string")
+	}
+	return substring(w.Text), nil
+}
+
+// Aliases are the short names people type; they are listed in docs/filter.md.
+var Aliases = map[string]string{
+	"src":       "srcaddr",
+	"dst":       "dstaddr",
+	"sport":     "srcport",
+	"dport":     "dstport",
+	"proto":     "protocol",
+	"eni":       "interface-id",
+	"interface": "interface-id",
+	"account":   "account-id",
+	"flags":     "tcp-flags",
+	"status":    "log-status",
+	"dir":       "flow-direction",
+	"direction": "flow-direction",
+	"vpc":       "vpc-id",
+	"subnet":    "subnet-id",
+	"instance":  "instance-id",
+	"path":      "traffic-path",
+	"pkts":      "packets",
+}
+
+// pseudo fields that test both sides of a record
+const (
+	pseudoAddr = "addr"
+	pseudoPort = "port"
+)
+
+// resolveField maps a typed name to a field: AWS names, aliases, `_` for `-`, any case.
+func (c *compiler) resolveField(name string, pos int) (model.Field, string, error) {
+	norm := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+	if full, ok := Aliases[norm]; ok {
+		norm = full
+	}
+	if norm == pseudoAddr || norm == pseudoPort {
+		return 0, norm, nil
+	}
+	if f, ok := model.FieldByName(norm); ok {
+		return f, "", nil
+	}
+	for _, fm := range c.opts.Formats {
+		if f, ok := fm.Custom(norm); ok {
+			return f, "", nil
+		}
+	}
+	e := &Error{Pos: pos, Msg: fmt.Sprintf("unknown field '%s'", name)}
+	if s := suggest(norm, fieldNames(c.opts)); s != "" {
+		e.Hint = fmt.Sprintf("did you mean '%s'?", s)
+	} else {
+		e.Hint = "see docs/filter.md for the field names"
+	}
+	return 0, "", e
+}
+
+func fieldNames(opts Options) []string {
+	var names []string
+	for _, f := range model.KnownFields() {
+		names = append(names, f.Name())
+	}
+	aliases := make([]string, 0, len(Aliases))
+	for a := range Aliases {
+		aliases = append(aliases, a)
+	}
+	sort.Strings(aliases) // a deterministic order, so ties in suggest are stable
+	names = append(names, aliases...)
+	names = append(names, pseudoAddr, pseudoPort)
+	for _, fm := range opts.Formats {
+		for i, f := range fm.Fields {
+			if !f.Known() {
+				names = append(names, fm.Names[i])
+			}
+		}
+	}
+	return names
+}
+
+func (c *compiler) term(t *Term) (Pred[*model.Flow], error) {
+	f, pseudo, err := c.resolveField(t.Field, t.FieldPos)
+	if err != nil {
+		return nil, err
+	}
+	switch pseudo {
+	case pseudoAddr:
+		return eitherSide(t, model.FSrcAddr, model.FDstAddr)
+	case pseudoPort:
+		return eitherSide(t, model.FSrcPort, model.FDstPort)
+	}
+	return fieldPred(t, f)
+}
+
+// eitherSide builds `addr=X` as "srcaddr=X or dstaddr=X", and `addr!=X` as its negation:
+// neither side is X, which is what a person means by it.
+func eitherSide(t *Term, a, b model.Field) (Pred[*model.Flow], error) {
+	if t.Op != OpEq && t.Op != OpNe {
+		return nil, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("'%s' compares only with = or !=", t.Field)}
+	}
+	eq := *t
+	eq.Op = OpEq
+	pa, err := fieldPred(&eq, a)
+	if err != nil {
+		return nil, err
+	}
+	pb, err := fieldPred(&eq, b)
+	if err != nil {
+		return nil, err
+	}
+	if t.Op == OpNe {
+		return func(r *model.Flow) bool { return !pa(r) && !pb(r) }, nil
+	}
+	return func(r *model.Flow) bool { return pa(r) || pb(r) }, nil
+}

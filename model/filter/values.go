@@ -1,0 +1,429 @@
+package filter
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/decode"
+)
+
+// fieldPred compiles `field op value` for one field, reading the value the way the
+// field's kind calls for.
+func fieldPred(t *Term, f model.Field) (Pred[*model.Flow], error) {
+	kind := f.Info().Kind
+	name := strings.ToLower(t.Field)
+	if f.Known() {
+		name = f.Name()
+	}
+	switch kind {
+	case model.KindAddr:
+		return addrPred(t, f, name)
+	case model.KindString:
+		return stringPred(t, f, name)
+	case model.KindAction:
+		return enumPred(t, name, []string{"ACCEPT", "REJECT"}, func(r *model.Flow) string { return r.Action.String() })
+	case model.KindLogStatus:
+		return enumPred(t, name, []string{"OK", "NODATA", "SKIPDATA"}, func(r *model.Flow) string { return r.Status.String() })
+	case model.KindDirection:
+		v := t.Value
+		switch strings.ToLower(v) {
+		case "in":
+			v = "ingress"
+		case "out":
+			v = "egress"
+		}
+		tt := *t
+		tt.Value = v
+		return enumPred(&tt, name, []string{"ingress", "egress"}, func(r *model.Flow) string { return r.Direction.String() })
+	case model.KindTCPFlags:
+		if p, ok, err := flagNamesPred(t, name); ok || err != nil {
+			return p, err
+		}
+	}
+	iv, err := numericValue(t, f, kind, name)
+	if err != nil {
+		return nil, err
+	}
+	return numberPred(t.Op, f, iv), nil
+}
+
+// interval is an inclusive range of values a term's value stands for: 22 is [22,22],
+// 1024-65535 a range, a date the seconds of that day.
+type interval struct{ lo, hi uint64 }
+
+func numberPred(op Op, f model.Field, iv interval) Pred[*model.Flow] {
+	get := uintGetter(f)
+	switch op {
+	case OpEq:
+		if iv.lo == iv.hi {
+			x := iv.lo
+			return func(r *model.Flow) bool { v, ok := get(r); return ok && v == x }
+		}
+		return func(r *model.Flow) bool { v, ok := get(r); return ok && v >= iv.lo && v <= iv.hi }
+	case OpNe:
+		return func(r *model.Flow) bool { v, ok := get(r); return !ok || v < iv.lo || v > iv.hi }
+	case OpLt:
+		return func(r *model.Flow) bool { v, ok := get(r); return ok && v < iv.lo }
+	case OpLe:
+		return func(r *model.Flow) bool { v, ok := get(r); return ok && v <= iv.hi }
+	case OpGt:
+		return func(r *model.Flow) bool { v, ok := get(r); return ok && v > iv.hi }
+	default:
+		return func(r *model.Flow) bool { v, ok := get(r); return ok && v >= iv.lo }
+	}
+}
+
+// uintGetter returns a reader specialised to one field, so the hot loop of a refilter does
+// not go through Flow.Uint's switch for the common fields.
+func uintGetter(f model.Field) func(*model.Flow) (uint64, bool) {
+	switch f {
+	case model.FDstPort:
+		return func(r *model.Flow) (uint64, bool) { return uint64(r.DstPort), r.Has(model.FDstPort) }
+	case model.FSrcPort:
+		return func(r *model.Flow) (uint64, bool) { return uint64(r.SrcPort), r.Has(model.FSrcPort) }
+	case model.FProtocol:
+		return func(r *model.Flow) (uint64, bool) { return uint64(r.Protocol), r.Has(model.FProtocol) }
+	case model.FBytes:
+		return func(r *model.Flow) (uint64, bool) { return r.Bytes, r.Has(model.FBytes) }
+	case model.FPackets:
+		return func(r *model.Flow) (uint64, bool) { return r.Packets, r.Has(model.FPackets) }
+	}
+	return func(r *model.Flow) (uint64, bool) { return r.Uint(f) }
+}
+
+func numericValue(t *Term, f model.Field, kind model.Kind, name string) (interval, error) {
+	v := t.Value
+	bad := func(want string) (interval, error) {
+		return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("bad value '%s' for %s", v, name), Hint: "want " + want}
+	}
+	limit := uint64(math.MaxUint64)
+	switch kind {
+	case model.KindPort:
+		limit = math.MaxUint16
+	case model.KindProtocol, model.KindTCPFlags:
+		limit = math.MaxUint8
+	case model.KindTime:
+		limit = math.MaxUint32
+	}
+	if f == model.FVersion || f == model.FTrafficPath || f == model.FEncryptionStatus {
+		limit = math.MaxUint8
+	}
+
+	// names first: ports and protocols
+	switch kind {
+	case model.KindPort:
+		if p, ok := decode.PortByService(v); ok {
+			return interval{uint64(p), uint64(p)}, nil
+		}
+	case model.KindProtocol:
+		if p, ok := decode.ProtocolByName(v); ok {
+			return interval{uint64(p), uint64(p)}, nil
+		}
+	case model.KindTime:
+		if iv, ok := timeValue(v); ok {
+			return iv, nil
+		}
+	}
+
+	lo, hi, isRange := v, v, false
+	if i := strings.IndexByte(v, '-'); i > 0 && i < len(v)-1 {
+		lo, hi, isRange = v[:i], v[i+1:], true
+	}
+	a, okA := parseAmount(lo, kind == model.KindNumber)
+	b, okB := parseAmount(hi, kind == model.KindNumber)
+	if !okA || !okB {
+		switch kind {
+		case model.KindPort:
+			e := &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("unknown port or service '%s' for %s", v, name)}
+			if s := suggest(strings.ToLower(v), serviceNames()); s != "" {
+				e.Hint = fmt.Sprintf("did you mean '%s'?", s)
+			} else {
+				e.Hint = "want a number, a range such as 1024-65535, or a service name such as ssh"
+			}
+			return interval{}, e
+		case model.KindProtocol:
+			e := &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("unknown protocol '%s'", v)}
+			if s := suggest(strings.ToLower(v), protocolNames()); s != "" {
+				e.Hint = fmt.Sprintf("did you mean '%s'?", s)
+			} else {
+				e.Hint = "want a number or a name such as tcp, udp, icmp"
+			}
+			return interval{}, e
+		case model.KindTime:
+			return bad("Unix seconds, a date (2024-05-01), or a time (2024-05-01T10:30:00Z)")
+		case model.KindTCPFlags:
+			return bad("a number or flag names such as syn, syn-ack, fin, rst (joined with +)")
+		}
+		if kind == model.KindNumber && (f == model.FBytes || f == model.FPackets) {
+			return bad("a number such as 1500, 10k or 1Mi, or a range such as 0-100")
+		}
+		return bad("a number or a range such as 1-5")
+	}
+	if a > limit || b > limit {
+		return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("value '%s' out of range for %s", v, name), Hint: fmt.Sprintf("at most %d", limit)}
+	}
+	if a > b {
+		return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("empty range '%s'", v), Hint: fmt.Sprintf("write it as %s-%s", hi, lo)}
+	}
+	if isRange && t.Op != OpEq && t.Op != OpNe {
+		return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("a range compares only with = or !=, not %s", t.Op)}
+	}
+	if kind == model.KindTime {
+		if a > 1e11 { // milliseconds, as records may carry them
+			a /= 1000
+		}
+		if b > 1e11 {
+			b /= 1000
+		}
+	}
+	return interval{a, b}, nil
+}
+
+// parseAmount reads a decimal number, with k/M/G (powers of 1000) or Ki/Mi/Gi (powers of
+// 1024) suffixes where sizes allows them.
+func parseAmount(s string, sizes bool) (uint64, bool) {
+	mult := uint64(1)
+	if sizes {
+		for _, sfx := range []struct {
+			s string
+			m uint64
+		}{{"Ki", 1 << 10}, {"Mi", 1 << 20}, {"Gi", 1 << 30}, {"Ti", 1 << 40}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}} {
+			if strings.HasSuffix(s, sfx.s) && len(s) > len(sfx.s) {
+				s, mult = s[:len(s)-len(sfx.s)], sfx.m
+				break
+			}
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n > math.MaxUint64/mult {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+// timeValue reads a date or time (UTC unless it says otherwise) as the interval of
+// seconds it names.
+func timeValue(s string) (interval, bool) {
+	for _, l := range []struct {
+		layout string
+		span   time.Duration
+	}{
+		{time.RFC3339, time.Second},
+		{"2006-01-02T15:04:05", time.Second},
+		{"2006-01-02T15:04Z07:00", time.Minute},
+		{"2006-01-02T15:04", time.Minute},
+		{"2006-01-02", 24 * time.Hour},
+	} {
+		t, err := time.Parse(l.layout, s)
+		if err != nil || t.Unix() < 0 {
+			continue
+		}
+		lo := uint64(t.Unix())
+		return interval{lo, lo + uint64(l.span/time.Second) - 1}, true
+	}
+	return interval{}, false
+}
+
+// flagNamesPred reads `tcp-flags=syn+fin`: every named flag set. SYN means a SYN without
+// the ACK bit, because a person asking for SYNs wants connection attempts, and flow logs
+// record the SYN-ACK as 18 (SYN plus the ACK bit).
+func flagNamesPred(t *Term, name string) (Pred[*model.Flow], bool, error) {
+	v := t.Value
+	if v == "" || v[0] >= '0' && v[0] <= '9' {
+		return nil, false, nil
+	}
+	var need, exclude uint8
+	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == '+' || r == ',' || r == '|' }) {
+		bit, ok := decode.TCPFlagByName(part)
+		if !ok {
+			e := &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("unknown TCP flag '%s' for %s", part, name)}
+			if s := suggest(strings.ToLower(part), []string{"syn", "syn-ack", "fin", "rst"}); s != "" {
+				e.Hint = fmt.Sprintf("did you mean '%s'?", s)
+			} else {
+				e.Hint = "want syn, syn-ack, fin or rst"
+			}
+			return nil, true, e
+		}
+		need |= bit
+		if bit == decode.FlagSYN {
+			exclude |= decode.FlagSYNACK &^ decode.FlagSYN
+		}
+	}
+	if need&(decode.FlagSYNACK&^decode.FlagSYN) != 0 {
+		exclude = 0 // syn+syn-ack: the SYN-ACK satisfies both
+	}
+	if t.Op != OpEq && t.Op != OpNe {
+		return nil, true, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("flag names compare only with = or !=, not %s", t.Op)}
+	}
+	has := func(r *model.Flow) bool {
+		return r.Has(model.FTCPFlags) && r.TCPFlags&need == need && r.TCPFlags&exclude == 0
+	}
+	if t.Op == OpNe {
+		return func(r *model.Flow) bool { return !has(r) }, true, nil
+	}
+	return has, true, nil
+}
+
+func addrPred(t *Term, f model.Field, name string) (Pred[*model.Flow], error) {
+	if t.Op != OpEq && t.Op != OpNe {
+		return nil, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("%s compares only with = or !=, not %s", name, t.Op)}
+	}
+	var p netip.Prefix
+	var err error
+	if strings.Contains(t.Value, "/") {
+		p, err = netip.ParsePrefix(t.Value)
+		p = p.Masked()
+	} else {
+		var a netip.Addr
+		a, err = netip.ParseAddr(t.Value)
+		if err == nil {
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+	}
+	if err != nil || p.Addr().Zone() != "" {
+		return nil, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("bad address '%s' for %s", t.Value, name), Hint: "want an IP address or a CIDR such as 10.0.0.0/8 or 2001:db8::/32"}
+	}
+	in := func(r *model.Flow) bool {
+		a, ok := r.Addr(f)
+		return ok && p.Contains(a)
+	}
+	if t.Op == OpNe {
+		return func(r *model.Flow) bool { return !in(r) }, nil
+	}
+	return in, nil
+}
+
+func enumPred(t *Term, name string, values []string, get func(*model.Flow) string) (Pred[*model.Flow], error) {
+	if t.Op != OpEq && t.Op != OpNe {
+		return nil, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("%s compares only with = or !=, not %s", name, t.Op)}
+	}
+	want := ""
+	for _, v := range values {
+		if strings.EqualFold(v, t.Value) {
+			want = v
+		}
+	}
+	if want == "" {
+		e := &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("bad value '%s' for %s", t.Value, name), Hint: "want " + strings.Join(values, " or ")}
+		lower := make([]string, len(values))
+		for i, v := range values {
+			lower[i] = strings.ToLower(v)
+		}
+		if s := suggest(strings.ToLower(t.Value), lower); s != "" {
+			e.Hint = fmt.Sprintf("did you mean '%s'?", values[indexOf(lower, s)])
+		}
+		return nil, e
+	}
+	if t.Op == OpNe {
+		return func(r *model.Flow) bool { return get(r) != want }, nil
+	}
+	return func(r *model.Flow) bool { return get(r) == want }, nil
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// stringPred matches identifiers and text case-insensitively, with * and ? wildcards.
+// Records repeat a few values, so the answer is cached per symbol.
+func stringPred(t *Term, f model.Field, name string) (Pred[*model.Flow], error) {
+	if t.Op != OpEq && t.Op != OpNe {
+		return nil, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("%s compares only with = or !=, not %s", name, t.Op)}
+	}
+	pattern := strings.ToLower(t.Value)
+	wild := strings.ContainsAny(pattern, "*?")
+	cache := &symCache{test: func(s string) bool {
+		s = strings.ToLower(s)
+		if wild {
+			return globMatch(pattern, s)
+		}
+		return s == pattern
+	}}
+	eq := func(r *model.Flow) bool {
+		s := r.Sym(f)
+		return s != 0 && cache.match(s)
+	}
+	if t.Op == OpNe {
+		return func(r *model.Flow) bool { return !eq(r) }, nil
+	}
+	return eq, nil
+}
+
+// symCache remembers a string test per symbol: 0 unknown, 1 true, 2 false.
+type symCache struct {
+	test  func(string) bool
+	known []uint8
+}
+
+func (c *symCache) match(s model.Sym) bool {
+	if int(s) >= len(c.known) {
+		n := max(model.SymCount(), int(s)+1)
+		c.known = append(c.known, make([]uint8, n-len(c.known))...)
+	}
+	switch c.known[s] {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	ok := c.test(s.String())
+	c.known[s] = 2
+	if ok {
+		c.known[s] = 1
+	}
+	return ok
+}
+
+// globMatch matches * (any run) and ? (one byte) without recursion blow-up.
+func globMatch(pattern, s string) bool {
+	p, i := 0, 0
+	star, mark := -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+func serviceNames() []string {
+	var out []string
+	for _, s := range decode.Services() {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+func protocolNames() []string {
+	out := []string{"tcp", "udp", "icmp", "icmpv6"}
+	for n := 0; n < 256; n++ {
+		if kw, _, ok := decode.Protocol(uint8(n)); ok && kw != "" {
+			out = append(out, kw)
+		}
+	}
+	return append(out, "icmpv6")
+}
