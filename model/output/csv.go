@@ -1,0 +1,93 @@
+package output
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"sort"
+
+	"github.com/flowlens/flowlens/model"
+)
+
+// csvWriter writes a header row of the first record's field names, then one row per
+// record with absent values empty. CSV has one header, so a record of another format
+// (a header line switched it mid-stream) fills the columns it shares with the first
+// format; the columns it has beyond them are reported by Warnings.
+type csvWriter struct {
+	w       *bufio.Writer
+	cw      *csv.Writer
+	format  *model.Format
+	row     []string
+	mapping map[model.FormatID][]int // for each format, the header column of each of its columns (-1: none)
+	dropped map[string]bool
+}
+
+func (c *csvWriter) Write(r *model.Flow) error {
+	if c.cw == nil {
+		c.cw = csv.NewWriter(c.w)
+		c.format = r.FormatOf()
+		c.row = make([]string, len(c.format.Names))
+		c.mapping = map[model.FormatID][]int{}
+		c.dropped = map[string]bool{}
+		if err := c.cw.Write(c.format.Names); err != nil {
+			return err
+		}
+	}
+	f := r.FormatOf()
+	cols, ok := c.mapping[f.ID]
+	if !ok {
+		cols = make([]int, len(f.Names))
+		for i, name := range f.Names {
+			cols[i] = -1
+			for j, h := range c.format.Names {
+				if h == name {
+					cols[i] = j
+				}
+			}
+			if cols[i] < 0 {
+				c.dropped[name] = true
+			}
+		}
+		c.mapping[f.ID] = cols
+	}
+	for i := range c.row {
+		c.row[i] = ""
+	}
+	for i, fld := range f.Fields {
+		if cols[i] >= 0 && r.Has(fld) {
+			c.row[cols[i]] = r.Value(fld)
+		}
+	}
+	return c.cw.Write(c.row)
+}
+
+func (c *csvWriter) Flush() error {
+	if c.cw != nil {
+		c.cw.Flush()
+		if err := c.cw.Error(); err != nil {
+			return err
+		}
+	}
+	return c.w.Flush()
+}
+
+// Warnings reports what a writer could not represent.
+func (c *csvWriter) Warnings() []string {
+	if len(c.dropped) == 0 {
+		return nil
+	}
+	var names []string
+	for n := range c.dropped {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return []string{fmt.Sprintf("csv: columns %v of a later format are not in the header row and were left out", names)}
+}
+
+// Warnings returns what the writer could not represent, if it tracks that.
+func Warnings(w Writer) []string {
+	if x, ok := w.(interface{ Warnings() []string }); ok {
+		return x.Warnings()
+	}
+	return nil
+}

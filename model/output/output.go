@@ -1,0 +1,268 @@
+// Package output writes records for people and scripts: an aligned, decoded text table,
+// JSON Lines keyed by the AWS field names, or CSV with a header row. `flowlens print` and
+// the explorer's export use the same writers, so a script sees what the screen shows.
+package output
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/decode"
+)
+
+// Writer writes records one at a time; Flush must be called at the end.
+type Writer interface {
+	Write(r *model.Flow) error
+	Flush() error
+}
+
+// Kinds lists the output kinds, for flags and completion.
+var Kinds = []string{"text", "jsonl", "csv"}
+
+// New returns a writer of the given kind ("text", "jsonl" or "csv").
+func New(kind string, w io.Writer) (Writer, error) {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	switch kind {
+	case "text", "":
+		return &textWriter{w: bw}, nil
+	case "jsonl", "json":
+		return &jsonWriter{w: bw}, nil
+	case "csv":
+		return &csvWriter{w: bw}, nil
+	}
+	return nil, fmt.Errorf("unknown output %q: want text, jsonl or csv", kind)
+}
+
+// textWriter writes a fixed-width table, so it can stream without seeing every record
+// first; long IPv6 addresses widen their own row only.
+type textWriter struct {
+	w      *bufio.Writer
+	header bool
+	buf    []byte
+}
+
+// TextHeader is the title row of the text table.
+const TextHeader = "START                INTERFACE               SOURCE                   DESTINATION              PROTO  SERVICE     ACTION   PACKETS      BYTES  FLAGS    DIR"
+
+func (t *textWriter) Write(r *model.Flow) error {
+	if !t.header {
+		t.header = true
+		t.w.WriteString(TextHeader)
+		t.w.WriteByte('\n')
+	}
+	t.buf = AppendTextRow(t.buf[:0], r)
+	t.buf = append(t.buf, '\n')
+	_, err := t.w.Write(t.buf)
+	return err
+}
+
+func (t *textWriter) Flush() error { return t.w.Flush() }
+
+// AppendTextRow writes one record as a row of the text table, without a newline.
+func AppendTextRow(b []byte, r *model.Flow) []byte {
+	b = pad(AppendTime(b, r.Start, r.Has(model.FStart)), len(b), 21)
+	start := len(b)
+	b = append(b, Sanitize(r.Interface.String())...)
+	if !r.Has(model.FInterfaceID) {
+		b = append(b, '-')
+	}
+	b = pad(b, start, 24)
+	if !r.IsData() {
+		b = append(b, r.Status.String()...)
+		b = append(b, ": "...)
+		return append(b, decode.LogStatusMeaning(r.Status.String())...)
+	}
+	start = len(b)
+	b = AppendEndpoint(b, r, model.FSrcAddr, model.FSrcPort)
+	b = pad(b, start, 25)
+	start = len(b)
+	b = AppendEndpoint(b, r, model.FDstAddr, model.FDstPort)
+	b = pad(b, start, 25)
+	start = len(b)
+	if r.Has(model.FProtocol) {
+		b = append(b, decode.ProtocolLabel(r.Protocol)...)
+	} else {
+		b = append(b, '-')
+	}
+	b = pad(b, start, 7)
+	start = len(b)
+	b = append(b, ServiceOf(r)...)
+	b = pad(b, start, 12)
+	start = len(b)
+	b = append(b, r.Action.String()...)
+	b = pad(b, start, 7)
+	b = padLeft(b, r.Packets, r.Has(model.FPackets), 9, false)
+	b = padLeft(b, r.Bytes, r.Has(model.FBytes), 11, true)
+	b = append(b, "  "...)
+	start = len(b)
+	if r.Has(model.FTCPFlags) {
+		b = decode.AppendTCPFlags(b, r.TCPFlags)
+	} else {
+		b = append(b, '-')
+	}
+	b = pad(b, start, 9)
+	if r.Has(model.FFlowDirection) {
+		b = append(b, r.Direction.String()...)
+	}
+	return trimRight(b)
+}
+
+// ServiceOf names the service of the record's server-looking port, e.g. "ssh" for a
+// flow to or from port 22; "" when neither port is well known.
+func ServiceOf(r *model.Flow) string {
+	if !r.Has(model.FProtocol) {
+		return ""
+	}
+	sp, dp := r.SrcPort, r.DstPort
+	if decode.ServicePortRank(r.Protocol, sp) < decode.ServicePortRank(r.Protocol, dp) {
+		dp = sp
+	}
+	s, _ := decode.Service(r.Protocol, dp)
+	return s
+}
+
+// AppendEndpoint writes addr:port (IPv6 as [addr]:port), or "-".
+func AppendEndpoint(b []byte, r *model.Flow, addr, port model.Field) []byte {
+	a, ok := r.Addr(addr)
+	if !ok {
+		return append(b, '-')
+	}
+	if a.Is6() {
+		b = append(b, '[')
+		b = a.AppendTo(b)
+		b = append(b, ']')
+	} else {
+		b = r.AppendValue(b, addr)
+	}
+	if p, ok := r.Uint(port); ok {
+		b = append(b, ':')
+		b = strconv.AppendUint(b, p, 10)
+	}
+	return b
+}
+
+// AppendTime writes Unix seconds as a UTC time, "-" when absent.
+func AppendTime(b []byte, sec uint32, ok bool) []byte {
+	if !ok {
+		return append(b, '-')
+	}
+	return time.Unix(int64(sec), 0).UTC().AppendFormat(b, "2006-01-02 15:04:05")
+}
+
+// HumanBytes writes a byte count in binary units: 4.1 KiB, 12 MiB.
+func HumanBytes(b []byte, n uint64) []byte {
+	if n < 1024 {
+		b = strconv.AppendUint(b, n, 10)
+		return append(b, " B"...)
+	}
+	units := "KMGTPE"
+	v := float64(n) / 1024
+	i := 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if v < 10 {
+		b = strconv.AppendFloat(b, v, 'f', 1, 64)
+	} else {
+		b = strconv.AppendFloat(b, v, 'f', 0, 64)
+	}
+	b = append(b, ' ', units[i], 'i', 'B')
+	return b
+}
+
+func pad(b []byte, start, width int) []byte {
+	n := len(b) - start
+	if n >= width {
+		return append(b, ' ')
+	}
+	for ; n < width; n++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+func padLeft(b []byte, v uint64, ok bool, width int, human bool) []byte {
+	var tmp [32]byte
+	s := tmp[:0]
+	switch {
+	case !ok:
+		s = append(s, '-')
+	case human:
+		s = HumanBytes(s, v)
+	default:
+		s = strconv.AppendUint(s, v, 10)
+	}
+	for i := len(s); i < width; i++ {
+		b = append(b, ' ')
+	}
+	return append(b, s...)
+}
+
+func trimRight(b []byte) []byte {
+	for len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// Sanitize removes terminal escape sequences and control characters from untrusted text
+// (stream names, tags, error messages from the network) before it reaches a terminal: a
+// crafted value must not move the cursor, change colours or set the window title.
+func Sanitize(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == 0xc2 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == 0x1b && i+1 < len(rs) && rs[i+1] == '[', r == 0x9b:
+			// CSI: parameters and intermediates up to a final byte 0x40-0x7e
+			if r == 0x1b {
+				i++
+			}
+			for i+1 < len(rs) {
+				i++
+				if rs[i] >= 0x40 && rs[i] <= 0x7e {
+					break
+				}
+			}
+		case r == 0x1b && i+1 < len(rs) && (rs[i+1] == ']' || rs[i+1] == 'P' || rs[i+1] == '_' || rs[i+1] == '^'),
+			r == 0x9d || r == 0x90:
+			// OSC, DCS, APC, PM: a string up to BEL or ST (ESC \)
+			for i+1 < len(rs) {
+				i++
+				if rs[i] == 0x07 || rs[i] == 0x9c {
+					break
+				}
+				if rs[i] == 0x1b && i+1 < len(rs) && rs[i+1] == '\\' {
+					i++
+					break
+				}
+			}
+		case r == 0x1b:
+			i++ // a two-byte escape: drop the byte after it too
+		case r == '\t':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+			// other control characters vanish
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
