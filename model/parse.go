@@ -153,6 +153,17 @@ func (p *Parser) Stats() *Stats { return &p.stats }
 // Line is the number of the last line handed to Parse or Reject.
 func (p *Parser) Line() int64 { return p.line }
 
+// Reset points the parser at another piece of a stream: the source name, the format in
+// effect there and the number of the line before it. Counts start again; the symbol
+// cache is kept, which is why a reader reuses one parser for many chunks.
+func (p *Parser) Reset(source string, f *Format, line int64) {
+	if f == nil {
+		f = DefaultFormat
+	}
+	p.source, p.format, p.line = source, f, line
+	p.stats = Stats{}
+}
+
 // byte classes for the tokenizer
 const (
 	clsText = iota
@@ -268,36 +279,53 @@ func skipSpace(line []byte, i int) int {
 	return i
 }
 
-// header recognises an S3 header line: every token a column name (or ${name}) and the
-// first one a known field, which a data value never is.
+// header handles a line that may be an S3 header line.
 func (p *Parser) header(line []byte) (LineKind, bool) {
-	n := 0
-	for _, t := range bytes.Fields(line) {
-		if t[0] == '$' {
-			if len(t) < 4 || t[1] != '{' || t[len(t)-1] != '}' {
-				return 0, false
-			}
-			t = t[2 : len(t)-1]
-		} else if n == 0 {
-			if _, ok := fieldByNameBytes(t); !ok {
-				return 0, false
-			}
-		}
-		if !validColumnName(string(t)) {
-			return 0, false
-		}
-		n++
+	f, ok, err := ParseHeaderLine(line)
+	if !ok {
+		return 0, false
 	}
-	if n > MaxColumns {
-		return p.malformed(line, ReasonHeader, fmt.Sprintf("a header with more than %d columns", MaxColumns)), true
-	}
-	f, err := ParseFormat(string(line))
 	if err != nil {
 		return p.malformed(line, ReasonHeader, err.Error()), true
 	}
 	p.format = f
 	p.stats.Headers++
 	return LineHeader, true
+}
+
+// ParseHeaderLine recognises an S3 header line: every token a column name (or ${name})
+// and the first one a known field, which a data value never is. ok says whether the
+// line is a header at all; err says what is wrong with one that is.
+func ParseHeaderLine(line []byte) (f *Format, ok bool, err error) {
+	i := skipSpace(line, 0)
+	if i == len(line) {
+		return nil, false, nil
+	}
+	if c := line[i]; !(c >= 'a' && c <= 'z' || c == '$') {
+		return nil, false, nil
+	}
+	n := 0
+	for _, t := range bytes.Fields(line) {
+		if t[0] == '$' {
+			if len(t) < 4 || t[1] != '{' || t[len(t)-1] != '}' {
+				return nil, false, nil
+			}
+			t = t[2 : len(t)-1]
+		} else if n == 0 {
+			if _, ok := fieldByNameBytes(t); !ok {
+				return nil, false, nil
+			}
+		}
+		if !validColumnName(string(t)) {
+			return nil, false, nil
+		}
+		n++
+	}
+	if n > MaxColumns {
+		return nil, true, fmt.Errorf("a header with more than %d columns", MaxColumns)
+	}
+	f, err = ParseFormat(string(line))
+	return f, true, err
 }
 
 // setField stores one token of column col; it returns a non-empty detail when the token

@@ -1,0 +1,150 @@
+// Package source owns the producers of records: files and directories (plain or gzip),
+// stdin, followed files, CloudWatch Logs and the bundled demo. Each reads lines, learns
+// the format, parses records with model.Parser and hands them on in chunks; none of them
+// renders anything.
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Input is one stream of lines: a file or stdin.
+type Input struct {
+	Name string // as shown to the user; "-" or "stdin" for standard input
+	Path string // "" for stdin
+	Size int64  // bytes on disk, 0 when unknown
+}
+
+// StdinName is how standard input is named in messages.
+const StdinName = "stdin"
+
+// Expand turns command-line arguments into inputs: files as they are, directories read
+// recursively in name order (hidden files and folders skipped, as a download from S3
+// brings none and editors leave some), "-" for stdin. No arguments means stdin.
+func Expand(args []string) ([]Input, error) {
+	if len(args) == 0 {
+		return []Input{{Name: StdinName}}, nil
+	}
+	var out []Input
+	for _, a := range args {
+		if a == "-" {
+			out = append(out, Input{Name: StdinName})
+			continue
+		}
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", a, describeOSError(err))
+		}
+		if !st.IsDir() {
+			out = append(out, Input{Name: a, Path: a, Size: st.Size()})
+			continue
+		}
+		var files []Input
+		err = filepath.WalkDir(a, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if path != a && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			files = append(files, Input{Name: path, Path: path, Size: info.Size()})
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cannot read directory %s: %w", a, describeOSError(err))
+		}
+		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+		if len(files) == 0 {
+			return nil, fmt.Errorf("directory %s holds no files", a)
+		}
+		out = append(out, files...)
+	}
+	return out, nil
+}
+
+func describeOSError(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errors.New("no such file or directory")
+	case errors.Is(err, fs.ErrPermission):
+		return errors.New("permission denied")
+	}
+	return err
+}
+
+// opened is an input ready to read: the decompressed stream and a way to tell how far
+// into the file (compressed bytes) the reading has come, for progress bars.
+type opened struct {
+	r      io.Reader
+	pos    *countingReader
+	closer io.Closer
+	gzip   bool
+}
+
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// open opens an input and looks at its first bytes, not its name, to decide whether it
+// is gzip: S3 downloads get renamed, and stdin has no name.
+func open(in Input, stdin io.Reader) (*opened, error) {
+	var raw io.Reader
+	var closer io.Closer = io.NopCloser(nil)
+	if in.Path == "" {
+		raw = stdin
+	} else {
+		f, err := os.Open(in.Path)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open %s: %w", in.Name, describeOSError(err))
+		}
+		raw, closer = f, f
+	}
+	pos := &countingReader{r: raw}
+	br := bufio.NewReaderSize(pos, 256<<10)
+	head, _ := br.Peek(4)
+	switch {
+	case bytes.HasPrefix(head, gzipMagic):
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			closer.Close()
+			return nil, fmt.Errorf("%s: not a readable gzip file: %v", in.Name, err)
+		}
+		return &opened{r: gz, pos: pos, closer: closer, gzip: true}, nil
+	case bytes.Equal(head, []byte("PAR1")):
+		closer.Close()
+		return nil, fmt.Errorf("%s is a Parquet file; flowlens reads the text format: choose \"Text\" as the log file format of the flow log, or convert the file", in.Name)
+	}
+	return &opened{r: br, pos: pos, closer: closer}, nil
+}
+
+func (o *opened) Close() error { return o.closer.Close() }
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
