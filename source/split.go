@@ -29,6 +29,9 @@ type splitter struct {
 	// live streams (stdin, followed files) hand over lines as soon as they arrive
 	// instead of waiting to fill a block.
 	live bool
+	// follow: the end of the data is not the end of the stream, so a partial last line
+	// waits for its newline instead of being taken as the last record.
+	follow bool
 }
 
 func newSplitter(input string, f *model.Format) *splitter {
@@ -89,8 +92,8 @@ func (s *splitter) read(r io.Reader) (*Chunk, error) {
 // finish deals with the end of the stream: a last line without a newline is a record
 // when the stream ended cleanly, and a cut-off one when it did not.
 func (s *splitter) finish(c *Chunk, err error) (*Chunk, error) {
-	if err == nil {
-		return c, nil
+	if err == nil || s.follow && err == io.EOF {
+		return c, err
 	}
 	if s.discarding {
 		s.discarding = false

@@ -1,0 +1,27 @@
+// Package fakeaws is an in-process fake of the two AWS services flowlens talks
+// to: CloudWatch Logs (awsJson1_1, including the StartLiveTail event stream)
+// and EC2 (ec2query). It speaks the real wire protocols so that tests can
+// drive the real aws-sdk-go-v2 clients against it: no mocks at the SDK
+// boundary.
+//
+// One Server answers both services on one 127.0.0.1 address, routing on the
+// X-Amz-Target header (CloudWatch Logs) or the form field Action (EC2), so a
+// single AWS_ENDPOINT_URL or BaseEndpoint serves both clients.
+//
+// Tests fill the server with plain Go values (log groups, events, flow logs,
+// security groups, network ACLs, network interfaces), inject faults
+// (FailNext, EmptyPages, PageSize, EndLiveTail, DropConnections, ...) and
+// read back what the client asked for with Calls.
+//
+//	srv := fakeaws.Serve(t)
+//	srv.AddEvents("/vpc/flow", "eni-0abc-all", fakeaws.Event{
+//		Timestamp: time.Unix(1418530010, 0),
+//		Message:   "2 123456789010 eni-0abc 10.0.0.1 10.0.0.2 443 49152 6 10 840 1418530010 1418530070 ACCEPT OK",
+//	})
+//	srv.FailNext("FilterLogEvents", 1, "ThrottlingException")
+//	logs := awsclient.NewLogs(srv.AWSConfig())
+//	out, err := logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/vpc/flow")})
+//
+// Where AWS behaviour is documented the fake follows the documentation; where
+// it is not, the fake errs on the strict side (see the notes on each method).
+package fakeaws

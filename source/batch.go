@@ -1,0 +1,229 @@
+package source
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/flowlens/flowlens/model"
+)
+
+// Batch is what a source hands the explorer: the records read since the last batch, what
+// parsing counted, and the source's health. The explorer receives one message per batch,
+// never one per record.
+type Batch struct {
+	Records []model.Flow
+	Stats   model.Stats // counts of this batch only (lines, malformed with samples)
+	Dropped uint64      // records thrown away since the last batch because the screen lagged
+	Status  Status
+	Err     error // something the user should see; the source goes on unless Status says otherwise
+	Done    bool  // the source has finished; no batch follows
+}
+
+// State is a source's condition, as the status bar shows it.
+type State string
+
+const (
+	StateConnecting State = "connecting"
+	StateReading    State = "reading"
+	StateFollowing  State = "following"
+	StateLiveTail   State = "live tail"
+	StatePolling    State = "polling"
+	StatePaused     State = "paused"
+	StateReplaying  State = "replaying"
+	StateDone       State = "done"
+	StateError      State = "error"
+)
+
+// Status is a snapshot of a source's health.
+type Status struct {
+	Source   string // what is read, e.g. "flows.log.gz", "stdin", "/vpc/flows (eni-0abc)"
+	State    State
+	Progress Progress // bytes read of total, for files
+	Note     string   // a short remark: "format from DescribeFlowLogs", "EC2 access denied: default format"
+
+	// CloudWatch
+	Mode        string        // "live tail" or "polling"
+	SessionAge  time.Duration // of the current Live Tail session
+	Lag         time.Duration // now minus the newest record's time
+	EventsPerS  float64
+	Sampled     bool // Live Tail is sampling (more than 500 events/s)
+	Retries     int
+	LastError   string
+	LastErrorAt time.Time
+}
+
+// Feed is a running source.
+type Feed interface {
+	// Batches delivers batches until one with Done; then it is closed.
+	Batches() <-chan Batch
+	// Pause stops reading (and, for CloudWatch, closes the billed Live Tail session)
+	// until Resume.
+	Pause()
+	Resume()
+	// Close stops the source and releases what it holds.
+	Close()
+}
+
+// Batching parameters: the screen redraws at most every ~50 ms anyway, and a batch of a
+// few thousand records is appended and filtered in well under a millisecond.
+const (
+	flushEvery = 50 * time.Millisecond
+	maxBatch   = 8192
+)
+
+// batcher collects records from a source's goroutine and hands them to the screen in
+// batches. A live source (CloudWatch, a followed file) must not block on a slow screen, so
+// with drop set a batch that cannot be delivered is counted as dropped instead; a file
+// waits, because its records are all wanted and the reader can simply pause.
+type batcher struct {
+	out  chan Batch
+	drop bool
+	ctx  context.Context
+
+	// sendMu keeps batches in order when the reader and the ticker both flush
+	sendMu  sync.Mutex
+	mu      sync.Mutex
+	pending Batch
+	dirty   bool // the status changed since the last batch
+	closed  bool
+	kick    chan struct{}
+	done    chan struct{}
+}
+
+func newBatcher(ctx context.Context, drop bool) *batcher {
+	b := &batcher{out: make(chan Batch, 4), drop: drop, ctx: ctx, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	go b.loop()
+	return b
+}
+
+func (b *batcher) loop() {
+	defer close(b.done)
+	defer close(b.out)
+	t := time.NewTicker(flushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.ctx.Done():
+			b.flush(true)
+			return
+		case <-t.C:
+		case <-b.kick:
+		}
+		if b.flush(false) {
+			return
+		}
+	}
+}
+
+// flush sends what is pending; it reports whether the last batch went out.
+func (b *batcher) flush(final bool) bool {
+	b.sendMu.Lock()
+	defer b.sendMu.Unlock()
+	b.mu.Lock()
+	if !b.dirty && len(b.pending.Records) == 0 && b.pending.Stats.Lines == 0 && b.pending.Err == nil && !b.closed && !final {
+		b.mu.Unlock()
+		return false
+	}
+	batch := b.pending
+	batch.Done = b.closed || final
+	b.pending = Batch{Status: batch.Status}
+	b.dirty = false
+	b.mu.Unlock()
+
+	if b.drop && !batch.Done {
+		select {
+		case b.out <- batch:
+		default:
+			// The screen is behind: keep the counts and the status, drop the records.
+			b.mu.Lock()
+			b.pending.Dropped += batch.Dropped + uint64(len(batch.Records))
+			b.pending.Stats.Add(&batch.Stats)
+			if b.pending.Err == nil {
+				b.pending.Err = batch.Err
+			}
+			b.dirty = true
+			b.mu.Unlock()
+		}
+		return false
+	}
+	if batch.Done {
+		// The last batch must arrive even if the screen is slow; a cancelled context means
+		// nobody is listening any more.
+		select {
+		case b.out <- batch:
+		case <-b.ctx.Done():
+		}
+		return true
+	}
+	select {
+	case b.out <- batch:
+	case <-b.ctx.Done():
+	}
+	return false
+}
+
+// add queues records (copied) and parse counts; it blocks a file source while a full
+// batch waits for the screen.
+func (b *batcher) add(recs []model.Flow, st *model.Stats) {
+	b.mu.Lock()
+	b.pending.Records = append(b.pending.Records, recs...)
+	if st != nil {
+		b.pending.Stats.Add(st)
+	}
+	full := len(b.pending.Records) >= maxBatch
+	b.mu.Unlock()
+	if full {
+		if b.drop {
+			b.nudge()
+			return
+		}
+		b.flush(false)
+	}
+}
+
+func (b *batcher) setStatus(st Status) {
+	b.mu.Lock()
+	b.pending.Status = st
+	b.dirty = true
+	b.mu.Unlock()
+}
+
+func (b *batcher) status() Status {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.pending.Status
+}
+
+func (b *batcher) updateStatus(fn func(*Status)) {
+	b.mu.Lock()
+	fn(&b.pending.Status)
+	b.dirty = true
+	b.mu.Unlock()
+}
+
+func (b *batcher) fail(err error) {
+	b.mu.Lock()
+	if b.pending.Err == nil {
+		b.pending.Err = err
+	}
+	b.dirty = true
+	b.mu.Unlock()
+	b.nudge()
+}
+
+func (b *batcher) nudge() {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+// close sends the last batch, marked Done, and waits for it to go out.
+func (b *batcher) close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.nudge()
+	<-b.done
+}

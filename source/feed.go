@@ -1,0 +1,122 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// feed is the common body of the sources the explorer runs: a batcher for delivery, a
+// pause gate the reading goroutine waits on, and cancellation.
+type feed struct {
+	*batcher
+	cancel context.CancelFunc
+	ctx    context.Context
+
+	mu     sync.Mutex
+	paused bool
+	resume chan struct{} // closed on Resume
+	onPause func(paused bool)
+}
+
+func newFeed(parent context.Context, drop bool) *feed {
+	ctx, cancel := context.WithCancel(parent)
+	return &feed{batcher: newBatcher(ctx, drop), ctx: ctx, cancel: cancel}
+}
+
+func (f *feed) Batches() <-chan Batch { return f.out }
+
+func (f *feed) Pause() {
+	f.mu.Lock()
+	if !f.paused {
+		f.paused = true
+		f.resume = make(chan struct{})
+	}
+	cb := f.onPause
+	f.mu.Unlock()
+	if cb != nil {
+		cb(true)
+	}
+}
+
+func (f *feed) Resume() {
+	f.mu.Lock()
+	if f.paused {
+		f.paused = false
+		close(f.resume)
+	}
+	cb := f.onPause
+	f.mu.Unlock()
+	if cb != nil {
+		cb(false)
+	}
+}
+
+func (f *feed) Close() { f.cancel() }
+
+// wait blocks while the feed is paused; false when the feed was closed meanwhile.
+func (f *feed) wait() bool {
+	f.mu.Lock()
+	paused, ch := f.paused, f.resume
+	f.mu.Unlock()
+	if !paused {
+		return f.ctx.Err() == nil
+	}
+	prev := f.status().State
+	f.updateStatus(func(s *Status) { s.State = StatePaused })
+	f.nudge()
+	select {
+	case <-ch:
+		f.updateStatus(func(s *Status) { s.State = prev })
+		return true
+	case <-f.ctx.Done():
+		return false
+	}
+}
+
+// OpenFiles reads files, directories and stdin for the explorer. Every record is wanted,
+// so a slow screen makes the reader wait rather than drop.
+func OpenFiles(ctx context.Context, inputs []Input, opts Options) Feed {
+	f := newFeed(ctx, false)
+	name := describeInputs(inputs)
+	f.setStatus(Status{Source: name, State: StateReading})
+	go func() {
+		defer f.close()
+		failed := false
+		ReadFiles(f.ctx, inputs, opts, nil, func(c *Chunk) bool {
+			if !f.wait() {
+				return false
+			}
+			f.add(c.Records, &c.Stats)
+			f.updateStatus(func(s *Status) {
+				s.Progress = c.Progress
+				if c.Progress.Inputs > 1 {
+					s.Source = fmt.Sprintf("%s (%d of %d)", c.Progress.Input, c.Progress.Index+1, c.Progress.Inputs)
+				}
+			})
+			if c.Err != nil {
+				failed = true
+				f.fail(c.Err)
+			}
+			return true
+		})
+		f.updateStatus(func(s *Status) {
+			s.Source = name
+			s.State = StateDone
+			if failed {
+				s.State = StateError
+			}
+		})
+	}()
+	return f
+}
+
+func describeInputs(inputs []Input) string {
+	switch len(inputs) {
+	case 0:
+		return "nothing"
+	case 1:
+		return inputs[0].Name
+	}
+	return fmt.Sprintf("%s and %d more", inputs[0].Name, len(inputs)-1)
+}
