@@ -13,9 +13,9 @@ type feed struct {
 	cancel context.CancelFunc
 	ctx    context.Context
 
-	mu     sync.Mutex
-	paused bool
-	resume chan struct{} // closed on Resume
+	mu      sync.Mutex
+	paused  bool
+	resume  chan struct{} // closed on Resume
 	onPause func(paused bool)
 }
 
