@@ -261,14 +261,4 @@ func writeSummary(w io.Writer, st *model.Stats, matched int64, inputs int, filte
 	}
 }
 
-// thousands writes 1234567 as 1,234,567.
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + thousands(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+func thousands(n int64) string { return output.Thousands(n) }

@@ -1,14 +1,187 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+
+	"github.com/flowlens/flowlens/keymap"
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/ring"
+	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/ui"
 )
+
+// explorerFlags are the root command's own flags.
+type explorerFlags struct {
+	read     readFlags
+	demo     bool
+	follow   bool
+	capacity int
+	local    bool
+	logFile  string
+}
 
 // addExplorer makes the root command open the explorer.
 func addExplorer(root *cobra.Command, env *environment) {
+	var flags explorerFlags
+	fl := root.Flags()
+	flags.read.register(root, false)
+	fl.BoolVar(&flags.demo, "demo", false, "explore a bundled incident, replayed live; no AWS account needed")
+	fl.BoolVarP(&flags.follow, "follow", "f", false, "keep reading FILE as lines are appended, like tail -F (rotation and truncation included)")
+	fl.IntVar(&flags.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (about 100 bytes each)")
+	fl.BoolVar(&flags.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles)")
+	fl.StringVar(&flags.logFile, "log-file", "", "write the explorer's log here (default: $XDG_STATE_HOME/flowlens/flowlens.log)")
+	// SOURCE arguments are files, so the root takes any argument; a mistyped command name
+	// is caught below, when no such file exists.
+	root.Args = cobra.ArbitraryArgs
 	root.RunE = func(cmd *cobra.Command, args []string) error {
-		return errors.New("the explorer is not built yet: use flowlens print")
+		if err := checkCommandTypo(cmd, args); err != nil {
+			return err
+		}
+		return runExplorer(cmd.Context(), env, &flags, args)
 	}
+}
+
+func runExplorer(ctx context.Context, env *environment, flags *explorerFlags, args []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	format, err := flags.read.parsedFormat()
+	if err != nil {
+		return err
+	}
+	if _, err := compileFilter(flags.read.filter, format); err != nil {
+		return err
+	}
+	if flags.capacity < 1 {
+		return usagef("--capacity must be at least 1")
+	}
+	outFile, ok := env.stdout.(*os.File)
+	if !ok || !term.IsTerminal(outFile.Fd()) {
+		return usagef("the explorer needs a terminal on stdout; to write records to a pipe or a file use `flowlens print`")
+	}
+	stdinIsTerminal := false
+	if f, ok := env.stdin.(*os.File); ok {
+		stdinIsTerminal = term.IsTerminal(f.Fd())
+	}
+
+	keys := keymap.Default()
+	var notices []string
+	overrides, err := keymap.LoadConfig(keymap.ConfigPath())
+	if err != nil {
+		notices = append(notices, err.Error())
+	}
+	for _, p := range keys.Override(overrides) {
+		notices = append(notices, p)
+	}
+	for _, n := range notices {
+		fmt.Fprintf(env.stderr, "flowlens: %s\n", n)
+	}
+
+	logger, closeLog := openLog(flags.logFile)
+	defer closeLog()
+
+	opts := source.Options{Format: format, Workers: flags.read.workers, Stdin: env.stdin}
+	var feed source.Feed
+	switch {
+	case flags.demo:
+		feed, err = openDemo(ctx)
+		if err != nil {
+			return err
+		}
+	case len(args) == 0 && stdinIsTerminal:
+		return usagef("nothing to read: give a file or directory, pipe records in, use --log-group, or try --demo")
+	case flags.follow:
+		if len(args) != 1 || args[0] == "-" {
+			return usagef("--follow takes exactly one file")
+		}
+		feed = source.FollowFile(ctx, args[0], opts)
+	default:
+		inputs, err := source.Expand(args)
+		if err != nil {
+			return err
+		}
+		feed = source.OpenFiles(ctx, inputs, opts)
+	}
+
+	var formats []*model.Format
+	if format != nil {
+		formats = append(formats, format)
+	}
+	uiOpts := ui.Options{
+		Feed:     feed,
+		Capacity: flags.capacity,
+		Keys:     keys,
+		Notices:  notices,
+		Filter:   flags.read.filter,
+		Formats:  formats,
+		Local:    flags.local,
+		Log:      logger,
+	}
+	if !stdinIsTerminal {
+		// Records come through stdin, so the keyboard must be read from the terminal.
+		tty, err := os.Open("/dev/tty")
+		if err != nil {
+			feed.Close()
+			return fmt.Errorf("records are read from stdin, and the keyboard could not be opened at /dev/tty: %v", err)
+		}
+		defer tty.Close()
+		uiOpts.Input = tty
+	}
+	logger.Info("explorer start", "args", args, "demo", flags.demo, "follow", flags.follow)
+	err = ui.Run(uiOpts)
+	logger.Info("explorer stop", "err", err)
+	return err
+}
+
+// openLog opens the log file; the explorer never logs to the screen. A log that cannot be
+// opened is not worth refusing to start over, so logging is then dropped.
+func openLog(path string) (*slog.Logger, func()) {
+	if path == "" {
+		dir := os.Getenv("XDG_STATE_HOME")
+		if dir == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {}
+			}
+			dir = filepath.Join(home, ".local", "state")
+		}
+		path = filepath.Join(dir, "flowlens", "flowlens.log")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {}
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {}
+	}
+	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }
+}
+
+// openDemo is replaced when the demo source lands.
+var openDemo = func(ctx context.Context) (source.Feed, error) {
+	return nil, errors.New("the demo is not bundled in this build")
+}
+
+// checkCommandTypo turns `flowlens pirnt` into a usage error that suggests `print`,
+// instead of "no such file". Only arguments that are not existing files are considered.
+func checkCommandTypo(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(args[0]); err == nil || args[0] == "-" {
+		return nil
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		return usagef("unknown command %q: did you mean %q?", args[0], s[0])
+	}
+	return nil
 }

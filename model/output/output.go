@@ -266,3 +266,15 @@ func Sanitize(s string) string {
 	}
 	return b.String()
 }
+
+// Thousands writes 1234567 as 1,234,567: counts on the status bar and in summaries.
+func Thousands(n int64) string {
+	if n < 0 {
+		return "-" + Thousands(-n)
+	}
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

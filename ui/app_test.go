@@ -1,0 +1,353 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source"
+)
+
+// fakeFeed is a Feed the test fills by hand.
+type fakeFeed struct {
+	ch      chan source.Batch
+	pauses  int
+	resumes int
+	closed  bool
+}
+
+func newFakeFeed() *fakeFeed                    { return &fakeFeed{ch: make(chan source.Batch, 16)} }
+func (f *fakeFeed) Batches() <-chan source.Batch { return f.ch }
+func (f *fakeFeed) Pause()                       { f.pauses++ }
+func (f *fakeFeed) Resume()                      { f.resumes++ }
+func (f *fakeFeed) Close()                       { f.closed = true }
+
+var testNow = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+
+// testRecords makes n records: every third is a REJECT to port 22, the rest ACCEPTs to
+// 443, one per second from testNow minus n seconds.
+func testRecords(n int) []model.Flow {
+	p := model.NewParser("test", nil)
+	out := make([]model.Flow, 0, n)
+	start := testNow.Add(-time.Duration(n) * time.Second).Unix()
+	for i := 0; i < n; i++ {
+		action, port := "ACCEPT", 443
+		if i%3 == 0 {
+			action, port = "REJECT", 22
+		}
+		line := fmt.Sprintf("2 123456789012 eni-0a1b2c3d4e5f6a7b%d 203.0.113.%d 10.0.1.5 %d %d 6 %d %d %d %d %s OK",
+			i%2, i%250+1, 40000+i%20000, port, i%50+1, (i%50+1)*60, start+int64(i), start+int64(i)+60, action)
+		var r model.Flow
+		if p.Parse([]byte(line), &r) != model.LineRecord {
+			panic(p.Stats().Samples)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func newTestModel(t *testing.T, dark bool, w, h int) (*Model, *fakeFeed) {
+	t.Helper()
+	feed := newFakeFeed()
+	m := New(Options{Feed: feed, Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return m, feed
+}
+
+func deliver(m *Model, b source.Batch) tea.Cmd {
+	_, cmd := m.Update(batchMsg{batch: b, ok: true})
+	return cmd
+}
+
+func press(m *Model, keys ...string) tea.Cmd {
+	var last tea.Cmd
+	for _, k := range keys {
+		_, last = m.Update(keyMsg(k))
+	}
+	return last
+}
+
+// keyMsg builds the KeyPressMsg a terminal would send for a key name.
+func keyMsg(k string) tea.KeyPressMsg {
+	special := map[string]rune{"up": tea.KeyUp, "down": tea.KeyDown, "enter": tea.KeyEnter, "esc": tea.KeyEscape,
+		"tab": tea.KeyTab, "space": tea.KeySpace, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome,
+		"end": tea.KeyEnd, "backspace": tea.KeyBackspace}
+	if code, ok := special[k]; ok {
+		return tea.KeyPressMsg{Code: code}
+	}
+	if strings.HasPrefix(k, "ctrl+") {
+		return tea.KeyPressMsg{Code: rune(k[5]), Mod: tea.ModCtrl}
+	}
+	r := []rune(k)[0]
+	return tea.KeyPressMsg{Code: r, Text: k}
+}
+
+func typeText(m *Model, s string) {
+	for _, r := range s {
+		m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func screen(m *Model) string { return ansi.Strip(m.render()) }
+
+func TestFollowsTheTailUntilTheUserMovesUp(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, source.Batch{Records: testRecords(100)})
+	if !m.table.following || m.table.sel != 99 {
+		t.Fatalf("after the first batch: following %v sel %d", m.table.following, m.table.sel)
+	}
+	deliver(m, source.Batch{Records: testRecords(10)})
+	if m.table.sel != 109 {
+		t.Fatalf("following did not move to the newest row: %d", m.table.sel)
+	}
+	press(m, "k", "k")
+	if m.table.following || m.table.sel != 107 {
+		t.Fatalf("after k k: following %v sel %d", m.table.following, m.table.sel)
+	}
+	selected, _ := m.table.Selected()
+	deliver(m, source.Batch{Records: testRecords(5)})
+	if got, _ := m.table.Selected(); got.Start != selected.Start || got.SrcPort != selected.SrcPort {
+		t.Fatalf("the selection moved while not following")
+	}
+	if !strings.Contains(screen(m), "not following: G to follow") {
+		t.Errorf("the status bar does not say that the tail is not followed")
+	}
+	press(m, "G")
+	if !m.table.following || m.table.sel != 114 {
+		t.Fatalf("G did not re-follow: %v %d", m.table.following, m.table.sel)
+	}
+	press(m, "g")
+	if m.table.sel != 0 || m.table.top != 0 {
+		t.Fatalf("g: sel %d top %d", m.table.sel, m.table.top)
+	}
+	press(m, "pgdown")
+	if m.table.sel != m.table.rows()-1 {
+		t.Fatalf("pgdown: sel %d rows %d", m.table.sel, m.table.rows())
+	}
+	press(m, "end")
+	if m.table.sel != 114 {
+		t.Fatalf("end: %d", m.table.sel)
+	}
+}
+
+func TestFilterAppliesAsYouTypeAndKeepsLastValid(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, source.Batch{Records: testRecords(300)})
+	press(m, "/")
+	if !m.bar.active {
+		t.Fatal("/ did not open the filter bar")
+	}
+	typeText(m, "reject")
+	cmd := m.scheduleFilter()
+	if cmd == nil {
+		t.Fatal("no debounce scheduled")
+	}
+	m.Update(debounceMsg{gen: m.bar.gen})
+	if m.view.Len() != 100 {
+		t.Fatalf("reject matched %d, want 100", m.view.Len())
+	}
+	typeText(m, " dsport=22")
+	m.Update(debounceMsg{gen: m.bar.gen})
+	if m.bar.err == nil || m.view.Len() != 100 {
+		t.Fatalf("invalid filter: err %v len %d (the last valid filter must stay)", m.bar.err, m.view.Len())
+	}
+	out := screen(m)
+	if !strings.Contains(out, "unknown field 'dsport' at 8, did you mean 'dstport'?") || !strings.Contains(out, "✗ /") {
+		t.Errorf("the error is not shown:\n%s", lastLines(out, 3))
+	}
+	// A stale debounce tick must not apply an older text.
+	old := m.bar.gen
+	press(m, "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace")
+	typeText(m, " src=203.0.113.1")
+	m.Update(debounceMsg{gen: old})
+	if m.bar.applied != "reject" {
+		t.Fatalf("a stale tick applied %q", m.bar.applied)
+	}
+	press(m, "enter")
+	if m.bar.active || m.bar.applied != "reject src=203.0.113.1" || m.view.Len() == 0 || m.view.Len() >= 100 {
+		t.Fatalf("enter: active %v applied %q len %d", m.bar.active, m.bar.applied, m.view.Len())
+	}
+	if !strings.Contains(screen(m), fmt.Sprintf("%d of 300 match", m.view.Len())) {
+		t.Errorf("no match count:\n%s", lastLines(screen(m), 2))
+	}
+	// History: the kept filter comes back with up.
+	press(m, "/", "esc")
+	if m.view.Filtered() || m.bar.input.Value() != "" {
+		t.Fatal("esc did not clear the filter")
+	}
+	press(m, "/", "up")
+	if m.bar.input.Value() != "reject src=203.0.113.1" {
+		t.Fatalf("history up gave %q", m.bar.input.Value())
+	}
+	press(m, "enter")
+	if !m.view.Filtered() {
+		t.Fatal("the filter from history was not applied")
+	}
+	// Esc outside the bar clears an applied filter too.
+	press(m, "esc")
+	if m.view.Filtered() {
+		t.Fatal("esc in the table did not clear the filter")
+	}
+}
+
+func TestSelectionStaysOnTheRecordAcrossRefilter(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, source.Batch{Records: testRecords(300)})
+	press(m, "g", "j", "j", "j") // row 3: a REJECT (every third)
+	r, seq := m.table.Selected()
+	if r.Action != model.Reject {
+		t.Fatalf("row 3 is %v", r.Action)
+	}
+	m.applyFilter("reject", true)
+	if _, s := m.table.Selected(); s != seq {
+		t.Fatalf("selection moved from %d to %d", seq, s)
+	}
+	m.applyFilter("", true)
+	if _, s := m.table.Selected(); s != seq {
+		t.Fatalf("selection moved from %d to %d after clearing", seq, s)
+	}
+}
+
+func TestKeysForPanesOverlaysPauseTimeAndQuit(t *testing.T) {
+	m, feed := newTestModel(t, true, 160, 48)
+	deliver(m, source.Batch{Records: testRecords(50), Status: source.Status{Source: "test.log", State: source.StateReading}})
+
+	press(m, "enter")
+	if m.focus != paneDetail {
+		t.Fatal("enter did not focus the detail pane")
+	}
+	press(m, "tab")
+	if m.focus != paneTable {
+		t.Fatal("tab did not cycle back to the table")
+	}
+	press(m, "?")
+	if m.overlay != overlayHelp || !strings.Contains(screen(m), "export the view as JSON Lines") {
+		t.Fatalf("help did not open:\n%s", screen(m))
+	}
+	press(m, "esc")
+	if m.overlay != overlayNone {
+		t.Fatal("esc did not close the help")
+	}
+	press(m, "space")
+	if feed.pauses != 1 || !m.paused || !strings.Contains(screen(m), "paused") {
+		t.Fatal("space did not pause the source")
+	}
+	press(m, "space")
+	if feed.resumes != 1 || m.paused {
+		t.Fatal("space did not resume the source")
+	}
+	press(m, "G")
+	before := screen(m)
+	press(m, "t")
+	if !m.local || !strings.Contains(screen(m), "local time") || before == screen(m) && time.Local != time.UTC {
+		t.Fatal("t did not switch to local time")
+	}
+	press(m, "t")
+	if cmd := press(m, "q"); cmd == nil || !feed.closed {
+		t.Fatal("q did not quit and close the source")
+	} else if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("q did not return tea.Quit")
+	}
+}
+
+func TestMalformedOverlay(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	p := model.NewParser("bad.log", nil)
+	var r model.Flow
+	p.Parse([]byte("2 123 eni-1 1.2.3 5.6.7.8 1 2 6 1 1 1 1 ACCEPT OK"), &r)
+	p.Parse([]byte("garbage"), &r)
+	deliver(m, source.Batch{Stats: *p.Stats()})
+	if !strings.Contains(screen(m), "malformed 2 (m)") {
+		t.Fatalf("status bar:\n%s", lastLines(screen(m), 1))
+	}
+	press(m, "m")
+	out := screen(m)
+	for _, want := range []string{"2 malformed of 2 lines read", "bad address", "wrong field count", "bad.log:1: bad address: srcaddr \"1.2.3\""} {
+		if !strings.Contains(out, want) {
+			t.Errorf("malformed overlay lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestExportWritesTheFilteredView(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, source.Batch{Records: testRecords(30)})
+	m.applyFilter("reject", true)
+	cmd := press(m, "e")
+	if cmd == nil {
+		t.Fatal("e gave no command")
+	}
+	msg := cmd().(exportedMsg)
+	m.Update(msg)
+	if msg.err != nil || msg.n != 10 {
+		t.Fatalf("export: %+v", msg)
+	}
+	data, err := os.ReadFile(msg.path)
+	if err != nil || strings.Count(string(data), "\n") != 10 || !strings.Contains(string(data), `"action":"REJECT"`) {
+		t.Fatalf("exported file: %v\n%s", err, data)
+	}
+	abs, _ := filepath.Abs(msg.path)
+	if !strings.Contains(strings.ReplaceAll(screen(m), "\n", ""), "exported 10 records to") || !strings.HasPrefix(msg.path, m.opts.ExportDir) || abs == "" {
+		t.Errorf("the status does not say where:\n%s", lastLines(screen(m), 1))
+	}
+}
+
+func TestMouse(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, source.Batch{Records: testRecords(200)})
+	m.Update(tea.MouseWheelMsg{X: 10, Y: 10, Button: tea.MouseWheelUp})
+	if m.table.following || m.table.sel != 196 {
+		t.Fatalf("wheel up: following %v sel %d", m.table.following, m.table.sel)
+	}
+	m.Update(tea.MouseClickMsg{X: 10, Y: 2, Button: tea.MouseLeft}) // first row under the header
+	if m.table.sel != m.table.top {
+		t.Fatalf("click selected %d, top is %d", m.table.sel, m.table.top)
+	}
+	m.Update(tea.MouseClickMsg{X: 150, Y: 5, Button: tea.MouseLeft})
+	if m.focus != paneDetail {
+		t.Fatal("a click in the detail pane did not focus it")
+	}
+}
+
+func TestTooSmall(t *testing.T) {
+	m, _ := newTestModel(t, true, 50, 10)
+	if out := screen(m); !strings.Contains(out, "too small: 50x10") {
+		t.Fatalf("%s", out)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	if out := screen(m); strings.Contains(out, "too small") || !strings.Contains(out, "Flows") {
+		t.Fatalf("after growing:\n%s", out)
+	}
+}
+
+// The frame must not grow with the ring: the rendered output is the same size for 100
+// and 200,000 records.
+func TestFrameDoesNotGrowWithTheRing(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, source.Batch{Records: testRecords(100)})
+	small := len(m.render())
+	m2, _ := newTestModel(t, true, 160, 48)
+	recs := testRecords(200000)
+	for i := 0; i < len(recs); i += 8192 {
+		deliver(m2, source.Batch{Records: recs[i:min(i+8192, len(recs))]})
+	}
+	big := len(m2.render())
+	if big > small*3/2 {
+		t.Fatalf("frame of %d bytes with 200k records, %d with 100", big, small)
+	}
+	if len(m2.table.cache) > 4*m2.table.rows()+100 {
+		t.Fatalf("the row cache holds %d rows", len(m2.table.cache))
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}

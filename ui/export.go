@@ -1,0 +1,77 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowlens/flowlens/keymap"
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/output"
+)
+
+// export writes the filtered view to a file with the same writers as `flowlens print`.
+// The records are copied here, on the update loop, because the ring keeps changing while
+// the file is written on another goroutine.
+func (m *Model) export(kind string) tea.Cmd {
+	n := m.view.Len()
+	if n == 0 {
+		m.notify("nothing to export: the view is empty", true, 5*time.Second)
+		return nil
+	}
+	recs := make([]model.Flow, n)
+	for i := 0; i < n; i++ {
+		recs[i] = *m.view.Record(i)
+	}
+	dir := m.opts.ExportDir
+	name := fmt.Sprintf("flowlens-%s.%s", m.now().UTC().Format("20060102-150405"), kind)
+	path := filepath.Join(dir, name)
+	m.notify(fmt.Sprintf("exporting %s records…", thousands(n)), false, time.Minute)
+	return func() tea.Msg {
+		return exportedMsg{path: path, n: len(recs), err: writeExport(path, kind, recs)}
+	}
+}
+
+func writeExport(path, kind string, recs []model.Flow) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	w, err := output.New(kind, f)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	for i := range recs {
+		if err := w.Write(&recs[i]); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func (m *Model) handleExported(msg exportedMsg) {
+	if msg.err != nil {
+		m.log.Error("export", "path", msg.path, "err", msg.err)
+		m.notify("export failed: "+msg.err.Error(), true, 10*time.Second)
+		return
+	}
+	abs, err := filepath.Abs(msg.path)
+	if err != nil {
+		abs = msg.path
+	}
+	m.log.Info("export", "path", abs, "records", msg.n)
+	m.notify(fmt.Sprintf("exported %s records to %s", thousands(msg.n), abs), false, 15*time.Second)
+}
+
+func reasonName(r int) string { return model.Reason(r).String() }
+
+func keymapConfigPath() string { return keymap.ConfigPath() }

@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/flowlens/flowlens/model/filter"
+)
+
+// filterBar is the line where the filter is typed. It applies the expression as the user
+// types (after a short pause, see debounce), shows whether it is valid and, if not, where
+// and why; enter keeps it, esc clears it, up and down walk the history.
+type filterBar struct {
+	input   textinput.Model
+	active  bool
+	err     error
+	applied string // the expression the table shows now (the last valid one)
+	history []string
+	histPos int // len(history) when not browsing
+	width   int
+	gen     int // increases with every edit; a debounce tick applies only the latest
+}
+
+// maxHistory bounds the remembered filters.
+const maxHistory = 100
+
+func newFilterBar() filterBar {
+	in := textinput.New()
+	in.Prompt = ""
+	in.Placeholder = "action=REJECT dstport=22, 10.0.0.0/8, proto=tcp, flags=syn ... (see ? for help)"
+	in.CharLimit = 4096
+	return filterBar{input: in}
+}
+
+func (f *filterBar) SetSize(w int) {
+	f.width = w
+	f.input.SetWidth(max(10, w/2))
+}
+
+func (f *filterBar) setStyles(s Styles) {
+	st := textinput.DefaultStyles(s.dark)
+	st.Cursor.Blink = false // a steady cursor: no timer messages, stable screenshots
+	st.Focused.Text = s.Text
+	st.Focused.Placeholder = s.Faint
+	st.Blurred.Text = s.Text
+	st.Blurred.Placeholder = s.Faint
+	f.input.SetStyles(st)
+}
+
+func (f *filterBar) focus() tea.Cmd {
+	f.active = true
+	f.histPos = len(f.history)
+	f.input.CursorEnd()
+	return f.input.Focus()
+}
+
+func (f *filterBar) blur() {
+	f.active = false
+	f.input.Blur()
+}
+
+// remember puts an expression on top of the history.
+func (f *filterBar) remember(expr string) {
+	if expr == "" {
+		return
+	}
+	if n := len(f.history); n > 0 && f.history[n-1] == expr {
+		f.histPos = len(f.history)
+		return
+	}
+	f.history = append(f.history, expr)
+	if len(f.history) > maxHistory {
+		f.history = f.history[len(f.history)-maxHistory:]
+	}
+	f.histPos = len(f.history)
+}
+
+// browse moves through the history by delta; it reports whether the text changed.
+func (f *filterBar) browse(delta int) bool {
+	if len(f.history) == 0 {
+		return false
+	}
+	pos := min(max(f.histPos+delta, 0), len(f.history))
+	if pos == f.histPos {
+		return false
+	}
+	f.histPos = pos
+	text := ""
+	if pos < len(f.history) {
+		text = f.history[pos]
+	}
+	f.input.SetValue(text)
+	f.input.CursorEnd()
+	return true
+}
+
+// Render draws the bar: a marker that says valid or invalid, the input, and the count of
+// matches or the error.
+func (f *filterBar) Render(s Styles, matches, total int, filtered bool) string {
+	var marker, right string
+	switch {
+	case f.err != nil:
+		marker = s.Invalid.Render("✗ /")
+		right = s.Invalid.Render(errorText(f.err))
+	case f.active || filtered:
+		marker = s.Valid.Render("✓ /")
+		if filtered {
+			right = s.Muted.Render(fmt.Sprintf("%s of %s match", thousands(matches), thousands(total)))
+		}
+	default:
+		marker = s.Muted.Render("  /")
+	}
+	var body string
+	if f.active {
+		body = f.input.View()
+	} else if f.input.Value() != "" {
+		body = s.Text.Render(f.input.Value())
+	} else {
+		body = s.Faint.Render("to filter, e.g. action=REJECT dstport=22")
+	}
+	left := marker + " " + body
+	lw := ansi.StringWidth(left)
+	rw := ansi.StringWidth(right)
+	if lw+rw+2 > f.width {
+		right = ansi.Truncate(right, max(0, f.width-lw-2), "…")
+		rw = ansi.StringWidth(right)
+	}
+	return fit(left+spaces(f.width-lw-rw)+right, f.width)
+}
+
+func errorText(err error) string {
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		return fe.Error()
+	}
+	return err.Error()
+}
+
+func spaces(n int) string {
+	if n <= 0 {
+		return " "
+	}
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = ' '
+	}
+	return string(b)
+}

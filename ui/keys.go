@@ -1,0 +1,234 @@
+package ui
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowlens/flowlens/keymap"
+)
+
+func (m *Model) is(msg tea.KeyPressMsg, a keymap.Action) bool {
+	return key.Matches(msg, m.keys.Key(a))
+}
+
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	if m.overlay != overlayNone {
+		return m.handleOverlayKey(msg)
+	}
+	if m.bar.active {
+		return m.handleFilterKey(msg)
+	}
+	switch {
+	case m.is(msg, keymap.Quit):
+		if m.opts.Feed != nil {
+			m.opts.Feed.Close() // a Live Tail session is billed until closed
+		}
+		return tea.Quit
+	case m.is(msg, keymap.Help):
+		m.overlay, m.overlayOffset = overlayHelp, 0
+	case m.is(msg, keymap.Malformed):
+		m.overlay, m.overlayOffset = overlayMalformed, 0
+	case m.is(msg, keymap.OpenFilter):
+		return m.bar.focus()
+	case m.is(msg, keymap.Back):
+		switch {
+		case m.focus != paneTable:
+			m.focus = paneTable
+		case m.bar.applied != "":
+			m.bar.input.SetValue("")
+			m.applyFilter("", false)
+		}
+	case m.is(msg, keymap.NextPane):
+		m.focus = (m.focus + 1) % numPanes
+	case m.is(msg, keymap.Pause):
+		m.togglePause()
+	case m.is(msg, keymap.TimeZone):
+		m.local = !m.local
+		m.table.setLocal(m.local)
+		m.refreshDetail()
+	case m.is(msg, keymap.ExportJSONL):
+		return m.export("jsonl")
+	case m.is(msg, keymap.ExportCSV):
+		return m.export("csv")
+	default:
+		switch m.focus {
+		case paneTable:
+			m.handleTableKey(msg)
+		case paneDetail:
+			m.handleDetailKey(msg)
+		}
+	}
+	return nil
+}
+
+func (m *Model) togglePause() {
+	if m.opts.Feed == nil || m.srcDone {
+		return
+	}
+	m.paused = !m.paused
+	if m.paused {
+		m.opts.Feed.Pause()
+		m.notify("paused: the source stopped reading (space resumes)", false, 5*time.Second)
+	} else {
+		m.opts.Feed.Resume()
+		m.notify("resumed", false, 2*time.Second)
+	}
+}
+
+func (m *Model) handleTableKey(msg tea.KeyPressMsg) {
+	page := m.table.rows() - 1
+	moved := true
+	switch {
+	case m.is(msg, keymap.Up):
+		m.table.move(-1)
+	case m.is(msg, keymap.Down):
+		m.table.move(1)
+	case m.is(msg, keymap.PageUp):
+		m.table.move(-page)
+	case m.is(msg, keymap.PageDown):
+		m.table.move(page)
+	case m.is(msg, keymap.Top):
+		m.table.toTop()
+	case m.is(msg, keymap.Bottom):
+		m.table.toBottom()
+	case m.is(msg, keymap.FocusDetail):
+		m.focus = paneDetail
+		moved = false
+	default:
+		moved = false
+	}
+	if moved {
+		m.refreshDetail()
+	}
+}
+
+func (m *Model) handleDetailKey(msg tea.KeyPressMsg) {
+	page := m.detail.height - 3
+	switch {
+	case m.is(msg, keymap.Up):
+		m.detail.scroll(-1)
+	case m.is(msg, keymap.Down):
+		m.detail.scroll(1)
+	case m.is(msg, keymap.PageUp):
+		m.detail.scroll(-page)
+	case m.is(msg, keymap.PageDown):
+		m.detail.scroll(page)
+	case m.is(msg, keymap.Top):
+		m.detail.offset = 0
+	case m.is(msg, keymap.Bottom):
+		m.detail.scroll(len(m.detail.lines))
+	}
+}
+
+// handleFilterKey edits the filter; every change schedules an apply after the debounce.
+func (m *Model) handleFilterKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case m.is(msg, keymap.FilterApply):
+		m.applyFilter(m.bar.input.Value(), true)
+		if m.bar.err == nil {
+			m.bar.blur()
+		}
+		return nil
+	case m.is(msg, keymap.FilterCancel):
+		m.bar.input.SetValue("")
+		m.bar.err = nil
+		m.applyFilter("", false)
+		m.bar.blur()
+		return nil
+	case msg.String() == "ctrl+c":
+		if m.opts.Feed != nil {
+			m.opts.Feed.Close()
+		}
+		return tea.Quit
+	case m.is(msg, keymap.HistoryPrev):
+		if m.bar.browse(-1) {
+			return m.scheduleFilter()
+		}
+		return nil
+	case m.is(msg, keymap.HistoryNext):
+		if m.bar.browse(1) {
+			return m.scheduleFilter()
+		}
+		return nil
+	}
+	before := m.bar.input.Value()
+	var cmd tea.Cmd
+	m.bar.input, cmd = m.bar.input.Update(msg)
+	if m.bar.input.Value() != before {
+		return tea.Batch(cmd, m.scheduleFilter())
+	}
+	return cmd
+}
+
+func (m *Model) scheduleFilter() tea.Cmd {
+	m.bar.gen++
+	gen := m.bar.gen
+	return tea.Tick(debounce, func(time.Time) tea.Msg { return debounceMsg{gen} })
+}
+
+func (m *Model) handleOverlayKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case msg.String() == "ctrl+c":
+		return tea.Quit
+	case m.is(msg, keymap.Back), m.is(msg, keymap.Help) && m.overlay == overlayHelp,
+		m.is(msg, keymap.Malformed) && m.overlay == overlayMalformed, m.is(msg, keymap.Quit):
+		m.overlay = overlayNone
+	case m.is(msg, keymap.Up):
+		m.overlayOffset = max(0, m.overlayOffset-1)
+	case m.is(msg, keymap.Down):
+		m.overlayOffset++
+	case m.is(msg, keymap.PageUp):
+		m.overlayOffset = max(0, m.overlayOffset-10)
+	case m.is(msg, keymap.PageDown):
+		m.overlayOffset += 10
+	}
+	return nil
+}
+
+func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
+	mouse := msg.Mouse()
+	step := 0
+	switch mouse.Button {
+	case tea.MouseWheelUp:
+		step = -3
+	case tea.MouseWheelDown:
+		step = 3
+	default:
+		return
+	}
+	if m.overlay != overlayNone {
+		m.overlayOffset = max(0, m.overlayOffset+step)
+		return
+	}
+	if m.lay.inDetail(mouse.X, mouse.Y) {
+		m.detail.scroll(step)
+		return
+	}
+	if m.lay.inTable(mouse.X, mouse.Y) {
+		m.table.move(step)
+		m.refreshDetail()
+	}
+}
+
+func (m *Model) handleClick(msg tea.MouseClickMsg) {
+	mouse := msg.Mouse()
+	if mouse.Button != tea.MouseLeft || m.overlay != overlayNone {
+		return
+	}
+	switch {
+	case m.lay.inTable(mouse.X, mouse.Y):
+		m.focus = paneTable
+		if row := mouse.Y - m.lay.table.y - 2; row >= 0 { // border and header
+			m.table.selectRow(row)
+			m.refreshDetail()
+		}
+	case m.lay.inDetail(mouse.X, mouse.Y):
+		m.focus = paneDetail
+	case mouse.Y == m.lay.barY:
+		if !m.bar.active {
+			m.bar.focus()
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/flowlens/flowlens/keymap"
+	"github.com/flowlens/flowlens/model/output"
+)
+
+type rect struct{ x, y, w, h int }
+
+func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r.y && y < r.y+r.h }
+
+// layout is where the panes go for the terminal's size: the detail beside the table on a
+// wide terminal, below it on a narrow one.
+type layout struct {
+	wide          bool
+	tooSmall      bool
+	table, detail rect
+	barY, statusY int
+}
+
+// Below these the panes cannot show a useful row; the explorer says so instead.
+const (
+	minWidth  = 60
+	minHeight = 12
+	wideFrom  = 120
+)
+
+func computeLayout(w, h int) layout {
+	l := layout{barY: h - 2, statusY: h - 1}
+	if w < minWidth || h < minHeight {
+		l.tooSmall = true
+		return l
+	}
+	main := h - 2
+	if w >= wideFrom {
+		dw := min(max(w*30/100, 46), 72)
+		l.wide = true
+		l.table = rect{0, 0, w - dw, main}
+		l.detail = rect{w - dw, 0, dw, main}
+		return l
+	}
+	th := max(6, main*55/100)
+	l.table = rect{0, 0, w, th}
+	l.detail = rect{0, th, w, main - th}
+	return l
+}
+
+func (l layout) inTable(x, y int) bool  { return l.table.contains(x, y) }
+func (l layout) inDetail(x, y int) bool { return l.detail.contains(x, y) }
+
+func (m *Model) resize(w, h int) {
+	m.width, m.height = w, h
+	m.lay = computeLayout(w, h)
+	if m.lay.tooSmall {
+		return
+	}
+	m.table.SetSize(m.lay.table.w, m.lay.table.h)
+	m.detail.SetSize(m.lay.detail.w, m.lay.detail.h)
+	m.bar.SetSize(w)
+}
+
+// View draws the screen from state prepared in Update: only the visible rows are
+// rendered, from cached text.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "flowlens: " + output.Sanitize(m.src.Source)
+	return v
+}
+
+func (m *Model) render() string {
+	if m.width == 0 {
+		return "starting…"
+	}
+	if m.lay.tooSmall {
+		msg := fmt.Sprintf("The terminal is too small: %dx%d.\nflowlens needs at least %dx%d.\n\nq quits.", m.width, m.height, minWidth, minHeight)
+		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, m.styles.Warn.Render(msg))
+	}
+	var main string
+	switch m.overlay {
+	case overlayHelp:
+		main = m.renderHelp(m.width, m.height-2)
+	case overlayMalformed:
+		main = m.renderMalformed(m.width, m.height-2)
+	default:
+		table := m.table.Render(m.styles, m.focus == paneTable && !m.bar.active, m.tableTitle())
+		detail := m.detail.Render(m.styles, m.focus == paneDetail && !m.bar.active)
+		if m.lay.wide {
+			main = joinColumns(table, detail)
+		} else {
+			main = table + "\n" + detail
+		}
+	}
+	bar := m.bar.Render(m.styles, m.view.Len(), m.ring.Len(), m.view.Filtered())
+	status := renderStatus(m.styles, m.statusInfo(), m.width, m.keys.Label(keymap.Help))
+	return main + "\n" + bar + "\n" + status
+}
+
+func (m *Model) tableTitle() string {
+	title := "Flows"
+	if m.table.following && m.view.Len() > 0 {
+		title += " · following"
+	}
+	return title
+}
+
+func (m *Model) statusInfo() statusInfo {
+	return statusInfo{
+		src:       m.src,
+		held:      m.ring.Len(),
+		capacity:  m.ring.Cap(),
+		rate:      m.rate.rate(),
+		dropped:   m.ring.Dropped() + m.srcDropped,
+		malformed: m.stats.Malformed,
+		following: m.table.following || m.view.Len() == 0,
+		paused:    m.paused,
+		local:     m.local,
+		message:   m.message,
+		msgError:  m.msgError,
+	}
+}
+
+// renderHelp lists the bindings in effect, generated from the keymap.
+func (m *Model) renderHelp(w, h int) string {
+	s := m.styles
+	var lines []string
+	section := func(title string, c keymap.Context) {
+		lines = append(lines, "", s.Header.Render(" "+title))
+		for _, b := range m.keys.Bindings(c) {
+			lines = append(lines, "   "+s.Key.Render(padRight(m.keys.Label(b.Action), 16))+s.Text.Render(b.Help))
+		}
+	}
+	section("Anywhere", keymap.Global)
+	section("Flows table", keymap.Table)
+	section("Filter bar", keymap.Filter)
+	lines = append(lines, "",
+		s.Header.Render(" Filter language")+s.Muted.Render("  (docs/filter.md has it all)"),
+		"   "+s.Text.Render("action=REJECT dstport=22      terms side by side must all match"),
+		"   "+s.Text.Render("src=10.0.0.0/8 dport=1024-65535   CIDRs and port ranges"),
+		"   "+s.Text.Render("proto=tcp  flags=syn  dport=ssh    names for protocols, flags, services"),
+		"   "+s.Text.Render("reject or (icmp and not egress)   and, or, not / !, parentheses"),
+		"   "+s.Text.Render("addr=X  port=X                     either side; bare words search the record"),
+		"",
+		s.Muted.Render(" Keys can be rebound by action name in "+configHint()),
+	)
+	return s.box("Help", "esc closes", scrollLines(lines, m.overlayOffset, h-2), w, h, true)
+}
+
+// renderMalformed shows why lines were rejected, with the first samples.
+func (m *Model) renderMalformed(w, h int) string {
+	s := m.styles
+	st := &m.stats
+	var lines []string
+	if st.Malformed == 0 {
+		lines = append(lines, "", s.Muted.Render(" No malformed lines so far."))
+	} else {
+		lines = append(lines, "", s.Text.Render(fmt.Sprintf(" %s malformed of %s lines read:", thousands(st.Malformed), thousands(st.Lines))))
+		for r, n := range st.ByReason {
+			if n > 0 {
+				lines = append(lines, fmt.Sprintf("   %s  %s", padLeft(thousands(n), 10), reasonName(r)))
+			}
+		}
+		lines = append(lines, "", s.Header.Render(" First samples"))
+		for _, smp := range st.Samples {
+			lines = append(lines, "", " "+s.Warn.Render(output.Sanitize(smp.String())), "   "+s.Muted.Render(output.Sanitize(smp.Text)))
+		}
+	}
+	return s.box("Malformed lines", "esc closes", scrollLines(lines, m.overlayOffset, h-2), w, h, true)
+}
+
+func scrollLines(lines []string, offset, h int) []string {
+	offset = min(offset, max(0, len(lines)-h))
+	return lines[max(0, offset):]
+}
+
+func configHint() string {
+	return strings.TrimSpace(keymapConfigPath())
+}
