@@ -24,14 +24,14 @@ import (
 // Options configures the explorer.
 type Options struct {
 	Feed     source.Feed
-	Capacity int            // records held; ring.DefaultCapacity when 0
-	Keys     *keymap.Map    // keymap.Default() when nil
-	Notices  []string       // shown at start, e.g. problems in the key config
-	Filter   string         // the filter to start with
+	Capacity int             // records held; ring.DefaultCapacity when 0
+	Keys     *keymap.Map     // keymap.Default() when nil
+	Notices  []string        // shown at start, e.g. problems in the key config
+	Filter   string          // the filter to start with
 	Formats  []*model.Format // formats whose custom columns the filter may name
-	Local    bool           // show local time instead of UTC
-	NoColor  bool           // NO_COLOR: mark by attributes, not colours
-	Dark     *bool          // the background, when known without asking the terminal (tests)
+	Local    bool            // show local time instead of UTC
+	NoColor  bool            // NO_COLOR: mark by attributes, not colours
+	Dark     *bool           // the background, when known without asking the terminal (tests)
 	Now      func() time.Time
 	// ExportDir is where exports are written; the working directory when empty.
 	ExportDir string

@@ -23,7 +23,7 @@ type fakeFeed struct {
 	closed  bool
 }
 
-func newFakeFeed() *fakeFeed                    { return &fakeFeed{ch: make(chan source.Batch, 16)} }
+func newFakeFeed() *fakeFeed                     { return &fakeFeed{ch: make(chan source.Batch, 16)} }
 func (f *fakeFeed) Batches() <-chan source.Batch { return f.ch }
 func (f *fakeFeed) Pause()                       { f.pauses++ }
 func (f *fakeFeed) Resume()                      { f.resumes++ }
