@@ -72,7 +72,7 @@ func packAddr(a netip.Addr) addr16 { return a.As16() }
 func (a addr16) addr() netip.Addr { return netip.AddrFrom16(a).Unmap() }
 
 // Flow is one flow-log record. The fields every format uses are stored inline and
-// compactly (about 96 bytes); the rarer ones of versions 3-11 and unknown columns live in
+// compactly (88 bytes); the rarer ones of versions 3-11 and unknown columns live in
 // Ext, which records of the default format do not have. A field absent from the format
 // or written `-` is absent: Has reports false and the stored value is zero.
 type Flow struct {
@@ -91,8 +91,6 @@ type Flow struct {
 	Version   uint8
 	Protocol  uint8
 	TCPFlags  uint8
-	Path      uint8 // traffic-path
-	Encrypt   uint8 // encryption-status
 	Action    Action
 	Status    LogStatus
 	Direction Direction
@@ -101,10 +99,20 @@ type Flow struct {
 // Ext holds the fields of versions 3-11 that are not inline, and unknown columns.
 type Ext struct {
 	PktSrc, PktDst addr16
-	present        uint8 // bit 0: PktSrc, bit 1: PktDst
+	Path           uint8 // traffic-path
+	Encrypt        uint8 // encryption-status
+	present        uint8 // the ext* bits below
 	Str            [numExtStr]Sym
 	Custom         []Sym // unknown columns, in the order the format names them
 }
+
+// presence bits of Ext's non-string fields
+const (
+	extPktSrc uint8 = 1 << iota
+	extPktDst
+	extPath
+	extEncrypt
+)
 
 // inline is the bit of the presence mask for fields stored in Flow itself; -1 for the
 // others. It is derived from the field table once.
@@ -114,8 +122,19 @@ var inline = func() (m [NumKnown]int8) {
 	}
 	for bit, f := range []Field{FVersion, FAccountID, FInterfaceID, FSrcAddr, FDstAddr,
 		FSrcPort, FDstPort, FProtocol, FPackets, FBytes, FStart, FEnd, FAction, FLogStatus,
-		FTCPFlags, FFlowDirection, FTrafficPath, FEncryptionStatus} {
+		FTCPFlags, FFlowDirection} {
 		m[f] = int8(bit)
+	}
+	return m
+}()
+
+// inlineBit is the presence bit of each Field value stored inline, 0 for the others; it
+// is indexed by any Field (a uint8), so Has needs no bounds check and inlines.
+var inlineBit = func() (m [256]uint32) {
+	for f, b := range inline {
+		if b >= 0 {
+			m[f] = 1 << uint(b)
+		}
 	}
 	return m
 }()
@@ -141,8 +160,16 @@ func init() {
 	}
 }
 
-// Has reports whether the record carries a value for f.
+// Has reports whether the record carries a value for f. It is on every filter's hot
+// path, so the common case is a table lookup that the compiler inlines.
 func (r *Flow) Has(f Field) bool {
+	if b := inlineBit[f]; b != 0 {
+		return r.present&b != 0
+	}
+	return r.hasOther(f)
+}
+
+func (r *Flow) hasOther(f Field) bool {
 	if !f.Known() {
 		i := int(f - CustomBase)
 		return r.Ext != nil && i < len(r.Ext.Custom) && r.Ext.Custom[i] != 0
@@ -155,11 +182,18 @@ func (r *Flow) Has(f Field) bool {
 	}
 	switch f {
 	case FPktSrcAddr:
-		return r.Ext.present&1 != 0
+		return r.Ext.present&extPktSrc != 0
 	case FPktDstAddr:
-		return r.Ext.present&2 != 0
+		return r.Ext.present&extPktDst != 0
+	case FTrafficPath:
+		return r.Ext.present&extPath != 0
+	case FEncryptionStatus:
+		return r.Ext.present&extEncrypt != 0
 	}
-	return r.Ext.Str[extStr[f]] != 0
+	if i := extStr[f]; i >= 0 {
+		return r.Ext.Str[i] != 0
+	}
+	return false
 }
 
 func (r *Flow) set(f Field) { r.present |= 1 << uint(inline[f]) }
@@ -227,11 +261,23 @@ func (r *Flow) Uint(f Field) (uint64, bool) {
 	case FTCPFlags:
 		return uint64(r.TCPFlags), true
 	case FTrafficPath:
-		return uint64(r.Path), true
+		return uint64(r.Ext.Path), true
 	case FEncryptionStatus:
-		return uint64(r.Encrypt), true
+		return uint64(r.Ext.Encrypt), true
 	}
 	return 0, false
+}
+
+// TrafficPath returns the v5 traffic-path code.
+func (r *Flow) TrafficPath() (uint8, bool) {
+	v, ok := r.Uint(FTrafficPath)
+	return uint8(v), ok
+}
+
+// EncryptionStatus returns the v10 encryption-status code.
+func (r *Flow) EncryptionStatus() (uint8, bool) {
+	v, ok := r.Uint(FEncryptionStatus)
+	return uint8(v), ok
 }
 
 // Sym returns a string field as its symbol (Sym 0 when absent or not a string field).
@@ -303,9 +349,13 @@ func (r *Flow) SetUint(f Field, v uint64) {
 	case FTCPFlags:
 		r.TCPFlags = uint8(v)
 	case FTrafficPath:
-		r.Path = uint8(v)
+		r.ext().Path = uint8(v)
+		r.Ext.present |= extPath
+		return
 	case FEncryptionStatus:
-		r.Encrypt = uint8(v)
+		r.ext().Encrypt = uint8(v)
+		r.Ext.present |= extEncrypt
+		return
 	default:
 		return
 	}

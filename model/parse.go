@@ -357,11 +357,11 @@ func (p *Parser) setField(out *Flow, col int, c column, tok []byte) (Reason, str
 			out.dst = a
 		case FPktSrcAddr:
 			out.Ext.PktSrc = a
-			out.Ext.present |= 1
+			out.Ext.present |= extPktSrc
 			return 0, ""
 		case FPktDstAddr:
 			out.Ext.PktDst = a
-			out.Ext.present |= 2
+			out.Ext.present |= extPktDst
 			return 0, ""
 		}
 	case opAction:
@@ -448,9 +448,13 @@ func (p *Parser) setField(out *Flow, col int, c column, tok []byte) (Reason, str
 		case FTCPFlags:
 			out.TCPFlags = uint8(v)
 		case FTrafficPath:
-			out.Path = uint8(v)
+			out.Ext.Path = uint8(v)
+			out.Ext.present |= extPath
+			return 0, ""
 		case FEncryptionStatus:
-			out.Encrypt = uint8(v)
+			out.Ext.Encrypt = uint8(v)
+			out.Ext.present |= extEncrypt
+			return 0, ""
 		}
 	}
 	out.set(c.field)

@@ -206,9 +206,11 @@ func describe(r *model.Flow, local bool, now time.Time) []detailLine {
 		case model.FFlowDirection:
 			l.meaning = decode.DirectionMeaning(value)
 		case model.FTrafficPath:
-			l.meaning = decode.TrafficPathMeaning(r.Path)
+			path, _ := r.TrafficPath()
+			l.meaning = decode.TrafficPathMeaning(path)
 		case model.FEncryptionStatus:
-			l.meaning, _ = decode.EncryptionStatus(r.Encrypt)
+			enc, _ := r.EncryptionStatus()
+			l.meaning, _ = decode.EncryptionStatus(enc)
 		case model.FRejectReason:
 			l.meaning = decode.RejectReason(value)
 		case model.FPktSrcAWSService, model.FPktDstAWSService:

@@ -26,9 +26,19 @@ func fieldPred(t *Term, f model.Field) (Pred[*model.Flow], error) {
 	case model.KindString:
 		return stringPred(t, f, name)
 	case model.KindAction:
-		return enumPred(t, name, []string{"ACCEPT", "REJECT"}, func(r *model.Flow) string { return r.Action.String() })
+		i, err := enumValue(t, name, []string{"ACCEPT", "REJECT"})
+		if err != nil {
+			return nil, err
+		}
+		want := []model.Action{model.Accept, model.Reject}[i]
+		return eqPred(t.Op, func(r *model.Flow) bool { return r.Action == want }), nil
 	case model.KindLogStatus:
-		return enumPred(t, name, []string{"OK", "NODATA", "SKIPDATA"}, func(r *model.Flow) string { return r.Status.String() })
+		i, err := enumValue(t, name, []string{"OK", "NODATA", "SKIPDATA"})
+		if err != nil {
+			return nil, err
+		}
+		want := []model.LogStatus{model.StatusOK, model.StatusNoData, model.StatusSkipData}[i]
+		return eqPred(t.Op, func(r *model.Flow) bool { return r.Status == want }), nil
 	case model.KindDirection:
 		v := t.Value
 		switch strings.ToLower(v) {
@@ -39,7 +49,12 @@ func fieldPred(t *Term, f model.Field) (Pred[*model.Flow], error) {
 		}
 		tt := *t
 		tt.Value = v
-		return enumPred(&tt, name, []string{"ingress", "egress"}, func(r *model.Flow) string { return r.Direction.String() })
+		i, err := enumValue(&tt, name, []string{"ingress", "egress"})
+		if err != nil {
+			return nil, err
+		}
+		want := []model.Direction{model.Ingress, model.Egress}[i]
+		return eqPred(t.Op, func(r *model.Flow) bool { return r.Direction == want }), nil
 	case model.KindTCPFlags:
 		if p, ok, err := flagNamesPred(t, name); ok || err != nil {
 			return p, err
@@ -298,31 +313,34 @@ func addrPred(t *Term, f model.Field, name string) (Pred[*model.Flow], error) {
 	return in, nil
 }
 
-func enumPred(t *Term, name string, values []string, get func(*model.Flow) string) (Pred[*model.Flow], error) {
+// enumValue finds the value of an enumerated field among values, any case, and returns
+// its index; an unknown value is an error with the likeliest intended one.
+func enumValue(t *Term, name string, values []string) (int, error) {
 	if t.Op != OpEq && t.Op != OpNe {
-		return nil, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("%s compares only with = or !=, not %s", name, t.Op)}
+		return 0, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("%s compares only with = or !=, not %s", name, t.Op)}
 	}
-	want := ""
-	for _, v := range values {
+	for i, v := range values {
 		if strings.EqualFold(v, t.Value) {
-			want = v
+			return i, nil
 		}
 	}
-	if want == "" {
-		e := &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("bad value '%s' for %s", t.Value, name), Hint: "want " + strings.Join(values, " or ")}
-		lower := make([]string, len(values))
-		for i, v := range values {
-			lower[i] = strings.ToLower(v)
-		}
-		if s := suggest(strings.ToLower(t.Value), lower); s != "" {
-			e.Hint = fmt.Sprintf("did you mean '%s'?", values[indexOf(lower, s)])
-		}
-		return nil, e
+	e := &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("bad value '%s' for %s", t.Value, name), Hint: "want " + strings.Join(values, " or ")}
+	lower := make([]string, len(values))
+	for i, v := range values {
+		lower[i] = strings.ToLower(v)
 	}
-	if t.Op == OpNe {
-		return func(r *model.Flow) bool { return get(r) != want }, nil
+	if s := suggest(strings.ToLower(t.Value), lower); s != "" {
+		e.Hint = fmt.Sprintf("did you mean '%s'?", values[indexOf(lower, s)])
 	}
-	return func(r *model.Flow) bool { return get(r) == want }, nil
+	return 0, e
+}
+
+// eqPred turns an equality test into the predicate of op (= or !=).
+func eqPred(op Op, eq Pred[*model.Flow]) Pred[*model.Flow] {
+	if op == OpNe {
+		return func(r *model.Flow) bool { return !eq(r) }
+	}
+	return eq
 }
 
 func indexOf(list []string, s string) int {

@@ -96,8 +96,8 @@ func appendDecoded(b []byte, r *model.Flow, comma bool) []byte {
 			b = append(b, '"')
 		}
 	}
-	if r.Has(model.FTrafficPath) {
-		if s, ok := decode.TrafficPath(r.Path); ok {
+	if path, ok := r.TrafficPath(); ok {
+		if s, ok := decode.TrafficPath(path); ok {
 			field("traffic-path")
 			b = appendJSONString(b, s)
 		}

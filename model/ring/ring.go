@@ -39,6 +39,13 @@ func (r *Ring) Append(recs []model.Flow) Seq {
 	for len(recs) > 0 {
 		if len(r.buf) < r.cap {
 			n := min(len(recs), r.cap-len(r.buf))
+			if len(r.buf)+n > cap(r.buf) {
+				// Grow by doubling, but never past the capacity: append's own growth
+				// would leave up to a quarter of a full ring allocated and unused.
+				grown := make([]model.Flow, len(r.buf), min(r.cap, max(2*cap(r.buf), len(r.buf)+n, 1024)))
+				copy(grown, r.buf)
+				r.buf = grown
+			}
 			r.buf = append(r.buf, recs[:n]...)
 			recs = recs[n:]
 			r.next += Seq(n)
@@ -81,6 +88,26 @@ func (r *Ring) At(s Seq) *model.Flow {
 
 // Held reports whether the record with Seq s is still in the ring.
 func (r *Ring) Held(s Seq) bool { return s >= r.First() && s < r.next }
+
+// Segments returns the records from Seq from (clamped to First) to Next as at most two
+// slices in order, with the Seq of each slice's first record: the hot loops of filtering
+// walk them directly instead of calling a function per record.
+func (r *Ring) Segments(from Seq) (a []model.Flow, aSeq Seq, b []model.Flow, bSeq Seq) {
+	if from < r.First() {
+		from = r.First()
+	}
+	if from >= r.next {
+		return nil, from, nil, from
+	}
+	i := int(from % Seq(r.cap))
+	n := int(r.next - from)
+	end := min(len(r.buf), i+n)
+	a, aSeq = r.buf[i:end], from
+	if rest := n - (end - i); rest > 0 {
+		b, bSeq = r.buf[:rest], from+Seq(end-i)
+	}
+	return a, aSeq, b, bSeq
+}
 
 // Range calls fn for every record from Seq from (clamped to First) to Next, in order,
 // until fn returns false. It walks the two halves of the buffer directly, which is what

@@ -60,12 +60,17 @@ func (v *View) Update() int {
 	}
 	before := len(v.seqs)
 	match := v.match
-	v.ring.Range(v.scanned, func(s Seq, f *model.Flow) bool {
-		if match(f) {
-			v.seqs = append(v.seqs, s)
+	a, aSeq, b, bSeq := v.ring.Segments(v.scanned)
+	for i := range a {
+		if match(&a[i]) {
+			v.seqs = append(v.seqs, aSeq+Seq(i))
 		}
-		return true
-	})
+	}
+	for i := range b {
+		if match(&b[i]) {
+			v.seqs = append(v.seqs, bSeq+Seq(i))
+		}
+	}
 	v.scanned = v.ring.Next()
 	return len(v.seqs) - before
 }
