@@ -21,6 +21,9 @@ type Ring struct {
 	cap     int
 	next    Seq // the Seq the next appended record gets
 	dropped uint64
+	// OnEvict, when set, is called with each record about to be overwritten, oldest
+	// first, so indexes over the ring (the pairs) can forget it.
+	OnEvict func(s Seq, r *model.Flow)
 }
 
 // New makes a ring of the given capacity (at least 1). Memory grows as records arrive,
@@ -54,6 +57,12 @@ func (r *Ring) Append(recs []model.Flow) Seq {
 		// Full: overwrite in place, oldest first. The slot of Seq s is s mod cap.
 		at := int(r.next % Seq(r.cap))
 		n := min(len(recs), r.cap-at)
+		if r.OnEvict != nil {
+			first := r.First()
+			for i := at; i < at+n; i++ {
+				r.OnEvict(first+Seq(i-at), &r.buf[i])
+			}
+		}
 		copy(r.buf[at:at+n], recs[:n])
 		recs = recs[n:]
 		r.next += Seq(n)

@@ -114,3 +114,19 @@ func TestViewCompactsDeadPrefix(t *testing.T) {
 		t.Fatalf("seqs grew to %d: the dead prefix is not compacted", cap(v.seqs))
 	}
 }
+
+func TestOnEvictSeesEachDroppedRecordOnce(t *testing.T) {
+	r := New(4)
+	var evicted []uint64
+	r.OnEvict = func(s Seq, f *model.Flow) {
+		if uint64(s) != f.Packets {
+			t.Fatalf("evicted Seq %d holds record %d", s, f.Packets)
+		}
+		evicted = append(evicted, f.Packets)
+	}
+	r.Append(recs(0, 3))
+	r.Append(recs(3, 7)) // 10 into 4: 0..5 evicted
+	if len(evicted) != 6 || evicted[0] != 0 || evicted[5] != 5 {
+		t.Fatalf("evicted %v", evicted)
+	}
+}
