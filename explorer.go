@@ -1,13 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/ring"
+	"github.com/flowlens/flowlens/model/rules"
 	"github.com/flowlens/flowlens/source"
 	"github.com/flowlens/flowlens/ui"
 )
@@ -22,6 +24,7 @@ import (
 // explorerFlags are the root command's own flags.
 type explorerFlags struct {
 	read     readFlags
+	rules    []string
 	demo     bool
 	follow   bool
 	capacity int
@@ -38,10 +41,12 @@ func addExplorer(root *cobra.Command, env *environment) {
 	fl.BoolVarP(&flags.follow, "follow", "f", false, "keep reading FILE as lines are appended, like tail -F (rotation and truncation included)")
 	fl.IntVar(&flags.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (about 100 bytes each)")
 	fl.BoolVar(&flags.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles)")
+	fl.StringArrayVar(&flags.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable)")
 	fl.StringVar(&flags.logFile, "log-file", "", "write the explorer's log here (default: $XDG_STATE_HOME/flowlens/flowlens.log)")
 	// SOURCE arguments are files, so the root takes any argument; a mistyped command name
 	// is caught below, when no such file exists.
 	root.Args = cobra.ArbitraryArgs
+	root.SuggestionsMinimumDistance = 2
 	root.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := checkCommandTypo(cmd, args); err != nil {
 			return err
@@ -79,9 +84,7 @@ func runExplorer(ctx context.Context, env *environment, flags *explorerFlags, ar
 	if err != nil {
 		notices = append(notices, err.Error())
 	}
-	for _, p := range keys.Override(overrides) {
-		notices = append(notices, p)
-	}
+	notices = append(notices, keys.Override(overrides)...)
 	for _, n := range notices {
 		fmt.Fprintf(env.stderr, "flowlens: %s\n", n)
 	}
@@ -89,13 +92,24 @@ func runExplorer(ctx context.Context, env *environment, flags *explorerFlags, ar
 	logger, closeLog := openLog(flags.logFile)
 	defer closeLog()
 
+	ruleSet, err := loadRules(flags.rules)
+	if err != nil {
+		return err
+	}
+
 	opts := source.Options{Format: format, Workers: flags.read.workers, Stdin: env.stdin}
 	var feed source.Feed
 	switch {
 	case flags.demo:
-		feed, err = openDemo(ctx)
+		feed, err = source.OpenDemo(ctx, time.Now())
 		if err != nil {
-			return err
+			return fmt.Errorf("the bundled demo could not be read: %w", err)
+		}
+		if ruleSet == nil {
+			ruleSet, err = demoRules()
+			if err != nil {
+				return err
+			}
 		}
 	case len(args) == 0 && stdinIsTerminal:
 		return usagef("nothing to read: give a file or directory, pipe records in, use --log-group, or try --demo")
@@ -125,6 +139,7 @@ func runExplorer(ctx context.Context, env *environment, flags *explorerFlags, ar
 		Formats:  formats,
 		Local:    flags.local,
 		Log:      logger,
+		Rules:    ruleSet,
 	}
 	if !stdinIsTerminal {
 		// Records come through stdin, so the keyboard must be read from the terminal.
@@ -166,9 +181,29 @@ func openLog(path string) (*slog.Logger, func()) {
 	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }
 }
 
-// openDemo is replaced when the demo source lands.
-var openDemo = func(ctx context.Context) (source.Feed, error) {
-	return nil, errors.New("the demo is not bundled in this build")
+// loadRules reads --rules files; nil when none were given.
+func loadRules(paths []string) (*rules.Set, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	set, err := rules.LoadFiles(paths...)
+	if err != nil {
+		return nil, usagef("bad --rules: %v", err)
+	}
+	return set, nil
+}
+
+// demoRules loads the simulated VPC's security groups and NACLs that come with the demo.
+func demoRules() (*rules.Set, error) {
+	set := rules.NewSet()
+	for name, data := range source.DemoRules() {
+		s, err := rules.Load(bytes.NewReader(data), name)
+		if err != nil {
+			return nil, fmt.Errorf("the demo's rules: %w", err)
+		}
+		set.Merge(s)
+	}
+	return set, nil
 }
 
 // checkCommandTypo turns `flowlens pirnt` into a usage error that suggests `print`,

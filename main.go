@@ -108,6 +108,7 @@ Start with the bundled demo, no AWS account needed:
 
 	addExplorer(root, env)
 	root.AddCommand(newPrintCommand(env))
+	root.AddCommand(newGenerateCommand(env))
 	root.AddCommand(newManCommand(env))
 	return root
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/filter"
 	"github.com/flowlens/flowlens/model/ring"
+	"github.com/flowlens/flowlens/model/rules"
 	"github.com/flowlens/flowlens/source"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	Log       *slog.Logger
 	// Input is where keys are read from when stdin carries records (/dev/tty).
 	Input io.Reader
+	// Rules are the security groups, NACLs and interfaces the verdicts are checked
+	// against; nil judges from the records alone.
+	Rules *rules.Set
 }
 
 // pane names what has the focus.

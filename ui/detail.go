@@ -216,7 +216,9 @@ func describe(r *model.Flow, local bool, now time.Time) []detailLine {
 		case model.FPktSrcAWSService, model.FPktDstAWSService:
 			l.meaning, _ = decode.AWSService(value)
 		case model.FType:
-			l.meaning = decode.TrafficType(value)
+			if m := decode.TrafficType(value); !strings.HasPrefix(m, value) {
+				l.meaning = m
+			}
 		case model.FSublocationType:
 			l.meaning = decode.SublocationType(value)
 		case model.FInterfaceType, model.FNextHopInterfaceType:
@@ -243,7 +245,7 @@ func describe(r *model.Flow, local bool, now time.Time) []detailLine {
 		out = append(out, detailLine{kind: lineNote, label: "tcp-flags", value: "not in this format", meaning: "add ${tcp-flags} to the flow log's format to see who opened each connection"})
 	}
 	if r.Has(model.FStart) && r.Has(model.FEnd) {
-		out = append(out, detailLine{kind: lineNote, label: "window", value: (time.Duration(r.End-min(r.Start, r.End)) * time.Second).String(), meaning: "the aggregation window this record covers"})
+		out = append(out, detailLine{kind: lineNote, label: "duration", value: (time.Duration(r.End-min(r.Start, r.End)) * time.Second).String(), meaning: "from the first to the last packet of this record"})
 	}
 	return out
 }
@@ -272,10 +274,15 @@ func portMeaning(r *model.Flow, f model.Field) string {
 	if s, ok := decode.Service(r.Protocol, port); ok {
 		return s
 	}
-	if decode.IsEphemeral(port) {
-		return "ephemeral (a client's port)"
+	switch {
+	case port >= 49152:
+		return "dynamic range: most likely a client's ephemeral port"
+	case port >= 32768:
+		return "in Linux's ephemeral range: likely a client's port"
+	case port >= 1024:
+		return "registered range: a service's or a client's port"
 	}
-	return ""
+	return "system port"
 }
 
 func timeMeaning(sec uint32, local bool, now time.Time) string {

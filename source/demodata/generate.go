@@ -1,0 +1,43 @@
+//go:build ignore
+
+// generate writes the demo's data: the incident of model/sim, in the v5 format with a
+// header line, gzipped, and the simulated VPC's rules as AWS CLI JSON. Run it with
+// `go generate ./source/` after changing the simulator; a test checks the embedded copy
+// still matches what the simulator makes.
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"log"
+	"os"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/sim"
+)
+
+func main() {
+	s := sim.Incident(1)
+	s.KeepTruth = false
+	var text bytes.Buffer
+	text.WriteString(sim.V5Format.Header() + "\n")
+	var line []byte
+	s.Stream(sim.V5Format, 0, func(r *model.Flow) bool {
+		line = append(r.AppendRecord(line[:0]), '\n')
+		text.Write(line)
+		return true
+	})
+	var gz bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	w.Write(text.Bytes())
+	w.Close()
+	if err := os.WriteFile("demodata/incident.log.gz", gz.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.MkdirAll("demodata/rules", 0o755); err != nil {
+		log.Fatal(err)
+	}
+	if err := s.Topology.WriteRules("demodata/rules"); err != nil {
+		log.Fatal(err)
+	}
+}
