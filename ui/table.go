@@ -226,7 +226,7 @@ func (t *flowTable) clampScroll() {
 }
 
 // Render draws the pane.
-func (t *flowTable) Render(s Styles, focused bool, title string) string {
+func (t *flowTable) Render(s Styles, focused bool, title string, total int) string {
 	rows := t.rows()
 	if len(t.cache) > 8*rows+256 {
 		t.invalidate() // rows that scrolled away; the visible ones are rebuilt below
@@ -256,7 +256,10 @@ func (t *flowTable) Render(s Styles, focused bool, title string) string {
 	}
 	right := ""
 	if n > 0 {
-		right = fmt.Sprintf("%s-%s of %s", thousands(t.top+1), thousands(min(t.top+rows, n)), thousands(n))
+		right = fmt.Sprintf("rows %s-%s of %s", thousands(t.top+1), thousands(min(t.top+rows, n)), thousands(n))
+		if t.view.Filtered() {
+			right += "/" + thousands(total)
+		}
 	}
 	return s.box(title, right, lines, t.width, t.height, focused)
 }

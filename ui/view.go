@@ -90,7 +90,7 @@ func (m *Model) render() string {
 	case overlayMalformed:
 		main = m.renderMalformed(m.width, m.height-2)
 	default:
-		table := m.table.Render(m.styles, m.focus == paneTable && !m.bar.active, m.tableTitle())
+		table := m.table.Render(m.styles, m.focus == paneTable && !m.bar.active, m.tableTitle(), m.ring.Len())
 		detail := m.detail.Render(m.styles, m.focus == paneDetail && !m.bar.active)
 		if m.lay.wide {
 			main = joinColumns(table, detail)
