@@ -346,7 +346,7 @@ func String(n Node) string {
 		return n.Field + n.Op.String() + quoteIfNeeded(n.Value)
 	case *Word:
 		if n.Quoted {
-			return fmt.Sprintf("%q", n.Text)
+			return quote(n.Text)
 		}
 		return n.Text
 	}
@@ -354,8 +354,15 @@ func String(n Node) string {
 }
 
 func quoteIfNeeded(s string) string {
-	if s == "" || strings.ContainsAny(s, " \t()\"'=<>!") {
-		return fmt.Sprintf("%q", s)
+	if s == "" || strings.ContainsAny(s, " \t\r\n()\"'=<>!&|\\") {
+		return quote(s)
 	}
 	return s
+}
+
+// quote writes s as the lexer reads quoted strings: a backslash takes the next byte
+// literally.
+func quote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(s) + `"`
 }
