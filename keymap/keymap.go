@@ -259,3 +259,20 @@ func displayKeys(keys []string) string {
 	}
 	return strings.Join(out, "/")
 }
+
+// Markdown writes the bindings as the README's key table, so the README can be checked
+// against the keys in effect.
+func (m *Map) Markdown() string {
+	var b strings.Builder
+	b.WriteString("| where | keys | action | does |\n|---|---|---|---|\n")
+	for _, c := range []Context{Global, Table, Filter, Pairs, Picker} {
+		for _, bd := range m.Bindings(c) {
+			keys := make([]string, len(bd.Keys))
+			for i, k := range bd.Keys {
+				keys[i] = "`" + k + "`"
+			}
+			fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", c, strings.Join(keys, " "), bd.Action, bd.Help)
+		}
+	}
+	return b.String()
+}
