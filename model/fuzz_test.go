@@ -22,6 +22,13 @@ func FuzzParse(f *testing.F) {
 			if st.Lines != 1 || st.Records+st.Headers+st.Blank+st.Malformed != 1 {
 				t.Fatalf("line not classified exactly once: %+v", st)
 			}
+			// The default format's fast path must agree with the general one exactly.
+			slow := NewParser("fuzz", format)
+			slow.noFast = true
+			var r2 Flow
+			if k2 := slow.Parse(line, &r2); k2 != kind || kind == LineRecord && !sameFlow(&r, &r2) {
+				t.Fatalf("fast path gave %v %+v, general path %v %+v", kind, r, k2, r2)
+			}
 			if kind != LineRecord {
 				continue
 			}
@@ -53,4 +60,12 @@ func FuzzParseFormat(f *testing.F) {
 			t.Fatalf("format %q re-read from %q as %v (%v)", spec, fm.Spec(), again, err)
 		}
 	})
+}
+
+// sameFlow compares two records field by field, as written out.
+func sameFlow(a, b *Flow) bool {
+	if a.Format != b.Format {
+		return false
+	}
+	return string(a.AppendRecord(nil)) == string(b.AppendRecord(nil)) && a.present == b.present
 }

@@ -325,3 +325,17 @@ func TestParseIPv4MatchesNetip(t *testing.T) {
 		}
 	}
 }
+
+func TestParseUintLimits(t *testing.T) {
+	for s, want := range map[string]bool{"0": true, "18446744073709551615": true, "18446744073709551616": false, "99999999999999999999": false, "1x": false, "": false, "000000000000000000001": false} {
+		v, ok := parseUint([]byte(s))
+		if ok != want {
+			t.Errorf("parseUint(%q) = %d, %v", s, v, ok)
+		}
+	}
+	// a 20-digit byte count goes through the general path and keeps its value
+	r, kind, _ := parseOne(t, "", "2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 18446744073709551615 1 2 ACCEPT OK")
+	if kind != LineRecord || r.Bytes != 18446744073709551615 {
+		t.Errorf("%v %d", kind, r.Bytes)
+	}
+}

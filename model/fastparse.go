@@ -1,0 +1,191 @@
+package model
+
+import "math"
+
+// parseDefault is the fast path for the default (version 2) format, which nearly every
+// flow log uses and which the DESIGN budget is about: it reads the fourteen fields in
+// their fixed order in a single pass, converting while it scans. It accepts only the
+// common shape: single spaces, IPv4 addresses, numbers and no `-`. Anything else (a
+// NODATA record, IPv6, a tab, a bad value) returns false with out in an unspecified
+// state, and the general path reads the line instead, so the two always agree; the fuzz
+// test checks that they do.
+func (p *Parser) parseDefault(line []byte, out *Flow) bool {
+	// Drop the line end, which the general path treats as white space.
+	n := len(line)
+	for n > 0 && (line[n-1] == '\n' || line[n-1] == '\r') {
+		n--
+	}
+	line = line[:n]
+	*out = Flow{Format: DefaultFormat.ID}
+	pos := 0
+	var ok bool
+
+	var v uint64
+	if v, pos, ok = fastUint(line, pos); !ok || v > math.MaxUint8 {
+		return false
+	}
+	out.Version = uint8(v)
+
+	var tok []byte
+	if tok, pos, ok = fastToken(line, pos); !ok {
+		return false
+	}
+	out.Account = p.intern(1, tok)
+	if tok, pos, ok = fastToken(line, pos); !ok {
+		return false
+	}
+	out.Interface = p.intern(2, tok)
+
+	if pos, ok = fastIPv4(line, pos, &out.src); !ok {
+		return false
+	}
+	if pos, ok = fastIPv4(line, pos, &out.dst); !ok {
+		return false
+	}
+	if v, pos, ok = fastUint(line, pos); !ok || v > math.MaxUint16 {
+		return false
+	}
+	out.SrcPort = uint16(v)
+	if v, pos, ok = fastUint(line, pos); !ok || v > math.MaxUint16 {
+		return false
+	}
+	out.DstPort = uint16(v)
+	if v, pos, ok = fastUint(line, pos); !ok || v > math.MaxUint8 {
+		return false
+	}
+	out.Protocol = uint8(v)
+	if out.Packets, pos, ok = fastUint(line, pos); !ok {
+		return false
+	}
+	if out.Bytes, pos, ok = fastUint(line, pos); !ok {
+		return false
+	}
+	var start, end uint64
+	if start, pos, ok = fastUint(line, pos); !ok {
+		return false
+	}
+	if end, pos, ok = fastUint(line, pos); !ok {
+		return false
+	}
+	if start > 1e11 {
+		start /= 1000
+	}
+	if end > 1e11 {
+		end /= 1000
+	}
+	if start > math.MaxUint32 || end > math.MaxUint32 {
+		return false
+	}
+	out.Start, out.End = uint32(start), uint32(end)
+
+	switch {
+	case pos+7 <= len(line) && string(line[pos:pos+7]) == "ACCEPT ":
+		out.Action = Accept
+	case pos+7 <= len(line) && string(line[pos:pos+7]) == "REJECT ":
+		out.Action = Reject
+	default:
+		return false
+	}
+	pos += 7
+	switch string(line[pos:]) {
+	case "OK":
+		out.Status = StatusOK
+	case "NODATA":
+		out.Status = StatusNoData
+	case "SKIPDATA":
+		out.Status = StatusSkipData
+	default:
+		return false
+	}
+	// Every field is present: the fourteen presence bits of the default format.
+	out.present = defaultPresent
+	return true
+}
+
+// defaultPresent has the presence bits of every default-format field set.
+var defaultPresent = func() (m uint32) {
+	for _, f := range DefaultFormat.Fields {
+		m |= inlineBit[f]
+	}
+	return m
+}()
+
+// fastUint reads decimal digits up to a single space (or the end of the line, for the
+// last field); anything else is a refusal.
+func fastUint(line []byte, pos int) (uint64, int, bool) {
+	var v uint64
+	start := pos
+	for pos < len(line) {
+		d := line[pos] - '0'
+		if d > 9 {
+			break
+		}
+		v = v*10 + uint64(d)
+		pos++
+	}
+	// Nineteen digits cannot overflow 64 bits; longer numbers are rare enough to leave to
+	// the general path, which checks every step.
+	if pos == start || pos-start > 19 {
+		return 0, pos, false
+	}
+	if pos < len(line) {
+		if line[pos] != ' ' {
+			return 0, pos, false
+		}
+		pos++
+	}
+	return v, pos, true
+}
+
+// fastToken reads a token of printable bytes up to a single space; "-" and control
+// bytes are refusals.
+func fastToken(line []byte, pos int) ([]byte, int, bool) {
+	start := pos
+	for pos < len(line) {
+		c := line[pos]
+		if c == ' ' {
+			break
+		}
+		if c < ' ' || c == 0x7f {
+			return nil, pos, false
+		}
+		pos++
+	}
+	if pos == start || pos >= len(line) || pos-start == 1 && line[start] == '-' {
+		return nil, pos, false
+	}
+	return line[start:pos], pos + 1, true
+}
+
+// fastIPv4 reads a dotted IPv4 address followed by a single space.
+func fastIPv4(line []byte, pos int, out *addr16) (int, bool) {
+	out[10], out[11] = 0xff, 0xff
+	for part := 0; part < 4; part++ {
+		v, digits := 0, 0
+		for pos < len(line) {
+			d := line[pos] - '0'
+			if d > 9 {
+				break
+			}
+			if digits > 0 && v == 0 { // a leading zero: the general path refuses it too
+				return pos, false
+			}
+			v = v*10 + int(d)
+			digits++
+			pos++
+		}
+		if digits == 0 || digits > 3 || v > 255 || pos >= len(line) {
+			return pos, false
+		}
+		out[12+part] = byte(v)
+		want := byte('.')
+		if part == 3 {
+			want = ' '
+		}
+		if line[pos] != want {
+			return pos, false
+		}
+		pos++
+	}
+	return pos, true
+}
