@@ -1,0 +1,323 @@
+package pairs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/flowlens/flowlens/model/decode"
+	"github.com/flowlens/flowlens/model/rules"
+)
+
+// explainer writes a judgement's sentence: what went where, what happened, what to
+// check. It names the direction (inbound or outbound) only when the interface's side is
+// known, and says when the direction is a guess or cannot be told.
+type explainer struct {
+	p     *Pair
+	j     *Judgement
+	dir   direction
+	eff   [2]act
+	table tableRow
+	rules *ruling
+}
+
+// service is what the request asked for: "tcp/22", "udp/53", "icmp", "gre".
+func service(proto uint8, port uint16) string {
+	name := protoName(proto)
+	if hasPorts(proto) {
+		return name + "/" + strconv.Itoa(int(port))
+	}
+	return name
+}
+
+func protoName(proto uint8) string {
+	switch proto {
+	case 1, 6, 17, 58:
+		return rules.ProtocolName(proto)
+	}
+	return decode.ProtocolLabel(proto)
+}
+
+// what is "inbound tcp/22 from 203.0.113.7 to 10.0.1.5", without "inbound" when the
+// interface's side is unknown.
+func (e *explainer) what() string {
+	j := e.j
+	s := service(e.p.Key.Protocol, j.ResponderAP.Port()) + " from " + j.InitiatorAP.Addr().String() + " to " + j.ResponderAP.Addr().String()
+	if w := e.way(); w != "" {
+		return w + " " + s
+	}
+	return s
+}
+
+// way is "inbound", "outbound" or "".
+func (e *explainer) way() string {
+	switch {
+	case e.j.RequestInbound == nil:
+		return ""
+	case *e.j.RequestInbound:
+		return "inbound"
+	}
+	return "outbound"
+}
+
+// returnRule is what a network ACL must allow for the replies: "tcp 1024-65535" for
+// protocols with ports (the initiator's port, wherever the client picked it), the
+// protocol otherwise.
+func (e *explainer) returnRule() string {
+	proto := e.p.Key.Protocol
+	if !hasPorts(proto) {
+		return protoName(proto)
+	}
+	return protoName(proto) + " 1024-65535"
+}
+
+func (e *explainer) sentence() string {
+	var b strings.Builder
+	j := e.j
+	switch j.Verdict {
+	case Accepted:
+		e.accepted(&b)
+	case NoResponse:
+		e.noResponse(&b)
+	case BPA:
+		fmt.Fprintf(&b, "%s was rejected by VPC Block Public Access (reject-reason BPA), not by a security group or network ACL: check the account's BPA mode and its exclusions for this VPC or subnet", e.what())
+	case Unknown:
+		e.unknown(&b)
+	default:
+		if j.Blocked == BlockedResponse {
+			e.replyRejected(&b)
+		} else {
+			e.requestRejected(&b)
+		}
+	}
+	e.notes(&b)
+	s := b.String()
+	if s != "" && !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+func (e *explainer) accepted(b *strings.Builder) {
+	if e.j.Initiator == SideUnknown {
+		k := e.p.Key
+		fmt.Fprintf(b, "%s between %s and %s was accepted both ways; which side started it cannot be told from these records",
+			protoName(k.Protocol), endpointText(k.Protocol, k.A), endpointText(k.Protocol, k.B))
+		return
+	}
+	fmt.Fprintf(b, "%s was accepted, and so was the reply", e.what())
+	if resp := e.j.Response; resp != nil && e.p.Key.Protocol == decode.ProtoTCP && resp.Flags&decode.FlagRST != 0 && resp.Flags&decode.FlagSYNACK != decode.FlagSYNACK {
+		fmt.Fprintf(b, ", a reset (RST) without a SYN-ACK: nothing listens on port %d there, the network is not in the way", e.j.ResponderAP.Port())
+	}
+	if r := e.rules; r != nil && r.outcome == rulesDisagree {
+		fmt.Fprintf(b, ", but the loaded rules would drop the %s (%s): the rules may have changed since these records", legName(r.leg), r.leg.Rule)
+	}
+}
+
+func (e *explainer) noResponse(b *strings.Builder) {
+	j := e.j
+	switch e.way() {
+	case "inbound":
+		fmt.Fprintf(b, "%s was accepted but no reply was recorded: the service did not answer (nothing listening, a host firewall); ACCEPT means the network let it in, not that anything answered", e.what())
+	case "outbound":
+		fmt.Fprintf(b, "%s was accepted but no reply came back: %s did not answer, or the request or its reply was dropped beyond this interface (the far side's security group or network ACL, a firewall, routing)", e.what(), j.ResponderAP.Addr())
+	default:
+		fmt.Fprintf(b, "%s was accepted but no reply was recorded: the responder did not answer, or something beyond this interface dropped the request or the reply", e.what())
+	}
+	if r := e.rules; r != nil {
+		switch {
+		case r.outcome == rulesDisagree:
+			fmt.Fprintf(b, "; the loaded rules would drop the request (%s): they may have changed since these records", r.leg.Rule)
+		case r.replyWouldDrop != nil:
+			fmt.Fprintf(b, "; note that the loaded rules would also drop a reply here (%s)", r.replyWouldDrop.Rule)
+		}
+	}
+}
+
+func (e *explainer) requestRejected(b *strings.Builder) {
+	j := e.j
+	r := e.rules
+	if r != nil {
+		switch r.outcome {
+		case rulesConfirm:
+			fmt.Fprintf(b, "%s was rejected by %s: %s", e.what(), layerName(r.leg.Layer), legReason(r.leg))
+			e.fix(b, r.leg)
+			return
+		case rulesEliminate:
+			fmt.Fprintf(b, "%s was rejected, and the loaded rules let it through the other layer, so %s rejected it; their rules could not be checked fully: %s",
+				e.what(), layerName(r.leg.Layer), clause(r.leg.Explanation))
+			return
+		case rulesDisagree:
+			fmt.Fprintf(b, "%s was rejected, but the loaded rules allow it (%s): the rules may have changed since these records were written (check their history), or the records come from another interface or time",
+				e.what(), r.leg.Rule)
+			return
+		}
+	}
+	switch e.way() {
+	case "inbound":
+		fmt.Fprintf(b, "%s was rejected: check the security groups' inbound rules and the subnet's network ACL inbound rules; no reply was sent because the request never arrived", e.what())
+	case "outbound":
+		fmt.Fprintf(b, "%s was rejected as it left: check the security groups' outbound rules and the subnet's network ACL outbound rules", e.what())
+	default:
+		fmt.Fprintf(b, "%s was rejected on %s: check its security groups and its subnet's network ACL (inbound rules if %s is the interface, outbound rules if %s is)",
+			e.what(), e.p.Key.Interface, j.ResponderAP.Addr(), j.InitiatorAP.Addr())
+	}
+	if j.Initiator == SideUnknown {
+		b.WriteString("; both directions were rejected and which side started it cannot be told")
+	}
+	if r != nil && r.outcome == rulesUnknown {
+		fmt.Fprintf(b, "; the loaded rules cannot narrow it: %s", clause(r.leg.Explanation))
+	}
+	if r != nil && r.outcome == rulesSkipped {
+		b.WriteString("; the rules were not checked because the direction is unknown")
+	}
+}
+
+func (e *explainer) replyRejected(b *strings.Builder) {
+	j := e.j
+	r := e.rules
+	back := endpointText(e.p.Key.Protocol, j.InitiatorAP)
+	if r != nil && r.outcome == rulesConfirm {
+		fmt.Fprintf(b, "%s was accepted, but the reply to %s was rejected by %s: %s", e.what(), back, layerName(r.leg.Layer), legReason(r.leg))
+		e.fix(b, r.leg)
+		return
+	}
+	if r != nil && r.outcome == rulesDisagree {
+		fmt.Fprintf(b, "%s was accepted and the reply to %s rejected, but the loaded rules allow the reply (%s): the rules may have changed since these records were written (check their history)",
+			e.what(), back, r.leg.Rule)
+		return
+	}
+	switch e.way() {
+	case "inbound":
+		fmt.Fprintf(b, "%s was accepted, but the reply to %s was rejected: the subnet's network ACL outbound rules (security groups never drop a reply); allow %s outbound to %s",
+			e.what(), back, e.returnRule(), j.InitiatorAP.Addr())
+	case "outbound":
+		fmt.Fprintf(b, "%s was accepted, but the reply from %s was rejected coming in: the subnet's network ACL inbound rules (security groups never drop a reply); allow %s inbound from %s",
+			e.what(), endpointText(e.p.Key.Protocol, j.ResponderAP), e.returnRule(), j.ResponderAP.Addr())
+	default:
+		fmt.Fprintf(b, "%s was accepted, but the reply to %s was rejected: a network ACL rule of the subnet (security groups never drop a reply); it must allow %s back",
+			e.what(), back, e.returnRule())
+	}
+	if p := j.InitiatorAP.Port(); hasPorts(e.p.Key.Protocol) && p >= 1024 && p < 32768 {
+		fmt.Fprintf(b, " (the client's port %d is below 32768: a return rule for Linux's 32768-60999 misses it)", p)
+	}
+	if r != nil && r.outcome == rulesUnknown {
+		fmt.Fprintf(b, "; the loaded rules cannot name the entry: %s", clause(r.leg.Explanation))
+	}
+}
+
+// fix says what to change once the rules named the dropping rule. A blocked reply
+// should pass (its request did); a blocked request may be blocked on purpose (a scan, a
+// blocklist entry), so the advice is conditional.
+func (e *explainer) fix(b *strings.Builder, leg rules.Leg) {
+	switch leg.Layer {
+	case rules.LayerSG:
+		fmt.Fprintf(b, "; if it should pass, add an %s rule allowing it to one of the groups", leg.Direction)
+	case rules.LayerNACL:
+		n := leg.NACL
+		final := n.Deciding >= 0 && n.Deciding < len(n.Entries) &&
+			(n.Entries[n.Deciding].Number == rules.FinalRuleIPv4 || n.Entries[n.Deciding].Number == rules.FinalRuleIPv6)
+		switch {
+		case !final:
+			b.WriteString("; if it should pass, narrow that entry or allow it in an entry with a lower number")
+		case e.j.Blocked == BlockedResponse:
+			fmt.Fprintf(b, "; add an %s entry allowing %s to %s", aclWord(leg.Direction), e.returnRule(), e.j.InitiatorAP.Addr())
+		default:
+			fmt.Fprintf(b, "; if it should pass, add an %s entry allowing it", aclWord(leg.Direction))
+		}
+	}
+}
+
+func (e *explainer) unknown(b *strings.Builder) {
+	k := e.p.Key
+	switch e.table.why {
+	case onlyReply:
+		why := "the tcp-flags mark it as the reply"
+		if e.dir.decidedBy == SignalPrivilegedPort {
+			why = "it comes from a port below 1024 to one that is no service, so it looks like the reply"
+		}
+		fmt.Fprintf(b, "only %s was recorded, and %s: its request is not in these records (read earlier records, or they were dropped), so what happened cannot be told",
+			arrow(k, e.j.Initiator.Other()), why)
+	case noAction:
+		b.WriteString("the records carry no action (the format lacks the action field), so whether anything was rejected cannot be told")
+	default:
+		fmt.Fprintf(b, "%s %s and %s %s, and which side started the conversation cannot be told, so neither which one was the request: check both directions",
+			arrow(k, AtoB), actWord(e.eff[AtoB]), arrow(k, BtoA), actWord(e.eff[BtoA]))
+	}
+}
+
+func actWord(a act) string {
+	switch a {
+	case actAccept:
+		return "was accepted"
+	case actReject:
+		return "was rejected"
+	case actMixed:
+		return "was both accepted and rejected"
+	}
+	return "has no action"
+}
+
+// notes adds what qualifies the verdict: a guessed direction, MIXED directions, stray
+// rejects, a lone REJECT of teardown packets.
+func (e *explainer) notes(b *strings.Builder) {
+	j := e.j
+	p := e.p
+	if j.Initiator != SideUnknown && j.Verdict != Unknown {
+		req, resp := e.eff[j.Initiator], e.eff[j.Initiator.Other()]
+		switch {
+		case req == actMixed:
+			b.WriteString("; some request records were accepted and others rejected: a rule probably changed while the flow ran")
+		case resp == actMixed:
+			b.WriteString("; some replies passed and others were rejected: a network ACL rule probably changed while the flow ran")
+		case req == actReject && resp != actNone:
+			b.WriteString("; yet a reply was recorded, which a rejected request cannot have: the rules changed while it ran, or two conversations share these ports")
+		}
+		if req == actReject {
+			if x := &p.more[j.Initiator]; x.flagged > 0 && x.synOnly == 0 && x.flagCount[0]+x.flagCount[2] > 0 {
+				b.WriteString("; the rejected packets carry FIN or RST but no SYN, so they may be packets after a close (benign) rather than a blocked connection")
+			}
+		}
+	}
+	if j.StrayRejects > 0 {
+		fmt.Fprintf(b, "; %d late REJECT record(s) after the close were set aside: packets that arrive after connection tracking forgot the flow are rejected, which is benign", j.StrayRejects)
+	}
+	if j.Guessed && j.Verdict != Unknown {
+		fmt.Fprintf(b, "; who started it is inferred from the %s, as the records carry no flags or rejects that tell", guessSource(e.dir.decidedBy))
+	}
+}
+
+func guessSource(signal string) string {
+	if signal == SignalEarliestStart {
+		return "start times"
+	}
+	return "ports"
+}
+
+func layerName(l rules.Layer) string {
+	switch l {
+	case rules.LayerSG:
+		return "the security groups"
+	case rules.LayerNACL:
+		return "the network ACL"
+	}
+	return "a security group or the network ACL"
+}
+
+func legName(l rules.Leg) string {
+	if l.Direction == rules.Inbound {
+		return "inbound packet"
+	}
+	return "outbound packet"
+}
+
+// legReason is the reason of the layer that dropped the packet, as a clause.
+func legReason(l rules.Leg) string {
+	switch l.Layer {
+	case rules.LayerSG:
+		return clause(l.SG.Reason)
+	case rules.LayerNACL:
+		return clause(l.NACL.Reason)
+	}
+	return clause(l.Explanation)
+}

@@ -1,0 +1,288 @@
+package pairs
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/flowlens/flowlens/model/output"
+)
+
+// Row is a pair with its judgement, as the writers take it.
+type Row struct {
+	Pair      *Pair
+	Judgement Judgement
+}
+
+// SortRows orders rows by verdict severity (Verdicts), then by interface, protocol and
+// endpoints, so that output is the same on every run.
+func SortRows(rows []Row) {
+	slices.SortStableFunc(rows, func(x, y Row) int {
+		if c := cmp.Compare(Severity(x.Judgement.Verdict), Severity(y.Judgement.Verdict)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Pair.Key.Interface.String(), y.Pair.Key.Interface.String()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Pair.Key.Protocol, y.Pair.Key.Protocol); c != 0 {
+			return c
+		}
+		if c := x.Judgement.InitiatorAP.Compare(y.Judgement.InitiatorAP); c != 0 {
+			return c
+		}
+		return x.Judgement.ResponderAP.Compare(y.Judgement.ResponderAP)
+	})
+}
+
+// Writer writes judged pairs; Flush must be called at the end.
+type Writer interface {
+	Write(p *Pair, j *Judgement) error
+	Flush() error
+}
+
+// NewWriter returns a writer of an output kind: "text" (an aligned table, sorted by
+// severity when flushed), "jsonl" (DESIGN.md's schema, one object a line) or "csv"
+// (with a header row).
+func NewWriter(kind string, w io.Writer) (Writer, error) {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	switch kind {
+	case "text", "":
+		return &textWriter{w: bw}, nil
+	case "jsonl", "json":
+		return &jsonWriter{w: bw}, nil
+	case "csv":
+		return &csvWriter{w: bw, c: csv.NewWriter(bw)}, nil
+	}
+	return nil, fmt.Errorf("unknown output %q: want text, jsonl or csv", kind)
+}
+
+type jsonWriter struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+func (j *jsonWriter) Write(p *Pair, jd *Judgement) error {
+	j.buf = AppendJSON(j.buf[:0], p, jd)
+	j.buf = append(j.buf, '\n')
+	_, err := j.w.Write(j.buf)
+	return err
+}
+
+func (j *jsonWriter) Flush() error { return j.w.Flush() }
+
+// AppendJSON writes a judged pair as one JSON object, with the keys DESIGN.md fixes:
+// interface-id, protocol, initiator, responder, request, response, verdict, blocked,
+// rule, explanation. Absent values are null.
+func AppendJSON(b []byte, p *Pair, j *Judgement) []byte {
+	b = append(b, `{"interface-id":`...)
+	b = appendNullable(b, p.Key.Interface.String())
+	b = append(b, `,"protocol":`...)
+	b = strconv.AppendUint(b, uint64(p.Key.Protocol), 10)
+	b = append(b, `,"initiator":`...)
+	b = appendJSONString(b, j.InitiatorAP.String())
+	b = append(b, `,"responder":`...)
+	b = appendJSONString(b, j.ResponderAP.String())
+	b = append(b, `,"request":`...)
+	b = appendDir(b, j.Request)
+	b = append(b, `,"response":`...)
+	b = appendDir(b, j.Response)
+	b = append(b, `,"verdict":`...)
+	b = appendJSONString(b, string(j.Verdict))
+	b = append(b, `,"blocked":`...)
+	b = appendNullable(b, j.Blocked)
+	b = append(b, `,"rule":`...)
+	b = appendNullable(b, j.Rule)
+	b = append(b, `,"explanation":`...)
+	b = appendJSONString(b, j.Explanation)
+	return append(b, '}')
+}
+
+func appendDir(b []byte, d *Dir) []byte {
+	if d == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, `{"action":`...)
+	b = appendNullable(b, d.Action())
+	b = append(b, `,"records":`...)
+	b = strconv.AppendInt(b, int64(d.Records), 10)
+	b = append(b, `,"packets":`...)
+	b = strconv.AppendUint(b, d.Packets, 10)
+	b = append(b, `,"bytes":`...)
+	b = strconv.AppendUint(b, d.Bytes, 10)
+	b = append(b, `,"first":`...)
+	b = appendTime(b, d.First)
+	b = append(b, `,"last":`...)
+	b = appendTime(b, d.Last)
+	return append(b, '}')
+}
+
+func appendTime(b []byte, t uint32) []byte {
+	if t == 0 {
+		return append(b, "null"...)
+	}
+	return strconv.AppendUint(b, uint64(t), 10)
+}
+
+func appendNullable(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, "null"...)
+	}
+	return appendJSONString(b, s)
+}
+
+// appendJSONString writes s as a JSON string. strconv.AppendQuote would write Go
+// escapes (\x00) that JSON lacks, and interface ids come from the records, which may
+// hold anything; invalid UTF-8 becomes U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029:
+			b = append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+		default:
+			b = append(b, string(r)...)
+		}
+	}
+	return append(b, '"')
+}
+
+// CSVHeader is the header row of the csv output.
+var CSVHeader = []string{"interface-id", "protocol", "initiator", "responder",
+	"request-action", "request-records", "request-packets", "request-bytes", "request-first", "request-last",
+	"response-action", "response-records", "response-packets", "response-bytes", "response-first", "response-last",
+	"verdict", "blocked", "rule", "explanation"}
+
+type csvWriter struct {
+	w      *bufio.Writer
+	c      *csv.Writer
+	header bool
+}
+
+func (c *csvWriter) Write(p *Pair, j *Judgement) error {
+	if !c.header {
+		c.header = true
+		if err := c.c.Write(CSVHeader); err != nil {
+			return err
+		}
+	}
+	row := []string{p.Key.Interface.String(), strconv.Itoa(int(p.Key.Protocol)), j.InitiatorAP.String(), j.ResponderAP.String()}
+	row = append(row, csvDir(j.Request)...)
+	row = append(row, csvDir(j.Response)...)
+	row = append(row, string(j.Verdict), j.Blocked, j.Rule, j.Explanation)
+	for i := range row {
+		row[i] = output.Sanitize(row[i])
+	}
+	return c.c.Write(row)
+}
+
+func csvDir(d *Dir) []string {
+	if d == nil {
+		return make([]string, 6)
+	}
+	t := func(v uint32) string {
+		if v == 0 {
+			return ""
+		}
+		return strconv.FormatUint(uint64(v), 10)
+	}
+	return []string{d.Action(), strconv.Itoa(d.Records), strconv.FormatUint(d.Packets, 10), strconv.FormatUint(d.Bytes, 10), t(d.First), t(d.Last)}
+}
+
+func (c *csvWriter) Flush() error {
+	if !c.header {
+		c.header = true
+		if err := c.c.Write(CSVHeader); err != nil {
+			return err
+		}
+	}
+	c.c.Flush()
+	if err := c.c.Error(); err != nil {
+		return err
+	}
+	return c.w.Flush()
+}
+
+// textWriter collects the rows and writes them at Flush, sorted by severity and
+// aligned: a table of pairs is read whole, so it need not stream.
+type textWriter struct {
+	w    *bufio.Writer
+	rows []Row
+}
+
+func (t *textWriter) Write(p *Pair, j *Judgement) error {
+	t.rows = append(t.rows, Row{Pair: p, Judgement: *j})
+	return nil
+}
+
+// TextColumns are the titles of the text table.
+var TextColumns = []string{"VERDICT", "INTERFACE", "PROTO", "INITIATOR", "RESPONDER", "REQUEST", "RESPONSE", "EXPLANATION"}
+
+// TextCells returns a row of the text table: the verdict, the interface, the protocol,
+// the two ends (the initiator marked "?" when the direction is unknown), each
+// direction's action and packets, and the explanation.
+func TextCells(p *Pair, j *Judgement) []string {
+	proto := protoName(p.Key.Protocol)
+	ini := endpointText(p.Key.Protocol, j.InitiatorAP)
+	if j.Initiator == SideUnknown {
+		ini = "? " + ini
+	}
+	ifc := p.Key.Interface.String()
+	if ifc == "" {
+		ifc = "-"
+	}
+	return []string{string(j.Verdict), output.Sanitize(ifc), proto, ini, endpointText(p.Key.Protocol, j.ResponderAP),
+		dirCell(j.Request), dirCell(j.Response), output.Sanitize(j.Explanation)}
+}
+
+func dirCell(d *Dir) string {
+	if d == nil {
+		return "-"
+	}
+	a := d.Action()
+	if a == "" {
+		a = "?"
+	}
+	return a + " " + strconv.FormatUint(d.Packets, 10) + "p"
+}
+
+func (t *textWriter) Flush() error {
+	SortRows(t.rows)
+	cells := make([][]string, 0, len(t.rows)+1)
+	cells = append(cells, TextColumns)
+	for i := range t.rows {
+		cells = append(cells, TextCells(t.rows[i].Pair, &t.rows[i].Judgement))
+	}
+	width := make([]int, len(TextColumns))
+	for _, row := range cells {
+		for i, c := range row[:len(row)-1] {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	for _, row := range cells {
+		var b strings.Builder
+		for i, c := range row {
+			b.WriteString(c)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", width[i]-len([]rune(c))+2))
+			}
+		}
+		b.WriteByte('\n')
+		if _, err := t.w.WriteString(b.String()); err != nil {
+			return err
+		}
+	}
+	t.rows = nil
+	return t.w.Flush()
+}

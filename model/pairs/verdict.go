@@ -1,0 +1,220 @@
+package pairs
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/flowlens/flowlens/model/rules"
+)
+
+// Verdict is what happened to a conversation, in the words of `flowlens pairs`.
+type Verdict string
+
+const (
+	Accepted   Verdict = "accepted"    // the request and its reply passed
+	SGOrNACL   Verdict = "sg-or-nacl"  // the request was rejected: a security group or a network ACL
+	NACL       Verdict = "nacl"        // a network ACL dropped it (with rules: the request too)
+	SG         Verdict = "sg"          // a security group dropped the request (needs rules)
+	NoResponse Verdict = "no-response" // the request passed and no reply was recorded
+	BPA        Verdict = "bpa"         // VPC Block Public Access rejected it (reject-reason BPA)
+	Unknown    Verdict = "unknown"     // the records cannot tell
+)
+
+// Verdicts lists every verdict from the most to the least severe: the order of the
+// text output and of the pairs view.
+var Verdicts = []Verdict{NACL, SG, SGOrNACL, BPA, NoResponse, Unknown, Accepted}
+
+// Severity ranks a verdict for sorting: 0 is the most severe.
+func Severity(v Verdict) int {
+	for i, x := range Verdicts {
+		if x == v {
+			return i
+		}
+	}
+	return len(Verdicts)
+}
+
+// What a drop blocked.
+const (
+	BlockedRequest  = "request"
+	BlockedResponse = "response"
+)
+
+// Judgement is the verdict on a pair with its reasons.
+type Judgement struct {
+	Verdict                  Verdict
+	Blocked                  string // BlockedRequest, BlockedResponse or ""
+	Initiator                Side   // the direction of the request; SideUnknown when it cannot be decided
+	InitiatorAP, ResponderAP netip.AddrPort
+	// Request and Response point into the pair (they change with it); nil when that
+	// direction has no records. When the direction is unknown (Initiator is
+	// SideUnknown) they, and InitiatorAP and ResponderAP, are in address order: A's
+	// direction first.
+	Request, Response *Dir
+	RequestInbound    *bool    // whether the request entered the interface (nil: unknown)
+	Signals           []Signal // every signal used, strongest first, with what it said
+	Rule              string   // the deciding rule (DESIGN.md's text) or ""
+	RuleContext       []string // with rules: the deciding rule and its neighbours, lines for display
+	Explanation       string   // one sentence a person can act on
+	Mixed             bool     // a direction holds both ACCEPT and REJECT
+	RulesDisagree     bool     // the loaded rules contradict the records (changed since?)
+
+	// Guessed: the direction was decided by a weak signal (ports, start times) and may
+	// be wrong; the explanation says so.
+	Guessed bool
+	// StrayRejects counts the REJECT records set aside as packets after the close
+	// (benign): they make a direction MIXED without changing the verdict.
+	StrayRejects int
+}
+
+// judged is a pair's cached judgement and what it was made from.
+type judged struct {
+	version uint64
+	in      inputs
+	full    bool // Signals, RuleContext and Explanation are written
+	j       Judgement
+}
+
+// Judge decides what happened to a pair, from its records and, when rs is not nil, the
+// security groups and network ACLs. The result is cached in the pair until the pair,
+// the rules or the interface's evidence changes. The Signals and RuleContext slices are
+// shared with the cache: do not modify them.
+func (ix *Index) Judge(p *Pair, rs *rules.Set) Judgement { return ix.judgeCached(p, rs, true) }
+
+// Classify is Judge without the sentences: Signals, RuleContext and Explanation are
+// left empty, and with rules only blocked verdicts are checked against them (narrowed
+// to sg or nacl with their rule), so RulesDisagree is not set on pairs that passed.
+// Verdict, Blocked and the direction are Judge's. It costs a fraction of Judge, for
+// sorting and filtering many pairs (CompileFilter needs nothing else); Judge the few
+// shown. When a full judgement is cached, Classify returns it.
+func (ix *Index) Classify(p *Pair, rs *rules.Set) Judgement { return ix.judgeCached(p, rs, false) }
+
+func (ix *Index) judgeCached(p *Pair, rs *rules.Set, full bool) Judgement {
+	in := inputsOf(p, rs)
+	if c := p.cache; c != nil && c.version == p.version && c.in == in && (c.full || !full) {
+		return c.j
+	}
+	j := ix.judge(p, in, full)
+	if p.cache == nil {
+		p.cache = &judged{}
+	}
+	*p.cache = judged{version: p.version, in: in, full: full, j: j}
+	return j
+}
+
+func (ix *Index) judge(p *Pair, in inputs, full bool) Judgement {
+	var j Judgement
+	var strays [2]int
+	for _, s := range []Side{AtoB, BtoA} {
+		strays[s] = p.strayRejects(s)
+		if p.Dirs[s].Accepts > 0 && p.Dirs[s].Rejects > 0 {
+			j.Mixed = true
+		}
+	}
+	j.StrayRejects = strays[AtoB] + strays[BtoA]
+	eff := [2]act{effective(&p.Dirs[AtoB], strays[AtoB]), effective(&p.Dirs[BtoA], strays[BtoA])}
+
+	dir := ix.direction(p, in, eff, full)
+	j.Signals = dir.signals
+	for _, s := range []Side{AtoB, BtoA} {
+		if full && strays[s] > 0 {
+			what := "carry only FIN or RST"
+			if p.more[s].trailFlagged == 0 {
+				what = "hold one or two packets each"
+			}
+			j.Signals = append(j.Signals, Signal{Name: SignalStray, Says: fmt.Sprintf(
+				"%d REJECT record(s) of %s came after the conversation ended and %s: set aside as packets after the close",
+				strays[s], arrow(p.Key, s), what)})
+		}
+	}
+	j.Initiator, j.Guessed = dir.initiator, dir.guess
+	k := p.Key
+	// Undecided, the ends and directions are given in address order (A first), so that
+	// nothing recorded is hidden; Initiator says they are not known to be the request.
+	reqSide := j.Initiator
+	if reqSide == SideUnknown {
+		reqSide = AtoB
+	}
+	j.InitiatorAP, j.ResponderAP = k.Sender(reqSide), k.Receiver(reqSide)
+	if p.Dirs[reqSide].Records > 0 {
+		j.Request = &p.Dirs[reqSide]
+	}
+	if p.Dirs[reqSide.Other()].Records > 0 {
+		j.Response = &p.Dirs[reqSide.Other()]
+	}
+	if j.Initiator != SideUnknown && dir.local != SideUnknown {
+		inbound := dir.local != j.Initiator
+		j.RequestInbound = &inbound
+	}
+
+	tv := tableVerdict(p, j.Initiator, eff)
+	j.Verdict, j.Blocked = tv.verdict, tv.blocked
+	var ruled *ruling
+	// The rules narrow a blocked verdict; on a conversation that passed they can only
+	// disagree, which the sentences report: Classify leaves that to Judge, as evaluating
+	// the rules costs more than the rest of a classification.
+	if in.rs != nil && (full || j.Blocked != "") {
+		ruled = narrow(p, &j, in.rs, dir, full)
+	}
+	if full {
+		e := explainer{p: p, j: &j, dir: dir, eff: eff, table: tv, rules: ruled}
+		j.Explanation = e.sentence()
+	}
+	return j
+}
+
+// tableRow is the verdict FLOWLOGS.md's table gives, with why when it is unknown.
+type tableRow struct {
+	verdict Verdict
+	blocked string
+	why     unknownWhy
+}
+
+type unknownWhy uint8
+
+const (
+	knownVerdict   unknownWhy = iota
+	onlyReply                 // the request direction has no records
+	noAction                  // the records carry no action
+	undecidedMixed            // the direction is unknown and the actions differ
+)
+
+// tableVerdict reads the verdict from the records' actions, the request's first.
+func tableVerdict(p *Pair, init Side, eff [2]act) tableRow {
+	if p.Dirs[AtoB].BPA > 0 || p.Dirs[BtoA].BPA > 0 {
+		blocked := BlockedRequest
+		if init != SideUnknown && p.Dirs[init].BPA == 0 {
+			blocked = BlockedResponse
+		}
+		return tableRow{verdict: BPA, blocked: blocked}
+	}
+	if init == SideUnknown {
+		// Both directions have records (one alone would be the request). The verdict
+		// does not need the direction when both agree.
+		switch {
+		case eff[AtoB] == actAccept && eff[BtoA] == actAccept:
+			return tableRow{verdict: Accepted}
+		case eff[AtoB] == actReject && eff[BtoA] == actReject:
+			return tableRow{verdict: SGOrNACL, blocked: BlockedRequest}
+		}
+		return tableRow{verdict: Unknown, why: undecidedMixed}
+	}
+	req, resp := eff[init], eff[init.Other()]
+	switch req {
+	case actNone:
+		return tableRow{verdict: Unknown, why: onlyReply}
+	case actBlank:
+		return tableRow{verdict: Unknown, why: noAction}
+	case actReject, actMixed:
+		return tableRow{verdict: SGOrNACL, blocked: BlockedRequest}
+	}
+	switch resp {
+	case actNone:
+		return tableRow{verdict: NoResponse}
+	case actAccept:
+		return tableRow{verdict: Accepted}
+	case actReject, actMixed:
+		return tableRow{verdict: NACL, blocked: BlockedResponse}
+	}
+	return tableRow{verdict: Unknown, why: noAction}
+}
