@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -78,6 +79,8 @@ func caretOffset(expr string, pos int) int {
 func newPrintCommand(env *environment) *cobra.Command {
 	var flags readFlags
 	var count bool
+	var cw cloudWatchFlags
+	var af awsFlags
 	cmd := &cobra.Command{
 		Use:   "print [flags] [SOURCE...]",
 		Short: "Print matching records as text, JSON Lines or CSV",
@@ -85,20 +88,31 @@ func newPrintCommand(env *environment) *cobra.Command {
 
 SOURCE is a file (plain or gzip, recognised by its content), a directory (read
 recursively in name order), or - for standard input; no SOURCE reads standard
-input. S3 header lines are honoured anywhere in a stream.
+input. S3 header lines are honoured anywhere in a stream. With --log-group, the records
+come from CloudWatch Logs instead: the history from --since to --until (or now), then,
+with --follow, new records until interrupted.
 
 At the end a summary goes to stderr: records read, matched, and malformed lines
 with the first few samples. Exit status: 0 success, 1 a source could not be read
 (whatever could be read was printed), 2 a mistake on the command line.`,
 		Example: `  flowlens print --count --filter 'action=REJECT' flows.log.gz
   flowlens print -o jsonl --filter 'dstport=22 reject' AWSLogs/ | jq .srcaddr
-  zcat *.gz | flowlens print --filter 'addr=10.0.0.0/8 and not proto=icmp'`,
+  zcat *.gz | flowlens print --filter 'addr=10.0.0.0/8 and not proto=icmp'
+  flowlens print --log-group /vpc/flows --eni eni-0abc1234def567890 --since 1h -f`,
 		GroupID: "read",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cw.enabled() {
+				return runPrintCloudWatch(cmd.Context(), cmd, env, &flags, &af, &cw, count, args)
+			}
+			if _, err := cw.config(cmd, false, time.Now()); err != nil {
+				return err // a CloudWatch flag without --log-group
+			}
 			return runPrint(cmd.Context(), env, &flags, count, args)
 		},
 	}
 	flags.register(cmd, true)
+	cw.register(cmd)
+	af.register(cmd)
 	cmd.Flags().BoolVarP(&count, "count", "c", false, "print only the number of matching records")
 	return cmd
 }

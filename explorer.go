@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,18 +19,23 @@ import (
 	"github.com/flowlens/flowlens/model/ring"
 	"github.com/flowlens/flowlens/model/rules"
 	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/source/awsclient"
+	"github.com/flowlens/flowlens/source/cloudwatch"
+	"github.com/flowlens/flowlens/source/liverules"
 	"github.com/flowlens/flowlens/ui"
 )
 
 // explorerFlags are the root command's own flags.
 type explorerFlags struct {
-	read     readFlags
-	rules    []string
-	demo     bool
-	follow   bool
-	capacity int
-	local    bool
-	logFile  string
+	read      readFlags
+	cw        cloudWatchFlags
+	aws       awsFlags
+	rules     []string
+	liveRules bool
+	demo      bool
+	capacity  int
+	local     bool
+	logFile   string
 }
 
 // addExplorer makes the root command open the explorer.
@@ -37,8 +43,11 @@ func addExplorer(root *cobra.Command, env *environment) {
 	var flags explorerFlags
 	fl := root.Flags()
 	flags.read.register(root, false)
+	flags.cw.register(root)
+	flags.aws.register(root)
+	root.Flags().Lookup("follow").Usage = "keep reading: a FILE as lines are appended, like tail -F (rotation and truncation included); with --log-group, new records via Live Tail (the default in the explorer)"
+	fl.BoolVar(&flags.liveRules, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the flows in view through the EC2 API (read-only Describe calls), to name the rule behind a verdict")
 	fl.BoolVar(&flags.demo, "demo", false, "explore a bundled incident, replayed live; no AWS account needed")
-	fl.BoolVarP(&flags.follow, "follow", "f", false, "keep reading FILE as lines are appended, like tail -F (rotation and truncation included)")
 	fl.IntVar(&flags.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (about 100 bytes each)")
 	fl.BoolVar(&flags.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles)")
 	fl.StringArrayVar(&flags.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable)")
@@ -51,11 +60,11 @@ func addExplorer(root *cobra.Command, env *environment) {
 		if err := checkCommandTypo(cmd, args); err != nil {
 			return err
 		}
-		return runExplorer(cmd.Context(), env, &flags, args)
+		return runExplorer(cmd.Context(), cmd, env, &flags, args)
 	}
 }
 
-func runExplorer(ctx context.Context, env *environment, flags *explorerFlags, args []string) error {
+func runExplorer(ctx context.Context, cmd *cobra.Command, env *environment, flags *explorerFlags, args []string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -99,7 +108,16 @@ func runExplorer(ctx context.Context, env *environment, flags *explorerFlags, ar
 
 	opts := source.Options{Format: format, Workers: flags.read.workers, Stdin: env.stdin}
 	var feed source.Feed
+	var picker *ui.Picker
 	switch {
+	case flags.cw.enabled():
+		if len(args) > 0 {
+			return usagef("--log-group reads CloudWatch Logs: it takes no file arguments")
+		}
+		feed, picker, err = openCloudWatch(ctx, cmd, flags, format)
+		if err != nil {
+			return err
+		}
 	case flags.demo:
 		feed, err = source.OpenDemo(ctx, time.Now())
 		if err != nil {
@@ -113,7 +131,7 @@ func runExplorer(ctx context.Context, env *environment, flags *explorerFlags, ar
 		}
 	case len(args) == 0 && stdinIsTerminal:
 		return usagef("nothing to read: give a file or directory, pipe records in, use --log-group, or try --demo")
-	case flags.follow:
+	case flags.cw.follow:
 		if len(args) != 1 || args[0] == "-" {
 			return usagef("--follow takes exactly one file")
 		}
@@ -140,18 +158,40 @@ func runExplorer(ctx context.Context, env *environment, flags *explorerFlags, ar
 		Local:    flags.local,
 		Log:      logger,
 		Rules:    ruleSet,
+		Picker:   picker,
+	}
+	if flags.liveRules {
+		if flags.demo {
+			return usagef("--live-rules asks AWS; the demo brings its own rules")
+		}
+		awsCfg, err := flags.aws.load(ctx)
+		if err != nil {
+			return err
+		}
+		client := awsclient.NewEC2(awsCfg)
+		uiOpts.FetchRules = func(enis []string) (*rules.Set, error) {
+			fctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			set, err := liverules.Fetch(fctx, client, enis)
+			if err != nil {
+				return nil, errors.New(awsclient.Explain(err, flags.aws.profile))
+			}
+			return set, nil
+		}
 	}
 	if !stdinIsTerminal {
 		// Records come through stdin, so the keyboard must be read from the terminal.
 		tty, err := os.Open("/dev/tty")
 		if err != nil {
-			feed.Close()
+			if feed != nil {
+				feed.Close()
+			}
 			return fmt.Errorf("records are read from stdin, and the keyboard could not be opened at /dev/tty: %v", err)
 		}
 		defer tty.Close()
 		uiOpts.Input = tty
 	}
-	logger.Info("explorer start", "args", args, "demo", flags.demo, "follow", flags.follow)
+	logger.Info("explorer start", "args", args, "demo", flags.demo, "follow", flags.cw.follow, "log-groups", flags.cw.logGroups)
 	err = ui.Run(uiOpts)
 	logger.Info("explorer stop", "err", err)
 	return err
@@ -179,6 +219,74 @@ func openLog(path string) (*slog.Logger, func()) {
 		return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {}
 	}
 	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }
+}
+
+// openCloudWatch starts the CloudWatch source for --log-group. With one group and no
+// --eni or --stream-prefix it does not start yet: it lists the group's streams for the
+// explorer's picker, and starts on the user's choice.
+func openCloudWatch(ctx context.Context, cmd *cobra.Command, flags *explorerFlags, format *model.Format) (source.Feed, *ui.Picker, error) {
+	cw := flags.cw
+	if len(cw.logGroups) == 1 && len(cw.enis) == 0 && cw.streamPrefix == "" {
+		cfg, err := cw.config(cmd, true, time.Now())
+		if err != nil {
+			return nil, nil, err
+		}
+		awsCfg, err := flags.aws.load(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Logs = awsclient.NewLogs(awsCfg)
+		cfg.EC2 = awsclient.NewEC2(awsCfg)
+		streams, err := cloudwatch.ListStreams(ctx, cfg, cw.logGroups[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		items := make([]ui.PickItem, len(streams))
+		for i, s := range streams {
+			items[i] = ui.PickItem{Name: s.Name, ENI: s.ENI, LastEvent: s.LastEvent}
+		}
+		picker := &ui.Picker{Group: cw.logGroups[0], Items: items, Start: func(names []string) (source.Feed, error) {
+			chosen := cw
+			chosen.enis = enisOf(streams, names)
+			src, err := newCloudWatchSource(ctx, cmd, &flags.aws, &chosen, format, true)
+			if err != nil {
+				return nil, err
+			}
+			return src.Start(ctx), nil
+		}}
+		return nil, picker, nil
+	}
+	src, err := newCloudWatchSource(ctx, cmd, &flags.aws, &cw, format, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return src.Start(ctx), nil, nil
+}
+
+// enisOf maps chosen stream names to their interfaces, the stream-name prefixes the
+// source narrows to. If one has no interface in its name, or there are more than Live
+// Tail takes, every stream is read instead (nil).
+func enisOf(streams []cloudwatch.Stream, names []string) []string {
+	byName := map[string]string{}
+	for _, s := range streams {
+		byName[s.Name] = s.ENI
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range names {
+		eni := byName[n]
+		if eni == "" {
+			return nil
+		}
+		if !seen[eni] {
+			seen[eni] = true
+			out = append(out, eni)
+		}
+	}
+	if len(out) > cloudwatch.MaxStreamPrefixes {
+		return nil
+	}
+	return out
 }
 
 // loadRules reads --rules files; nil when none were given.

@@ -108,6 +108,8 @@ Start with the bundled demo, no AWS account needed:
 
 	addExplorer(root, env)
 	root.AddCommand(newPrintCommand(env))
+	addAWSCommands(root, env)
+	root.AddCommand(newPairsCommand(env))
 	root.AddCommand(newGenerateCommand(env))
 	root.AddCommand(newManCommand(env))
 	return root

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flowlens/flowlens/internal/fakeaws"
 )
 
 // binary is the flowlens built once for the package.
@@ -251,4 +254,57 @@ func TestPipedRecordsAndNoColor(t *testing.T) {
 	}
 	s.keys("C-c")
 	s.waitFor("ctrl+c", "EXIT=0")
+}
+
+// TestCloudWatchLive points the built binary at a fake CloudWatch Logs + EC2 server
+// through AWS_ENDPOINT_URL: it must show the history, then records the server emits
+// while it runs, and close the billed Live Tail session when the user quits.
+func TestCloudWatchLive(t *testing.T) {
+	srv := fakeaws.Serve(t)
+	srv.LiveTailUpdateInterval(200 * time.Millisecond)
+	const group, eni = "/vpc/flows", "eni-0a1b2c3d4e5f60718"
+	srv.AddLogGroup(group)
+	srv.AddLogStream(group, eni+"-all")
+	srv.AddLogStream(group, "eni-0ffff000011112222-all")
+	srv.AddFlowLogs(fakeaws.FlowLog{LogGroupName: group, ResourceID: "vpc-0demo"})
+	now := time.Now()
+	record := func(src string, at time.Time, action string) fakeaws.Event {
+		return fakeaws.Event{Timestamp: at, Message: fmt.Sprintf("2 123456789012 %s %s 10.0.1.5 51515 22 6 3 180 %d %d %s OK", eni, src, at.Unix(), at.Unix()+60, action)}
+	}
+	srv.AddEvents(group, eni+"-all", record("198.51.100.1", now.Add(-10*time.Minute), "REJECT"), record("198.51.100.2", now.Add(-9*time.Minute), "ACCEPT"))
+
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "XDG_STATE_HOME=" + home, "XDG_CONFIG_HOME=" + home,
+		"AWS_ENDPOINT_URL=" + srv.URL(), "AWS_REGION=" + fakeaws.Region,
+		"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret-example",
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
+		"AWS_EC2_METADATA_DISABLED=true"}
+
+	// Without --eni, the explorer opens on a picker of the group's streams.
+	s := newSession(t, 160, 48, env, fmt.Sprintf("%s --log-group %s; echo \"EXIT=$?\"; sleep 600", binary, group))
+	s.waitFor("picker", "Choose interfaces to tail", eni+"-all", "eni-0ffff000011112222-all")
+	s.text("0a1b")
+	scr := s.waitFor("type to filter", "filter: 0a1b")
+	if strings.Contains(scr, "eni-0ffff000011112222-all") {
+		t.Fatalf("typing did not filter the streams:\n%s", scr)
+	}
+	s.keys("Enter")
+	s.waitFor("history", "198.51.100.1:51515", "198.51.100.2:51515", "live tail")
+	if err := srv.AwaitLiveTailSessions(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+
+	// A record emitted now arrives through Live Tail.
+	srv.AddEvents(group, eni+"-all", record("203.0.113.77", time.Now(), "REJECT"))
+	s.waitFor("live record", "203.0.113.77:51515")
+
+	s.keys("q")
+	s.waitFor("quit", "EXIT=0")
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.LiveTailSessions() != 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := srv.LiveTailSessions(); n != 0 {
+		t.Fatalf("%d Live Tail sessions still open after quitting: they are billed", n)
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/flowlens/flowlens/model"
 )
 
 // feed is the common body of the sources the explorer runs: a batcher for delivery, a
@@ -120,3 +122,32 @@ func describeInputs(inputs []Input) string {
 	}
 	return fmt.Sprintf("%s and %d more", inputs[0].Name, len(inputs)-1)
 }
+
+// Writer is the producing side of a Feed, for sources that live in their own package
+// (source/cloudwatch): records and status go in, and come out of the Feed with the same
+// batching, and the same dropping and counting when the screen lags, as the feeds of this
+// package. A Writer has no pause gate: a source with something to stop on Pause (a
+// billed Live Tail session) wraps the Feed and handles Pause and Resume itself.
+type Writer struct{ f *feed }
+
+// NewWriter returns a Feed and the Writer that fills it. With drop, a batch the screen is
+// not ready for is dropped and counted instead of waited for.
+func NewWriter(ctx context.Context, drop bool) (Feed, *Writer) {
+	f := newFeed(ctx, drop)
+	return f, &Writer{f: f}
+}
+
+// Context is done once the Feed is closed.
+func (w *Writer) Context() context.Context { return w.f.ctx }
+
+// Add queues records (copied) and their parse counts for the next batch.
+func (w *Writer) Add(recs []model.Flow, st *model.Stats) { w.f.add(recs, st) }
+
+// SetStatus replaces the status the next batch carries.
+func (w *Writer) SetStatus(st Status) { w.f.setStatus(st) }
+
+// Fail reports an error in the next batch.
+func (w *Writer) Fail(err error) { w.f.fail(err) }
+
+// Close sends the last batch, marked Done.
+func (w *Writer) Close() { w.f.close() }

@@ -17,6 +17,7 @@ import (
 	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/filter"
+	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/ring"
 	"github.com/flowlens/flowlens/model/rules"
 	"github.com/flowlens/flowlens/source"
@@ -42,15 +43,30 @@ type Options struct {
 	// Rules are the security groups, NACLs and interfaces the verdicts are checked
 	// against; nil judges from the records alone.
 	Rules *rules.Set
+	// Picker, when set (and Feed is nil), opens the explorer on a choice of log streams;
+	// the feed starts once the user has chosen.
+	Picker *Picker
+	// FetchRules, when set (--live-rules), fetches the rules behind the given
+	// interfaces; the explorer calls it, off the update loop, as new interfaces appear.
+	FetchRules func(interfaces []string) (*rules.Set, error)
 }
 
 // pane names what has the focus.
 type pane int
 
 const (
-	paneTable pane = iota
+	paneTable pane = iota // the flows table, or the conversations list in the pairs view
 	paneDetail
+	paneVerdict
 	numPanes
+)
+
+// viewMode is what the main pane lists.
+type viewMode int
+
+const (
+	modeFlows viewMode = iota
+	modePairs
 )
 
 // overlayKind is a screen shown over the panes.
@@ -73,12 +89,22 @@ type Model struct {
 	width, height int
 	lay           layout
 
-	ring   *ring.Ring
-	view   *ring.View
-	table  *flowTable
-	detail detailPane
-	bar    filterBar
-	focus  pane
+	ring    *ring.Ring
+	view    *ring.View
+	table   *flowTable
+	detail  detailPane
+	verdict verdictPane
+	bar     filterBar
+	focus   pane
+
+	// the pairs: an index kept in step with the ring, the rules to judge by, and the
+	// conversations view
+	pairs *pairs.Index
+	rules *rules.Set
+	mode  viewMode
+	pv    pairsView
+	// the filter text of the view not shown, kept while the other is
+	otherFilter string
 
 	overlay       overlayKind
 	overlayOffset int
@@ -95,6 +121,15 @@ type Model struct {
 	message  string
 	msgError bool
 	msgUntil time.Time
+
+	picker *picker // non-nil while the user chooses what to tail
+
+	// --live-rules: the interfaces seen, those the rules were fetched for, and the
+	// rules from --rules files, which fetched ones are merged onto
+	interfaces map[model.Sym]bool
+	fetchedFor int
+	fetching   bool
+	fileRules  *rules.Set
 }
 
 // Messages of the update loop.
@@ -131,16 +166,22 @@ func New(opts Options) *Model {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	r := ring.New(opts.Capacity)
+	ix := pairs.NewIndex()
+	r.OnEvict = func(_ ring.Seq, f *model.Flow) { ix.Remove(f) }
 	m := &Model{
-		opts:    opts,
-		keys:    opts.Keys,
-		now:     opts.Now,
-		log:     opts.Log,
-		ring:    r,
-		view:    ring.NewView(r, nil),
-		bar:     newFilterBar(),
-		local:   opts.Local,
-		formats: map[model.FormatID]*model.Format{},
+		pairs:      ix,
+		rules:      opts.Rules,
+		fileRules:  opts.Rules,
+		interfaces: map[model.Sym]bool{},
+		opts:       opts,
+		keys:       opts.Keys,
+		now:        opts.Now,
+		log:        opts.Log,
+		ring:       r,
+		view:       ring.NewView(r, nil),
+		bar:        newFilterBar(),
+		local:      opts.Local,
+		formats:    map[model.FormatID]*model.Format{},
 	}
 	m.table = newFlowTable(m.view)
 	m.table.setLocal(opts.Local)
@@ -151,6 +192,9 @@ func New(opts Options) *Model {
 	m.setStyles(dark)
 	for _, f := range opts.Formats {
 		m.formats[f.ID] = f
+	}
+	if opts.Picker != nil && opts.Feed == nil {
+		m.picker = newPicker(opts.Picker)
 	}
 	if len(opts.Notices) > 0 {
 		m.notify(strings.Join(opts.Notices, "; "), true, 15*time.Second)
@@ -212,6 +256,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case exportedMsg:
 		m.handleExported(msg)
+	case feedStartedMsg:
+		return m, m.handleFeedStarted(msg)
+	case rulesFetchedMsg:
+		m.handleRulesFetched(msg)
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	case tea.MouseWheelMsg:
@@ -225,15 +273,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
 	b := msg.batch
 	if len(b.Records) > 0 {
-		m.ring.Append(b.Records)
+		first := m.ring.Append(b.Records)
+		// Records a big batch pushed straight out of the ring were never held.
+		skip := max(0, len(b.Records)-m.ring.Cap())
+		for i := skip; i < len(b.Records); i++ {
+			m.pairs.Add(uint64(first)+uint64(i), &b.Records[i])
+		}
+		m.pv.dirty = true
 		m.rate.add(len(b.Records))
-		last := model.FormatID(0xffff)
+		last, lastIf := model.FormatID(0xffff), model.Sym(0)
 		for i := range b.Records {
 			if id := b.Records[i].Format; id != last {
 				last = id
 				if _, ok := m.formats[id]; !ok {
 					m.formats[id] = model.FormatByID(id)
 				}
+			}
+			if ifc := b.Records[i].Interface; ifc != lastIf && ifc != 0 {
+				lastIf = ifc
+				m.interfaces[ifc] = true
 			}
 		}
 		m.view.Update()
@@ -258,21 +316,83 @@ func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
 
 func (m *Model) handleTick(now time.Time) tea.Cmd {
 	m.rate.tick(now)
+	if m.mode == modePairs && m.pv.dirty {
+		m.pv.rebuild(m.pairs, m.rules)
+	}
 	if m.message != "" && now.After(m.msgUntil) {
 		m.message = ""
 	}
 	m.refreshDetail() // ages move on
-	return tick()
+	return tea.Batch(tick(), m.fetchRules())
+}
+
+// rulesFetchedMsg carries rules fetched for --live-rules.
+type rulesFetchedMsg struct {
+	set   *rules.Set
+	count int
+	err   error
+}
+
+// fetchRules asks for the rules behind the interfaces seen, when new ones appeared and
+// no fetch is under way. The answer replaces the previous one, merged onto the rules
+// from files.
+func (m *Model) fetchRules() tea.Cmd {
+	if m.opts.FetchRules == nil || m.fetching || len(m.interfaces) == m.fetchedFor {
+		return nil
+	}
+	m.fetching = true
+	ids := make([]string, 0, len(m.interfaces))
+	for ifc := range m.interfaces {
+		ids = append(ids, ifc.String())
+	}
+	fetch := m.opts.FetchRules
+	return func() tea.Msg {
+		set, err := fetch(ids)
+		return rulesFetchedMsg{set: set, count: len(ids), err: err}
+	}
+}
+
+func (m *Model) handleRulesFetched(msg rulesFetchedMsg) {
+	m.fetching = false
+	m.fetchedFor = msg.count
+	if msg.err != nil {
+		m.log.Warn("live rules", "err", msg.err)
+		m.notify("live rules: "+msg.err.Error(), true, 15*time.Second)
+		return
+	}
+	merged := rules.NewSet()
+	if m.fileRules != nil {
+		merged.Merge(m.fileRules)
+	}
+	merged.Merge(msg.set)
+	m.rules = merged
+	m.pv.dirty = true
+	m.refreshDetail()
+	m.notify(fmt.Sprintf("live rules: %d security groups, %d network ACLs for %d interfaces", len(msg.set.SecurityGroups()), len(msg.set.NetworkACLs()), msg.count), false, 8*time.Second)
 }
 
 func (m *Model) notify(text string, isError bool, d time.Duration) {
 	m.message, m.msgError, m.msgUntil = text, isError, m.now().Add(d)
 }
 
-// refreshDetail shows the selected record in the detail pane.
+// refreshDetail shows the selected record in the detail and verdict panes: the table's
+// selection, or in the pairs view the newest record of the selected conversation.
 func (m *Model) refreshDetail() {
-	r, seq := m.table.Selected()
+	r, seq := m.selectedRecord()
 	m.detail.SetRecord(r, seq, m.local, m.now())
+	m.verdict.SetPair(m.pairs, r, m.rules)
+}
+
+func (m *Model) selectedRecord() (*model.Flow, ring.Seq) {
+	if m.mode == modePairs {
+		row := m.pv.selected()
+		if row == nil {
+			return nil, 0
+		}
+		seq := ring.Seq(newestSeq(row))
+		return m.ring.At(seq), seq
+	}
+	return m.table.Selected()
 }
 
 // applyFilter compiles expr and, when it is valid, refilters the ring. An invalid
@@ -282,6 +402,10 @@ func (m *Model) applyFilter(expr string, remember bool) {
 	formats := make([]*model.Format, 0, len(m.formats))
 	for _, f := range m.formats {
 		formats = append(formats, f)
+	}
+	if m.mode == modePairs {
+		m.applyPairsFilter(expr, remember, formats)
+		return
 	}
 	flt, err := filter.Compile(expr, filter.Options{Formats: formats})
 	m.bar.err = err
@@ -302,6 +426,46 @@ func (m *Model) applyFilter(expr string, remember bool) {
 	if remember {
 		m.bar.remember(expr)
 	}
+}
+
+// applyPairsFilter is applyFilter for the conversations view: the same language, plus
+// verdict=, blocked=, initiator= and responder=.
+func (m *Model) applyPairsFilter(expr string, remember bool, formats []*model.Format) {
+	lookup := func(seq uint64) *model.Flow { return m.ring.At(ring.Seq(seq)) }
+	match, err := pairs.CompileFilter(expr, lookup, filter.Options{Formats: formats})
+	m.bar.err = err
+	if err != nil {
+		return
+	}
+	m.bar.applied = expr
+	if strings.TrimSpace(expr) == "" {
+		match = nil
+	}
+	m.pv.match = match
+	m.pv.rebuild(m.pairs, m.rules)
+	m.refreshDetail()
+	if remember {
+		m.bar.remember(expr)
+	}
+}
+
+// toggleMode switches between the flows table and the conversations view; each keeps
+// its own filter.
+func (m *Model) toggleMode() {
+	current := m.bar.input.Value()
+	next := m.otherFilter
+	m.otherFilter = current
+	if m.mode == modeFlows {
+		m.mode = modePairs
+	} else {
+		m.mode = modeFlows
+	}
+	m.bar.err = nil
+	m.bar.applied = "\x00" // force the apply below
+	m.bar.input.SetValue(next)
+	m.applyFilter(next, false)
+	m.focus = paneTable
+	m.refreshDetail()
 }
 
 // Run starts the explorer full screen and blocks until the user quits. The terminal is

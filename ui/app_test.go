@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/rules"
 	"github.com/flowlens/flowlens/source"
 )
 
@@ -224,6 +225,10 @@ func TestKeysForPanesOverlaysPauseTimeAndQuit(t *testing.T) {
 		t.Fatal("enter did not focus the detail pane")
 	}
 	press(m, "tab")
+	if m.focus != paneVerdict {
+		t.Fatal("tab did not move on to the verdict pane")
+	}
+	press(m, "tab")
 	if m.focus != paneTable {
 		t.Fatal("tab did not cycle back to the table")
 	}
@@ -350,4 +355,146 @@ func TestFrameDoesNotGrowWithTheRing(t *testing.T) {
 func lastLines(s string, n int) string {
 	lines := strings.Split(s, "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// pingRecords are the official ping example: the request accepted inbound, the reply
+// rejected outbound by the NACL.
+func pingRecords(t *testing.T) []model.Flow {
+	p := model.NewParser("ping", nil)
+	var out []model.Flow
+	for _, l := range []string{
+		"2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK",
+		"2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK",
+		"2 123456789010 eni-1235b8ca123456789 198.51.100.9 172.31.16.139 51515 22 6 1 44 1432917100 1432917142 REJECT OK",
+	} {
+		var r model.Flow
+		if p.Parse([]byte(l), &r) != model.LineRecord {
+			t.Fatal(p.Stats().Samples)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func TestVerdictPaneReverseAndPairsView(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, source.Batch{Records: pingRecords(t)})
+	press(m, "g") // the ping request
+	out := screen(m)
+	for _, want := range []string{"Verdict: nacl", "BLOCKED by a network ACL: the reply", "REJECT ×1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the verdict pane lacks %q:\n%s", want, out)
+		}
+	}
+	// r jumps to the reply and says it was rejected.
+	press(m, "r")
+	if r, _ := m.table.Selected(); r.Action != model.Reject || r.Protocol != 1 {
+		t.Fatalf("r selected %+v", r)
+	}
+	if !strings.Contains(m.message, "the reply, rejected") {
+		t.Fatalf("message %q", m.message)
+	}
+	// From the SSH SYN that was rejected, r says why there is no reply.
+	press(m, "G")
+	press(m, "r")
+	if !strings.Contains(m.message, "no reply: the request was rejected") {
+		t.Fatalf("message for a rejected request: %q", m.message)
+	}
+	// The pairs view lists both conversations, the worst first, and filters by verdict.
+	press(m, "p")
+	if m.mode != modePairs || len(m.pv.rows) != 2 || m.pv.rows[0].j.Verdict != "nacl" {
+		t.Fatalf("pairs view: mode %v rows %d", m.mode, len(m.pv.rows))
+	}
+	if !strings.Contains(screen(m), "Conversations, worst first") {
+		t.Fatal("the pairs view is not shown")
+	}
+	press(m, "/")
+	typeText(m, "verdict=sg-or-nacl")
+	press(m, "enter")
+	if len(m.pv.rows) != 1 || m.pv.rows[0].p.Key.Protocol != 6 {
+		t.Fatalf("verdict filter kept %d rows", len(m.pv.rows))
+	}
+	// enter goes back to the flows table on that conversation's record; the flows
+	// filter (empty) came back with the view.
+	press(m, "enter")
+	if m.mode != modeFlows || m.bar.input.Value() != "" {
+		t.Fatalf("mode %v filter %q", m.mode, m.bar.input.Value())
+	}
+	if r, _ := m.table.Selected(); r.DstPort != 22 {
+		t.Fatalf("enter selected %+v", r)
+	}
+	press(m, "p")
+	if m.bar.input.Value() != "verdict=sg-or-nacl" {
+		t.Fatalf("the pairs filter was not kept: %q", m.bar.input.Value())
+	}
+}
+
+func TestPairsFollowRingEviction(t *testing.T) {
+	feed := newFakeFeed()
+	dark := true
+	m := New(Options{Feed: feed, Capacity: 50, Dark: &dark, Now: func() time.Time { return testNow }})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	deliver(m, source.Batch{Records: testRecords(500)})
+	held := 0
+	for _, p := range m.pairs.All() {
+		held += p.Dirs[0].Records + p.Dirs[1].Records
+	}
+	if held != 50 {
+		t.Fatalf("the pair index holds %d records, the ring %d", held, m.ring.Len())
+	}
+}
+
+func TestLiveRulesAreFetchedForNewInterfaces(t *testing.T) {
+	doc := `{"NetworkInterfaces":[{"NetworkInterfaceId":"eni-1235b8ca123456789","SubnetId":"subnet-1","VpcId":"vpc-1","PrivateIpAddress":"172.31.16.139","PrivateIpAddresses":[{"PrivateIpAddress":"172.31.16.139","Primary":true}],"Groups":[{"GroupId":"sg-1"}]}],
+"SecurityGroups":[{"GroupId":"sg-1","VpcId":"vpc-1","IpPermissions":[{"IpProtocol":"-1","IpRanges":[{"CidrIp":"0.0.0.0/0"}]}],"IpPermissionsEgress":[{"IpProtocol":"-1","IpRanges":[{"CidrIp":"0.0.0.0/0"}]}]}],
+"NetworkAcls":[{"NetworkAclId":"acl-0ping","VpcId":"vpc-1","Associations":[{"SubnetId":"subnet-1"}],"Entries":[{"RuleNumber":100,"Protocol":"-1","RuleAction":"allow","Egress":false,"CidrBlock":"0.0.0.0/0"},{"RuleNumber":100,"Protocol":"6","RuleAction":"allow","Egress":true,"CidrBlock":"0.0.0.0/0","PortRange":{"From":1024,"To":65535}}]}]}`
+	var asked []string
+	feed := newFakeFeed()
+	dark := true
+	m := New(Options{Feed: feed, Dark: &dark, Now: func() time.Time { return testNow },
+		FetchRules: func(enis []string) (*rules.Set, error) {
+			asked = enis
+			return rules.Load(strings.NewReader(doc), "test")
+		}})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	deliver(m, source.Batch{Records: pingRecords(t)})
+	cmd := m.handleTick(testNow)
+	for _, msg := range runBatch(cmd) {
+		if f, ok := msg.(rulesFetchedMsg); ok {
+			m.Update(f)
+		}
+	}
+	if len(asked) != 1 || asked[0] != "eni-1235b8ca123456789" {
+		t.Fatalf("asked for %v", asked)
+	}
+	press(m, "g")
+	if out := screen(m); !strings.Contains(out, "acl-0ping egress") || !strings.Contains(out, "Verdict: nacl") {
+		t.Fatalf("the verdict does not name the NACL rule:\n%s", out)
+	}
+	if cmd := m.fetchRules(); cmd != nil {
+		t.Fatal("rules were fetched again with no new interface")
+	}
+}
+
+// runBatch runs a command and the commands of a batch it returns, collecting messages;
+// tick commands, which would wait a second, are skipped.
+func runBatch(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case msg := <-done:
+		if b, ok := msg.(tea.BatchMsg); ok {
+			var out []tea.Msg
+			for _, c := range b {
+				out = append(out, runBatch(c)...)
+			}
+			return out
+		}
+		return []tea.Msg{msg}
+	case <-time.After(100 * time.Millisecond):
+		return nil
+	}
 }

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/flowlens/flowlens/keymap"
+	"github.com/flowlens/flowlens/model/ring"
 )
 
 func (m *Model) is(msg tea.KeyPressMsg, a keymap.Action) bool {
@@ -14,6 +15,9 @@ func (m *Model) is(msg tea.KeyPressMsg, a keymap.Action) bool {
 }
 
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	if m.picker != nil {
+		return m.handlePickerKey(msg)
+	}
 	if m.overlay != overlayNone {
 		return m.handleOverlayKey(msg)
 	}
@@ -48,19 +52,87 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.local = !m.local
 		m.table.setLocal(m.local)
 		m.refreshDetail()
+	case m.is(msg, keymap.PairsView):
+		m.toggleMode()
 	case m.is(msg, keymap.ExportJSONL):
 		return m.export("jsonl")
 	case m.is(msg, keymap.ExportCSV):
 		return m.export("csv")
 	default:
-		switch m.focus {
-		case paneTable:
+		switch {
+		case m.focus == paneTable && m.mode == modePairs:
+			m.handlePairsKey(msg)
+		case m.focus == paneTable:
 			m.handleTableKey(msg)
-		case paneDetail:
+		case m.focus == paneDetail:
 			m.handleDetailKey(msg)
+		case m.focus == paneVerdict:
+			m.handleVerdictKey(msg)
 		}
 	}
 	return nil
+}
+
+// handlePairsKey moves through the conversations; enter goes to the newest record of
+// the selected one in the flows table.
+func (m *Model) handlePairsKey(msg tea.KeyPressMsg) {
+	page := m.pv.rowsOnScreen() - 1
+	switch {
+	case m.is(msg, keymap.Up):
+		m.pv.move(-1)
+	case m.is(msg, keymap.Down):
+		m.pv.move(1)
+	case m.is(msg, keymap.PageUp):
+		m.pv.move(-page)
+	case m.is(msg, keymap.PageDown):
+		m.pv.move(page)
+	case m.is(msg, keymap.Top):
+		m.pv.move(-len(m.pv.rows))
+	case m.is(msg, keymap.Bottom):
+		m.pv.move(len(m.pv.rows))
+	case m.is(msg, keymap.FocusDetail):
+		row := m.pv.selected()
+		if row == nil {
+			return
+		}
+		seq := ring.Seq(newestSeq(row))
+		m.toggleMode()
+		if !m.table.selectSeq(seq) {
+			m.notify("that conversation's records are hidden by the flows filter (esc clears it)", true, 8*time.Second)
+		}
+	default:
+		return
+	}
+	m.refreshDetail()
+}
+
+func (m *Model) handleVerdictKey(msg tea.KeyPressMsg) {
+	switch {
+	case m.is(msg, keymap.Up):
+		m.verdict.offset = max(0, m.verdict.offset-1)
+	case m.is(msg, keymap.Down):
+		m.verdict.offset++
+	}
+}
+
+// jumpReverse selects the other direction of the selected flow's conversation, and says
+// what it found: the reply, a rejected reply, or why there is none.
+func (m *Model) jumpReverse() {
+	r, _ := m.table.Selected()
+	if r == nil {
+		return
+	}
+	seq, found, note := reverseTarget(m.pairs, r, m.rules)
+	if !found {
+		m.notify(note, false, 10*time.Second)
+		return
+	}
+	if !m.table.selectSeq(seq) {
+		m.notify(note+": hidden by the filter (esc clears it)", true, 10*time.Second)
+		return
+	}
+	m.notify("jumped to "+note, false, 8*time.Second)
+	m.refreshDetail()
 }
 
 func (m *Model) togglePause() {
@@ -95,6 +167,9 @@ func (m *Model) handleTableKey(msg tea.KeyPressMsg) {
 		m.table.toBottom()
 	case m.is(msg, keymap.FocusDetail):
 		m.focus = paneDetail
+		moved = false
+	case m.is(msg, keymap.Reverse):
+		m.jumpReverse()
 		moved = false
 	default:
 		moved = false
@@ -206,8 +281,16 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		m.detail.scroll(step)
 		return
 	}
+	if m.lay.inVerdict(mouse.X, mouse.Y) {
+		m.verdict.offset = max(0, m.verdict.offset+step)
+		return
+	}
 	if m.lay.inTable(mouse.X, mouse.Y) {
-		m.table.move(step)
+		if m.mode == modePairs {
+			m.pv.move(step)
+		} else {
+			m.table.move(step)
+		}
 		m.refreshDetail()
 	}
 }
@@ -221,9 +304,15 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) {
 	case m.lay.inTable(mouse.X, mouse.Y):
 		m.focus = paneTable
 		if row := mouse.Y - m.lay.table.y - 2; row >= 0 { // border and header
-			m.table.selectRow(row)
+			if m.mode == modePairs {
+				m.pv.move(m.pv.top + row - m.pv.sel)
+			} else {
+				m.table.selectRow(row)
+			}
 			m.refreshDetail()
 		}
+	case m.lay.inVerdict(mouse.X, mouse.Y):
+		m.focus = paneVerdict
 	case m.lay.inDetail(mouse.X, mouse.Y):
 		m.focus = paneDetail
 	case mouse.Y == m.lay.barY:

@@ -56,8 +56,6 @@ var allColumns = []column{
 	{"DIR", 3, false, 6, func(r *model.Flow, _ bool) string { return dirCell(r) }},
 }
 
-const actionCol = 7
-
 func newFlowTable(v *ring.View) *flowTable {
 	return &flowTable{view: v, following: true, cache: map[ring.Seq]rowText{}}
 }

@@ -18,9 +18,11 @@ func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r
 // layout is where the panes go for the terminal's size: the detail beside the table on a
 // wide terminal, below it on a narrow one.
 type layout struct {
-	wide          bool
-	tooSmall      bool
-	table, detail rect
+	wide                   bool
+	tooSmall               bool
+	table, detail, verdict rect
+	// shared: the detail and verdict panes take turns in one place (tab switches)
+	shared        bool
 	barY, statusY int
 }
 
@@ -39,20 +41,32 @@ func computeLayout(w, h int) layout {
 	}
 	main := h - 2
 	if w >= wideFrom {
+		// the detail and the verdict share a column beside the table
 		dw := min(max(w*30/100, 46), 72)
+		dh := max(8, main*45/100)
 		l.wide = true
 		l.table = rect{0, 0, w - dw, main}
-		l.detail = rect{w - dw, 0, dw, main}
+		l.detail = rect{w - dw, 0, dw, dh}
+		l.verdict = rect{w - dw, dh, dw, main - dh}
 		return l
 	}
-	th := max(6, main*55/100)
+	th := max(6, main*50/100)
 	l.table = rect{0, 0, w, th}
+	if w >= 96 {
+		half := w / 2
+		l.detail = rect{0, th, half, main - th}
+		l.verdict = rect{half, th, w - half, main - th}
+		return l
+	}
+	l.shared = true
 	l.detail = rect{0, th, w, main - th}
+	l.verdict = l.detail
 	return l
 }
 
-func (l layout) inTable(x, y int) bool  { return l.table.contains(x, y) }
-func (l layout) inDetail(x, y int) bool { return l.detail.contains(x, y) }
+func (l layout) inTable(x, y int) bool   { return l.table.contains(x, y) }
+func (l layout) inDetail(x, y int) bool  { return l.detail.contains(x, y) }
+func (l layout) inVerdict(x, y int) bool { return !l.shared && l.verdict.contains(x, y) }
 
 func (m *Model) resize(w, h int) {
 	m.width, m.height = w, h
@@ -61,7 +75,9 @@ func (m *Model) resize(w, h int) {
 		return
 	}
 	m.table.SetSize(m.lay.table.w, m.lay.table.h)
+	m.pv.SetSize(m.lay.table.w, m.lay.table.h)
 	m.detail.SetSize(m.lay.detail.w, m.lay.detail.h)
+	m.verdict.SetSize(m.lay.verdict.w, m.lay.verdict.h)
 	m.bar.SetSize(w)
 }
 
@@ -84,18 +100,34 @@ func (m *Model) render() string {
 		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, m.styles.Warn.Render(msg))
 	}
 	var main string
+	if m.picker != nil {
+		main = m.renderPicker(m.width, m.height-2)
+		return main + "\n" + spaces(m.width) + "\n" + renderStatus(m.styles, m.statusInfo(), m.width, m.keys.Label(keymap.Help))
+	}
 	switch m.overlay {
 	case overlayHelp:
 		main = m.renderHelp(m.width, m.height-2)
 	case overlayMalformed:
 		main = m.renderMalformed(m.width, m.height-2)
 	default:
-		table := m.table.Render(m.styles, m.focus == paneTable && !m.bar.active, m.tableTitle(), m.ring.Len())
-		detail := m.detail.Render(m.styles, m.focus == paneDetail && !m.bar.active)
-		if m.lay.wide {
-			main = joinColumns(table, detail)
+		focused := func(p pane) bool { return m.focus == p && !m.bar.active }
+		var table string
+		if m.mode == modePairs {
+			table = m.pv.Render(m.styles, focused(paneTable), m.local, m.pairs.Len())
 		} else {
+			table = m.table.Render(m.styles, focused(paneTable), m.tableTitle(), m.ring.Len())
+		}
+		detail := m.detail.Render(m.styles, focused(paneDetail))
+		verdict := m.verdict.Render(m.styles, focused(paneVerdict))
+		switch {
+		case m.lay.wide:
+			main = joinColumns(table, detail+"\n"+verdict)
+		case m.lay.shared && m.focus == paneVerdict:
+			main = table + "\n" + verdict
+		case m.lay.shared:
 			main = table + "\n" + detail
+		default:
+			main = table + "\n" + joinColumns(detail, verdict)
 		}
 	}
 	bar := m.bar.Render(m.styles, m.view.Len(), m.ring.Len(), m.view.Filtered())

@@ -1,0 +1,181 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/pairs"
+	"github.com/flowlens/flowlens/model/rules"
+)
+
+// pairsView lists conversations (a flow and its reverse on one interface) with their
+// verdicts, the worst first, filtered with the same language plus verdict= and friends.
+// The list is rebuilt when the filter changes and at most once a second while records
+// arrive, not on every batch: judging is cached per pair, but sorting is not free.
+type pairsView struct {
+	rows          []pairRow
+	sel, top      int
+	selKey        pairs.Key
+	width, height int
+	match         func(*pairs.Pair, *pairs.Judgement) bool
+	dirty         bool
+}
+
+type pairRow struct {
+	p *pairs.Pair
+	j pairs.Judgement
+}
+
+// rebuild classifies every pair (the verdict without the explanation: a fifth of the
+// cost of judging), keeps those the filter matches and sorts them by severity, then by
+// the newest record. Rows are judged in full only when drawn.
+func (v *pairsView) rebuild(ix *pairs.Index, rs *rules.Set) {
+	v.dirty = false
+	v.rows = v.rows[:0]
+	for _, p := range ix.All() {
+		j := ix.Classify(p, rs)
+		if v.match != nil && !v.match(p, &j) {
+			continue
+		}
+		v.rows = append(v.rows, pairRow{p, j})
+	}
+	sort.SliceStable(v.rows, func(a, b int) bool {
+		sa, sb := pairs.Severity(v.rows[a].j.Verdict), pairs.Severity(v.rows[b].j.Verdict)
+		if sa != sb {
+			return sa < sb
+		}
+		return lastSeen(v.rows[a].p) > lastSeen(v.rows[b].p)
+	})
+	// Keep the selection on the same conversation.
+	v.sel = min(v.sel, max(0, len(v.rows)-1))
+	for i, r := range v.rows {
+		if r.p.Key == v.selKey {
+			v.sel = i
+			break
+		}
+	}
+	v.clamp()
+}
+
+func lastSeen(p *pairs.Pair) uint32 {
+	return max(p.Dirs[0].Last, p.Dirs[1].Last)
+}
+
+func (v *pairsView) SetSize(w, h int) { v.width, v.height = w, h; v.clamp() }
+
+func (v *pairsView) rowsOnScreen() int { return max(1, v.height-3) }
+
+func (v *pairsView) move(delta int) {
+	if len(v.rows) == 0 {
+		return
+	}
+	v.sel = min(max(v.sel+delta, 0), len(v.rows)-1)
+	v.clamp()
+}
+
+func (v *pairsView) clamp() {
+	rows := v.rowsOnScreen()
+	if v.sel < v.top {
+		v.top = v.sel
+	}
+	if v.sel >= v.top+rows {
+		v.top = v.sel - rows + 1
+	}
+	v.top = max(0, min(v.top, len(v.rows)-rows))
+	if v.sel < len(v.rows) {
+		v.selKey = v.rows[v.sel].p.Key
+	}
+}
+
+// selected returns the selected conversation.
+func (v *pairsView) selected() *pairRow {
+	if v.sel < len(v.rows) {
+		return &v.rows[v.sel]
+	}
+	return nil
+}
+
+// newestSeq is the ring Seq of the newest record of a conversation, the request's when
+// there is one.
+func newestSeq(r *pairRow) uint64 {
+	if r.j.Request != nil && r.j.Request.Records > 0 {
+		return r.j.Request.LastSeq
+	}
+	if r.p.Dirs[0].Records > 0 && (r.p.Dirs[0].Last >= r.p.Dirs[1].Last || r.p.Dirs[1].Records == 0) {
+		return r.p.Dirs[0].LastSeq
+	}
+	return r.p.Dirs[1].LastSeq
+}
+
+var pairColumns = []struct {
+	title string
+	width int
+}{{"VERDICT", 11}, {"INTERFACE", 13}, {"PROTO", 5}, {"INITIATOR", 21}, {"", 1}, {"RESPONDER", 21}, {"REQUEST", 11}, {"REPLY", 11}, {"LAST", 8}}
+
+// Render draws the pane.
+func (v *pairsView) Render(s Styles, focused bool, local bool, total int) string {
+	rows := v.rowsOnScreen()
+	var b strings.Builder
+	for _, c := range pairColumns {
+		b.WriteString(padRight(c.title, c.width) + " ")
+	}
+	lines := []string{s.Header.Render(b.String())}
+	for i := 0; i < rows; i++ {
+		idx := v.top + i
+		if idx >= len(v.rows) {
+			break
+		}
+		lines = append(lines, v.renderRow(s, &v.rows[idx], idx == v.sel, local))
+	}
+	if len(v.rows) == 0 {
+		lines = append(lines, "", s.Muted.Render("  no conversations match"))
+	}
+	right := ""
+	if len(v.rows) > 0 {
+		right = fmt.Sprintf("rows %s-%s of %s/%s", thousands(v.top+1), thousands(min(v.top+rows, len(v.rows))), thousands(len(v.rows)), thousands(total))
+	}
+	return s.box("Conversations, worst first", right, lines, v.width, v.height, focused)
+}
+
+func (v *pairsView) renderRow(s Styles, r *pairRow, selected bool, local bool) string {
+	k := r.p.Key
+	init, resp := k.A, k.B
+	if r.j.Initiator != pairs.SideUnknown {
+		init, resp = r.j.InitiatorAP, r.j.ResponderAP
+	}
+	cells := []string{
+		padRight(string(r.j.Verdict), 11),
+		padRight(shortID(k.Interface.String(), 13), 13),
+		padRight(protoOf(k.Protocol), 5),
+		padRight(init.String(), 21),
+		"→",
+		padRight(resp.String(), 21),
+		padRight(dirSummary(r.j.Request, r.p, 0), 11),
+		padRight(dirSummary(r.j.Response, r.p, 1), 11),
+		padRight(clock(lastSeen(r.p), true, local), 8),
+	}
+	if r.j.Initiator == pairs.SideUnknown {
+		cells[6] = padRight(dirSummary(&r.p.Dirs[0], r.p, 0), 11)
+		cells[7] = padRight(dirSummary(&r.p.Dirs[1], r.p, 1), 11)
+	}
+	line := strings.Join(cells, " ")
+	if selected {
+		return s.Selected.Render(line)
+	}
+	return verdictStyleOf(s, r.j.Verdict).Render(cells[0]) + " " + s.Text.Render(strings.Join(cells[1:], " "))
+}
+
+func dirSummary(d *pairs.Dir, _ *pairs.Pair, _ int) string {
+	if d == nil || d.Records == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%s ×%d", d.Action(), d.Records)
+}
+
+func protoOf(p uint8) string {
+	var r model.Flow
+	r.SetUint(model.FProtocol, uint64(p))
+	return protoLabel(&r)
+}

@@ -1,0 +1,283 @@
+package ui
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/decode"
+	"github.com/flowlens/flowlens/model/output"
+	"github.com/flowlens/flowlens/model/pairs"
+	"github.com/flowlens/flowlens/model/ring"
+	"github.com/flowlens/flowlens/model/rules"
+)
+
+// verdictPane shows, for the selected flow and its reverse, what happened to the
+// conversation: both directions with their actions, the verdict highlighted, the
+// explanation, the signals that decided the direction and, with rules, the deciding rule
+// and the rules next to it. Its lines are built in Update.
+type verdictPane struct {
+	width, height int
+	lines         []verdictLine
+	verdict       pairs.Verdict
+	has           bool
+	offset        int
+}
+
+type verdictLine struct {
+	text  string
+	style verdictStyle
+	wrap  bool // a sentence to wrap to the pane's width
+}
+
+type verdictStyle uint8
+
+const (
+	vsText verdictStyle = iota
+	vsMuted
+	vsHeader
+	vsVerdict
+	vsReject
+	vsAccept
+	vsRule
+)
+
+func (v *verdictPane) SetSize(w, h int) { v.width, v.height = w, h }
+
+// SetPair judges the pair of the selected record (nil clears the pane).
+func (v *verdictPane) SetPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
+	v.lines, v.has = nil, false
+	if r == nil {
+		return
+	}
+	if !r.IsData() {
+		v.has = true
+		v.lines = []verdictLine{{text: "A " + r.Status.String() + " record carries no flow to judge.", style: vsMuted, wrap: true}}
+		return
+	}
+	p, side := ix.Get(r)
+	if p == nil {
+		v.has = true
+		v.lines = []verdictLine{{text: "This record has no addresses or protocol, so it cannot be paired.", style: vsMuted, wrap: true}}
+		return
+	}
+	j := ix.Judge(p, rs)
+	v.has, v.verdict = true, j.Verdict
+	add := func(text string, style verdictStyle, wrap bool) {
+		v.lines = append(v.lines, verdictLine{text, style, wrap})
+	}
+
+	add(verdictHeadline(j), vsVerdict, true)
+	// Both directions, the request first when it is known; ▸ marks the selected record's.
+	first, second := side, side.Other()
+	if j.Initiator != pairs.SideUnknown {
+		first, second = j.Initiator, j.Initiator.Other()
+	}
+	for i, s := range []pairs.Side{first, second} {
+		label := "one way"
+		if j.Initiator != pairs.SideUnknown {
+			label = map[int]string{0: "request", 1: "reply"}[i]
+		} else if i == 1 {
+			label = "other way"
+		}
+		mark := "  "
+		if s == side {
+			mark = "▸ "
+		}
+		d := p.Dir(s)
+		add("", vsText, false)
+		switch {
+		case d == nil || d.Records == 0:
+			note := "nothing recorded"
+			if i == 1 && j.Initiator != pairs.SideUnknown {
+				note = "no reply recorded (yet)"
+			}
+			add(mark+padRight(label, 9)+" "+note, vsMuted, false)
+		default:
+			style := vsAccept
+			switch d.Action() {
+			case "REJECT":
+				style = vsReject
+			case "MIXED":
+				style = vsRule
+			}
+			add(fmt.Sprintf("%s%-9s %s ×%d, %s, %s", mark, label, d.Action(), d.Records, plural(d.Packets, "packet"), humanBytes(d.Bytes)), style, false)
+		}
+		add("    "+endpointLabel(p.Key.Protocol, p.Key.Sender(s))+" → "+endpointLabel(p.Key.Protocol, p.Key.Receiver(s)), vsText, true)
+	}
+	if j.Explanation != "" {
+		add("", vsText, false)
+		add(j.Explanation, vsText, true)
+	}
+	if j.Rule != "" || len(j.RuleContext) > 0 {
+		add("", vsText, false)
+		add("Rules", vsHeader, false)
+		if j.Rule != "" {
+			add("deciding: "+j.Rule, vsRule, true)
+		}
+		for _, l := range j.RuleContext {
+			add("  "+l, vsMuted, false)
+		}
+	} else if rs == nil && (j.Verdict == pairs.SGOrNACL || j.Verdict == pairs.NACL) {
+		add("", vsText, false)
+		add("Load the rules (--rules) to name the one that dropped it.", vsMuted, true)
+	}
+	if len(j.Signals) > 0 {
+		add("", vsText, false)
+		add("Who started it", vsHeader, false)
+		for _, s := range j.Signals {
+			mark := "·"
+			if s.Decisive {
+				mark = "▸"
+			}
+			add(mark+" "+s.Name+": "+s.Says, vsMuted, true)
+		}
+	}
+}
+
+// verdictHeadline is the first line: the verdict in words.
+func verdictHeadline(j pairs.Judgement) string {
+	switch j.Verdict {
+	case pairs.Accepted:
+		return "ACCEPTED: the request and its reply passed"
+	case pairs.SGOrNACL:
+		return "BLOCKED by a security group or a network ACL: the request"
+	case pairs.SG:
+		return "BLOCKED by a security group: the request"
+	case pairs.NACL:
+		if j.Blocked == pairs.BlockedRequest {
+			return "BLOCKED by a network ACL: the request"
+		}
+		return "BLOCKED by a network ACL: the reply"
+	case pairs.NoResponse:
+		return "NO RESPONSE: the request passed, no reply recorded"
+	case pairs.BPA:
+		return "BLOCKED by VPC Block Public Access"
+	}
+	return "UNKNOWN: the records cannot tell which side started it"
+}
+
+// Render draws the pane.
+func (v *verdictPane) Render(s Styles, focused bool) string {
+	inner := v.width - 2
+	var lines []string
+	if !v.has {
+		lines = []string{"", s.Muted.Render("  no record selected")}
+	}
+	for _, l := range v.lines {
+		texts := []string{l.text}
+		if l.wrap {
+			// keep the line's indent on every wrapped line
+			text := strings.TrimLeft(l.text, " ")
+			indent := strings.Repeat(" ", len(l.text)-len(text))
+			texts = nil
+			for _, t := range wrap(text, 0, max(10, inner-1-len(indent))) {
+				texts = append(texts, indent+t)
+			}
+		}
+		for _, t := range texts {
+			lines = append(lines, " "+v.style(s, l.style).Render(truncate(t, inner-1)))
+		}
+	}
+	v.offset = max(0, min(v.offset, len(lines)-(v.height-2)))
+	title := "Verdict"
+	if v.has && v.verdict != "" {
+		title += ": " + string(v.verdict)
+	}
+	right := ""
+	if len(lines) > v.height-2 {
+		right = fmt.Sprintf("%d/%d", v.offset+1, len(lines))
+	}
+	return s.box(title, right, lines[min(v.offset, len(lines)):], v.width, v.height, focused)
+}
+
+func (v *verdictPane) style(s Styles, st verdictStyle) lipgloss.Style {
+	switch st {
+	case vsMuted:
+		return s.Muted
+	case vsHeader:
+		return s.Header
+	case vsReject:
+		return s.Reject
+	case vsAccept:
+		return s.Accept
+	case vsRule:
+		return s.Warn
+	case vsVerdict:
+		return verdictStyleOf(s, v.verdict)
+	}
+	return s.Text
+}
+
+// verdictStyleOf colours a verdict: red when a NACL (or BPA) dropped it, amber when a
+// security group or NACL did, green when accepted, grey when unknown.
+func verdictStyleOf(s Styles, v pairs.Verdict) lipgloss.Style {
+	switch v {
+	case pairs.NACL, pairs.BPA:
+		return s.VerdictNACL
+	case pairs.SGOrNACL, pairs.SG:
+		return s.VerdictSGOr
+	case pairs.Accepted:
+		return s.VerdictOK
+	case pairs.NoResponse:
+		return s.Warn
+	}
+	return s.VerdictUnknown
+}
+
+func endpointLabel(proto uint8, ap netip.AddrPort) string {
+	if proto == 1 || proto == 58 {
+		return ap.Addr().String()
+	}
+	label := ap.String()
+	if svc, ok := decode.Service(proto, ap.Port()); ok {
+		label += " (" + svc + ")"
+	}
+	return label
+}
+
+func humanBytes(n uint64) string { return string(output.HumanBytes(nil, n)) }
+
+// reverseTarget finds the newest record of the other direction of r's conversation.
+func reverseTarget(ix *pairs.Index, r *model.Flow, rs *rules.Set) (seq ring.Seq, found bool, note string) {
+	p, side := ix.Get(r)
+	if p == nil {
+		return 0, false, "this record cannot be paired: it has no addresses or protocol"
+	}
+	other := p.Dir(side.Other())
+	j := ix.Judge(p, rs)
+	isRequest := j.Initiator == side
+	if other == nil || other.Records == 0 {
+		switch {
+		case isRequest && j.Verdict == pairs.SGOrNACL || isRequest && j.Verdict == pairs.SG:
+			return 0, false, "no reply: the request was rejected, so none could come"
+		case isRequest:
+			return 0, false, "no reply recorded yet (records arrive minutes late; the target may also be silent)"
+		case j.Initiator == pairs.SideUnknown:
+			return 0, false, "nothing recorded the other way"
+		}
+		return 0, false, "no request recorded for this reply (it may have scrolled out of the ring)"
+	}
+	switch {
+	case !isRequest:
+		note = "the request"
+	case other.Action() == "REJECT":
+		note = "the reply, rejected"
+	case other.Action() == "MIXED":
+		note = "the reply, partly rejected"
+	default:
+		note = "the reply"
+	}
+	note += fmt.Sprintf(" (%d records, %s)", other.Records, strings.ToLower(other.Action()))
+	return ring.Seq(other.LastSeq), true, note
+}
+
+func plural(n uint64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
