@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -337,5 +338,21 @@ func TestParseUintLimits(t *testing.T) {
 	r, kind, _ := parseOne(t, "", "2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 18446744073709551615 1 2 ACCEPT OK")
 	if kind != LineRecord || r.Bytes != 18446744073709551615 {
 		t.Errorf("%v %d", kind, r.Bytes)
+	}
+}
+
+func TestSWARDigits(t *testing.T) {
+	for _, s := range []string{"00000000", "12345678", "99999999", "14185300", "1234567a", "1234 678", "/2345678", ":2345678"} {
+		x := uint64(0)
+		for i := 7; i >= 0; i-- {
+			x = x<<8 | uint64(s[i])
+		}
+		want, err := strconv.ParseUint(s, 10, 64)
+		if eightDigits(x) != (err == nil) {
+			t.Errorf("eightDigits(%q) = %v", s, eightDigits(x))
+		}
+		if err == nil && swar8(x) != want {
+			t.Errorf("swar8(%q) = %d", s, swar8(x))
+		}
 	}
 }

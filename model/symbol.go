@@ -71,6 +71,10 @@ func SymCount() int {
 // IDs on every line, and a map lookup keyed by a []byte conversion does not allocate.
 type symCache struct {
 	m map[string]symEntry
+	// direct is a small direct-mapped cache in front of the map: a hash of a few bytes
+	// and one comparison instead of hashing the whole ID, for the interface IDs that
+	// alternate from line to line in S3 files.
+	direct [256]symEntry
 }
 
 type symEntry struct {
@@ -83,7 +87,12 @@ type symEntry struct {
 const maxSymCache = 4096
 
 func (c *symCache) intern(b []byte) (Sym, string) {
+	slot := &c.direct[shortHash(b)]
+	if slot.sym != 0 && slot.text == string(b) {
+		return slot.sym, slot.text
+	}
 	if e, ok := c.m[string(b)]; ok {
+		*slot = e
 		return e.sym, e.text
 	}
 	s := string(b)
@@ -95,5 +104,23 @@ func (c *symCache) intern(b []byte) (Sym, string) {
 		clear(c.m)
 	}
 	c.m[s] = symEntry{id, s}
+	*slot = symEntry{id, s}
 	return id, s
+}
+
+// shortHash picks a direct-cache slot from the length and the last bytes of an ID,
+// which is where IDs differ (eni-0123456789abcdef0).
+func shortHash(b []byte) uint8 {
+	n := len(b)
+	var x uint64
+	if n >= 8 {
+		x = uint64(b[n-1]) | uint64(b[n-2])<<8 | uint64(b[n-3])<<16 | uint64(b[n-4])<<24 |
+			uint64(b[n-5])<<32 | uint64(b[n-6])<<40 | uint64(b[n-7])<<48 | uint64(b[n-8])<<56
+	} else {
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+	}
+	x ^= uint64(n)
+	return uint8((x * 0x9E3779B97F4A7C15) >> 56)
 }
