@@ -7,7 +7,6 @@ package source
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	gzip "github.com/klauspost/compress/gzip"
 )
 
 // Input is one stream of lines: a file or stdin.

@@ -2,12 +2,13 @@ package source
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	gzip "github.com/klauspost/compress/gzip"
 
 	"github.com/flowlens/flowlens/model"
 )
