@@ -17,11 +17,14 @@ import (
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/rules"
 	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/source/awsclient"
+	"github.com/flowlens/flowlens/source/liverules"
 )
 
 func newPairsCommand(env *environment) *cobra.Command {
 	var flags readFlags
 	var ruleFiles []string
+	var live liveRulesFlags
 	cmd := &cobra.Command{
 		Use:   "pairs [flags] [SOURCE...]",
 		Short: "Pair each flow with its reverse and tell what blocked it",
@@ -50,16 +53,54 @@ file could not be read, 2 a mistake on the command line.`,
   flowlens pairs -o jsonl --filter 'verdict=nacl responder=10.0.0.0/16' flows.log | jq .explanation`,
 		GroupID: "read",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPairs(cmd.Context(), env, &flags, ruleFiles, args)
+			return runPairs(cmd.Context(), env, &flags, ruleFiles, &live, args)
 		},
 	}
 	flags.register(cmd, true)
 	cmd.Flags().Lookup("filter").Usage = "only pairs matching `EXPR`: the record language plus verdict=, blocked=, initiator=, responder= (see docs/pairs.md), e.g. 'verdict=nacl'"
 	cmd.Flags().StringSliceVar(&ruleFiles, "rules", nil, "security groups, network ACLs, interfaces and subnets as `FILE`s printed by aws ec2 describe-* (repeatable, or comma-separated)")
+	live.register(cmd)
 	return cmd
 }
 
-func runPairs(ctx context.Context, env *environment, flags *readFlags, ruleFiles []string, args []string) error {
+// liveRulesFlags is --live-rules with the AWS flags it needs.
+type liveRulesFlags struct {
+	enabled bool
+	aws     awsFlags
+}
+
+func (f *liveRulesFlags) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.enabled, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the pairs through the EC2 API (read-only Describe calls) to name the rule behind each verdict")
+	f.aws.register(cmd)
+}
+
+// fetch gets the rules of the interfaces of the index and merges them onto rs.
+func (f *liveRulesFlags) fetch(ctx context.Context, ix *pairs.Index, rs *rules.Set) (*rules.Set, error) {
+	seen := map[model.Sym]bool{}
+	var enis []string
+	for _, p := range ix.All() {
+		if ifc := p.Key.Interface; !seen[ifc] {
+			seen[ifc] = true
+			enis = append(enis, ifc.String())
+		}
+	}
+	cfg, err := f.aws.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	set, err := liverules.Fetch(ctx, awsclient.NewEC2(cfg), enis)
+	if err != nil {
+		return nil, errors.New("--live-rules: " + awsclient.Explain(err, f.aws.profile))
+	}
+	merged := rules.NewSet()
+	if rs != nil {
+		merged.Merge(rs)
+	}
+	merged.Merge(set)
+	return merged, nil
+}
+
+func runPairs(ctx context.Context, env *environment, flags *readFlags, ruleFiles []string, live *liveRulesFlags, args []string) error {
 	format, err := flags.parsedFormat()
 	if err != nil {
 		return err
@@ -133,6 +174,11 @@ func runPairs(ctx context.Context, env *environment, flags *readFlags, ruleFiles
 	})
 	if ctx.Err() != nil {
 		return silentError{130}
+	}
+	if live.enabled {
+		if rs, err = live.fetch(ctx, ix, rs); err != nil {
+			return err
+		}
 	}
 
 	rows := make([]pairs.Row, 0, ix.Len())

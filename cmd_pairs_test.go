@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowlens/flowlens/internal/fakeaws"
 	"github.com/flowlens/flowlens/model/sim"
 )
 
@@ -203,5 +204,30 @@ func TestPairsMistakes(t *testing.T) {
 	code, out, errOut := pairsCmd(t, "not a record\n"+pingLog, "-o", "jsonl", "-q")
 	if code != exitOK || len(jsonLines(t, out)) != 1 || errOut != "" {
 		t.Errorf("malformed line: exit %d, out %q, err %q", code, out, errOut)
+	}
+}
+
+// pairs --live-rules asks EC2 (the fake, through the real SDK client) for the rules of
+// the interfaces in the records, and names the NACL entry that dropped the ping reply.
+func TestPairsLiveRules(t *testing.T) {
+	srv := fakeAWS(t)
+	srv.AddNetworkInterfaces(fakeaws.NetworkInterface{NetworkInterfaceID: "eni-1235b8ca123456789", SubnetID: "subnet-1", VpcID: "vpc-1", PrivateIP: "172.31.16.139", GroupIDs: []string{"sg-1"}})
+	srv.AddSecurityGroups(fakeaws.SecurityGroup{GroupID: "sg-1", VpcID: "vpc-1",
+		Ingress: []fakeaws.SecurityGroupRule{{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}},
+		Egress:  []fakeaws.SecurityGroupRule{{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}}})
+	srv.AddNetworkACLs(fakeaws.NetworkACL{NetworkACLID: "acl-0ping", VpcID: "vpc-1", SubnetIDs: []string{"subnet-1"},
+		Entries: []fakeaws.NetworkACLEntry{{RuleNumber: 100, Protocol: "-1", RuleAction: "allow", CIDRBlock: "0.0.0.0/0"}}})
+	ping := "2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK\n" +
+		"2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK\n"
+	var out, errOut strings.Builder
+	code := run([]string{"pairs", "--live-rules", "-o", "jsonl"}, strings.NewReader(ping), &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), `"rule":"acl-0ping egress #32767"`) || !strings.Contains(out.String(), `"verdict":"nacl"`) {
+		t.Fatalf("output: %s", out.String())
+	}
+	if len(srv.CallsTo("DescribeNetworkAcls")) != 1 {
+		t.Fatalf("calls: %v", srv.Calls())
 	}
 }
