@@ -160,10 +160,7 @@ func runPrintCloudWatch(ctx context.Context, cmd *cobra.Command, env *environmen
 	// Custom columns of the learned formats may be named in the filter.
 	flt, err := filter.Compile(flags.filter, filter.Options{Formats: src.Formats()})
 	if err != nil {
-		if _, uerr := compileFilter(flags.filter, nil); uerr != nil {
-			return uerr
-		}
-		return usagef("bad --filter: %v", err)
+		return filterUsageError(flags.filter, err)
 	}
 	if !flags.quiet {
 		for _, w := range src.Warnings() {

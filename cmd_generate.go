@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -84,21 +83,7 @@ for the simulated VPC, for flowlens pairs --rules.`,
 					w = gz
 				}
 			}
-			bw := bufio.NewWriterSize(w, 1<<20)
-			if header {
-				bw.WriteString(f.Header())
-				bw.WriteByte('\n')
-			}
-			var line []byte
-			var werr error
-			s.Stream(f, records, func(r *model.Flow) bool {
-				line = append(r.AppendRecord(line[:0]), '\n')
-				_, werr = bw.Write(line)
-				return werr == nil
-			})
-			if werr == nil {
-				werr = bw.Flush()
-			}
+			werr := s.WriteText(w, f, records, header)
 			for _, c := range closers {
 				if err := c.Close(); err != nil && werr == nil {
 					werr = err

@@ -119,11 +119,7 @@ func runPairs(ctx context.Context, env *environment, flags *readFlags, ruleFiles
 	}
 	match, err := pairs.CompileFilter(flags.filter, record, opts)
 	if err != nil {
-		var fe *filter.Error
-		if errors.As(err, &fe) {
-			return usagef("bad --filter: %v\n  %s\n  %s^", err, flags.filter, strings.Repeat(" ", caretOffset(flags.filter, fe.Pos)))
-		}
-		return usagef("bad --filter: %v", err)
+		return filterUsageError(flags.filter, err)
 	}
 	if _, err := pairs.NewWriter(flags.output, nil); err != nil {
 		return usagef("unknown --output %q: want text, jsonl or csv", flags.output)

@@ -62,13 +62,18 @@ func compileFilter(expr string, format *model.Format) (*filter.Filter, error) {
 	}
 	f, err := filter.Compile(expr, opts)
 	if err != nil {
-		var fe *filter.Error
-		if errors.As(err, &fe) {
-			return nil, usagef("bad --filter: %v\n  %s\n  %s^", err, expr, strings.Repeat(" ", caretOffset(expr, fe.Pos)))
-		}
-		return nil, usagef("bad --filter: %v", err)
+		return nil, filterUsageError(expr, err)
 	}
 	return f, nil
+}
+
+// filterUsageError is a mistake in --filter, with a caret under the column it was found.
+func filterUsageError(expr string, err error) error {
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		return usagef("bad --filter: %v\n  %s\n  %s^", err, expr, strings.Repeat(" ", caretOffset(expr, fe.Pos)))
+	}
+	return usagef("bad --filter: %v", err)
 }
 
 // caretOffset turns a 1-based column into the number of spaces before a caret.

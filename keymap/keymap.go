@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+
+	"github.com/flowlens/flowlens/model/filter"
 )
 
 // Action names a thing a key does. The names are what users write in the config file.
@@ -187,36 +189,14 @@ func (m *Map) defaultKeys(a Action) []string {
 }
 
 func suggestAction(name string) string {
-	best, bestD := "", 3
-	for _, b := range defaults {
-		if d := editDistance(name, string(b.Action)); d < bestD {
-			best, bestD = string(b.Action), d
-		}
+	names := make([]string, len(defaults))
+	for i, b := range defaults {
+		names[i] = string(b.Action)
 	}
-	if best == "" {
-		return ""
+	if best := filter.Suggest(name, names); best != "" {
+		return fmt.Sprintf(", did you mean %q?", best)
 	}
-	return fmt.Sprintf(", did you mean %q?", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
 
 // Key returns the bubbles binding of an action, for matching key presses.

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/rules"
 	"github.com/flowlens/flowlens/model/sim"
 )
@@ -19,13 +18,9 @@ func TestDemoDataMatchesTheSimulator(t *testing.T) {
 	s := sim.Incident(1)
 	s.KeepTruth = false
 	var want bytes.Buffer
-	want.WriteString(sim.V5Format.Header() + "\n")
-	var line []byte
-	s.Stream(sim.V5Format, 0, func(r *model.Flow) bool {
-		line = append(r.AppendRecord(line[:0]), '\n')
-		want.Write(line)
-		return true
-	})
+	if err := s.WriteText(&want, sim.V5Format, 0, true); err != nil {
+		t.Fatal(err)
+	}
 	gz, err := demoData.ReadFile("demodata/incident.log.gz")
 	if err != nil {
 		t.Fatal(err)

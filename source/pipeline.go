@@ -122,13 +122,8 @@ func parseChunk(p *model.Parser, c *Chunk) {
 	data := c.data
 	var r model.Flow
 	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		line := data
-		if i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
+		var line []byte
+		line, data = cutLine(data)
 		if p.Parse(line, &r) == model.LineRecord {
 			c.Records = append(c.Records, r)
 		}
@@ -181,4 +176,12 @@ func newChunk(input string, f *model.Format, line int64) *Chunk {
 	default:
 	}
 	return c
+}
+
+// cutLine splits off the first line of data (without its newline) and returns the rest.
+func cutLine(data []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return data[:i], data[i+1:]
+	}
+	return data, nil
 }

@@ -120,13 +120,8 @@ func (s *splitter) finish(c *Chunk, err error) (*Chunk, error) {
 // scan counts the lines of a block and follows header lines, for the next chunk's start.
 func (s *splitter) scan(data []byte) {
 	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		line := data
-		if i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
+		var line []byte
+		line, data = cutLine(data)
 		s.line++
 		if len(line) > 0 {
 			if c := line[0]; c >= 'a' && c <= 'z' || c == '$' || c == ' ' || c == '\t' {

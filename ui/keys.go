@@ -76,20 +76,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 // handlePairsKey moves through the conversations; enter goes to the newest record of
 // the selected one in the flows table.
 func (m *Model) handlePairsKey(msg tea.KeyPressMsg) {
-	page := m.pv.rowsOnScreen() - 1
 	switch {
-	case m.is(msg, keymap.Up):
-		m.pv.move(-1)
-	case m.is(msg, keymap.Down):
-		m.pv.move(1)
-	case m.is(msg, keymap.PageUp):
-		m.pv.move(-page)
-	case m.is(msg, keymap.PageDown):
-		m.pv.move(page)
-	case m.is(msg, keymap.Top):
-		m.pv.move(-len(m.pv.rows))
-	case m.is(msg, keymap.Bottom):
-		m.pv.move(len(m.pv.rows))
+	case m.handleMove(msg, &m.pv):
+		m.refreshDetail()
 	case m.is(msg, keymap.FocusDetail):
 		row := m.pv.selected()
 		if row == nil {
@@ -100,10 +89,8 @@ func (m *Model) handlePairsKey(msg tea.KeyPressMsg) {
 		if !m.table.selectSeq(seq) {
 			m.notify("that conversation's records are hidden by the flows filter (esc clears it)", true, 8*time.Second)
 		}
-	default:
-		return
+		m.refreshDetail()
 	}
-	m.refreshDetail()
 }
 
 func (m *Model) handleVerdictKey(msg tea.KeyPressMsg) {
@@ -149,33 +136,43 @@ func (m *Model) togglePause() {
 	}
 }
 
-func (m *Model) handleTableKey(msg tea.KeyPressMsg) {
-	page := m.table.rows() - 1
-	moved := true
+// scroller is what the movement keys move: the flows table or the conversations list.
+type scroller interface {
+	move(delta int)
+	page() int
+	toTop()
+	toBottom()
+}
+
+// handleMove applies the movement keys to sc; it reports whether the key was one.
+func (m *Model) handleMove(msg tea.KeyPressMsg, sc scroller) bool {
 	switch {
 	case m.is(msg, keymap.Up):
-		m.table.move(-1)
+		sc.move(-1)
 	case m.is(msg, keymap.Down):
-		m.table.move(1)
+		sc.move(1)
 	case m.is(msg, keymap.PageUp):
-		m.table.move(-page)
+		sc.move(-sc.page())
 	case m.is(msg, keymap.PageDown):
-		m.table.move(page)
+		sc.move(sc.page())
 	case m.is(msg, keymap.Top):
-		m.table.toTop()
+		sc.toTop()
 	case m.is(msg, keymap.Bottom):
-		m.table.toBottom()
+		sc.toBottom()
+	default:
+		return false
+	}
+	return true
+}
+
+func (m *Model) handleTableKey(msg tea.KeyPressMsg) {
+	switch {
+	case m.handleMove(msg, m.table):
+		m.refreshDetail()
 	case m.is(msg, keymap.FocusDetail):
 		m.focus = paneDetail
-		moved = false
 	case m.is(msg, keymap.Reverse):
 		m.jumpReverse()
-		moved = false
-	default:
-		moved = false
-	}
-	if moved {
-		m.refreshDetail()
 	}
 }
 

@@ -67,6 +67,10 @@ func (v *pairsView) SetSize(w, h int) { v.width, v.height = w, h; v.clamp() }
 
 func (v *pairsView) rowsOnScreen() int { return max(1, v.height-3) }
 
+func (v *pairsView) page() int { return max(1, v.rowsOnScreen()-1) }
+func (v *pairsView) toTop()    { v.move(-len(v.rows)) }
+func (v *pairsView) toBottom() { v.move(len(v.rows)) }
+
 func (v *pairsView) move(delta int) {
 	if len(v.rows) == 0 {
 		return

@@ -177,6 +177,8 @@ func (t *flowTable) move(delta int) {
 	t.clampScroll()
 }
 
+func (t *flowTable) page() int { return max(1, t.rows()-1) }
+
 func (t *flowTable) toTop() {
 	t.following = false
 	t.sel, t.top = 0, 0

@@ -1,8 +1,11 @@
 package filter
 
-// suggest returns the candidate closest to s by edit distance, if it is close enough to
+// Suggest returns the candidate closest to s by edit distance, if it is close enough to
 // be the word the person meant (at most 2 edits, and fewer than half the letters). On a
-// tie the earlier candidate wins, so callers list the likelier words first.
+// tie the earlier candidate wins, so callers list the likelier words first. The pairs
+// filter and the key config use it for their own words.
+func Suggest(s string, candidates []string) string { return suggest(s, candidates) }
+
 func suggest(s string, candidates []string) string {
 	best, bestD := "", 3
 	for _, c := range candidates {

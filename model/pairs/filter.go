@@ -91,7 +91,7 @@ func pairLeaf(n filter.Node, record func(uint64) *model.Flow, opts filter.Option
 	if err != nil {
 		var fe *filter.Error
 		if t, ok := n.(*filter.Term); ok && errors.As(err, &fe) && strings.HasPrefix(fe.Msg, "unknown field") {
-			if s := suggest(normField(t.Field), fieldCandidates()); s != "" {
+			if s := filter.Suggest(normField(t.Field), fieldCandidates()); s != "" {
 				return nil, &filter.Error{Pos: fe.Pos, Msg: fe.Msg, Hint: fmt.Sprintf("did you mean '%s'?", s)}
 			}
 		}
@@ -145,7 +145,7 @@ func enum(t *filter.Term, what string, choices []string) (string, error) {
 		}
 	}
 	e := &filter.Error{Pos: t.ValuePos, Msg: fmt.Sprintf("unknown %s '%s'", what, t.Value)}
-	if s := suggest(v, choices); s != "" {
+	if s := filter.Suggest(v, choices); s != "" {
 		e.Hint = fmt.Sprintf("did you mean '%s'?", s)
 	} else {
 		e.Hint = "want one of " + strings.Join(choices, ", ")
@@ -308,51 +308,4 @@ func parsePorts(s string) (lo, hi uint16, err error) {
 		return 0, 0, fmt.Errorf("bad port %q", s)
 	}
 	return uint16(lo64), uint16(hi64), nil
-}
-
-// suggest returns the candidate closest to s, when it is close enough to be the word
-// meant (at most 2 edits, fewer than half the letters); ties go to the earlier one.
-// model/filter has the same rule unexported; the pair terms need it for their values.
-func suggest(s string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if c == s {
-			continue
-		}
-		if d := distance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best == "" || bestD*2 > len(s) {
-		return ""
-	}
-	return best
-}
-
-// distance is the optimal-string-alignment edit distance: a swap of two letters is one.
-func distance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }

@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"time"
 
@@ -285,4 +287,26 @@ func (st *stream) finishTruth() {
 		kept = append(kept, tr)
 	}
 	s.truth = kept
+}
+
+// WriteText writes n records of the scenario (0: all of them) as flow-log lines of
+// format f, after a header line when header is set: what `flowlens generate` writes
+// and the demo embeds.
+func (s *Scenario) WriteText(w io.Writer, f *model.Format, n int, header bool) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if header {
+		bw.WriteString(f.Header())
+		bw.WriteByte('\n')
+	}
+	var line []byte
+	var err error
+	s.Stream(f, n, func(r *model.Flow) bool {
+		line = append(r.AppendRecord(line[:0]), '\n')
+		_, err = bw.Write(line)
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
 }

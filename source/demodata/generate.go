@@ -12,7 +12,6 @@ import (
 	"log"
 	"os"
 
-	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/sim"
 )
 
@@ -20,13 +19,9 @@ func main() {
 	s := sim.Incident(1)
 	s.KeepTruth = false
 	var text bytes.Buffer
-	text.WriteString(sim.V5Format.Header() + "\n")
-	var line []byte
-	s.Stream(sim.V5Format, 0, func(r *model.Flow) bool {
-		line = append(r.AppendRecord(line[:0]), '\n')
-		text.Write(line)
-		return true
-	})
+	if err := s.WriteText(&text, sim.V5Format, 0, true); err != nil {
+		log.Fatal(err)
+	}
 	var gz bytes.Buffer
 	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	w.Write(text.Bytes())
