@@ -3,6 +3,7 @@ package fakeaws_test
 import (
 	"errors"
 	"fmt"
+	"github.com/flowlens/flowlens/source/awsclient"
 	"io"
 	"net/http"
 	"slices"
@@ -23,7 +24,7 @@ import (
 // has registered it, so that events added afterwards belong to it.
 func openTail(t *testing.T, srv *fakeaws.Server, in *cloudwatchlogs.StartLiveTailInput) *cloudwatchlogs.StartLiveTailEventStream {
 	t.Helper()
-	out, err := logsClient(srv, noRetry).StartLiveTail(testContext(t), in)
+	out, err := awsclient.LiveTailClient(logsClient(srv, noRetry)).StartLiveTail(testContext(t), in)
 	if err != nil {
 		t.Fatalf("StartLiveTail: %v", err)
 	}

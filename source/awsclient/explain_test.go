@@ -101,7 +101,7 @@ func TestExplainLiveTailTimeout(t *testing.T) {
 	srv := fakeaws.Serve(t)
 	srv.LiveTailUpdateInterval(0)
 	srv.AddLogGroup("g")
-	out, err := awsclient.NewLogs(srv.AWSConfig()).StartLiveTail(testContext(t), tailInput)
+	out, err := awsclient.LiveTailClient(awsclient.NewLogs(srv.AWSConfig())).StartLiveTail(testContext(t), tailInput)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package cloudwatch
 
 import (
 	"context"
+	"github.com/flowlens/flowlens/source/awsclient"
 	"sync"
 	"time"
 
@@ -44,7 +45,7 @@ type session struct {
 // startSession opens a Live Tail session on the groups and waits for its sessionStart,
 // after which AWS delivers everything it ingests for the session.
 func startSession(ctx context.Context, logs *cloudwatchlogs.Client, in *cloudwatchlogs.StartLiveTailInput, clock Clock) (*session, error) {
-	out, err := liveTailClient(logs).StartLiveTail(ctx, in)
+	out, err := awsclient.LiveTailClient(logs).StartLiveTail(ctx, in)
 	if err != nil {
 		return nil, err
 	}

@@ -1,14 +1,16 @@
-package cloudwatch
+package awsclient
 
 import (
 	"io"
 	"net/http"
 	"sync"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 )
 
-// liveTailClient returns a client for one Live Tail session. Two faults of the SDK
+// LiveTailClient returns a client for one Live Tail session; every StartLiveTail call
+// of flowlens, and of its tests, goes through one. Two faults of the SDK
 // versions flowlens builds with (cloudwatchlogs v1.92.0, smithy-go v1.28.8) would
 // otherwise kill sessions at random, as the tests against the fake server showed:
 //
@@ -20,11 +22,13 @@ import (
 //     closes the connection, and the event stream on it dies ("use of closed network
 //     connection"). An ordinary call retries; a Live Tail session is lost. The HTTP
 //     client below returns only once net/http has finished with the body.
-func liveTailClient(logs *cloudwatchlogs.Client) *cloudwatchlogs.Client {
+func LiveTailClient(logs *cloudwatchlogs.Client) *cloudwatchlogs.Client {
 	opts := logs.Options()
-	if opts.HTTPClient != nil {
-		opts.HTTPClient = bodyFirst{opts.HTTPClient}
+	next := opts.HTTPClient
+	if next == nil {
+		next = awshttp.NewBuildableClient()
 	}
+	opts.HTTPClient = bodyFirst{next}
 	return cloudwatchlogs.New(opts)
 }
 
