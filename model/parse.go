@@ -310,6 +310,17 @@ func ParseHeaderLine(line []byte) (f *Format, ok bool, err error) {
 	if c := line[i]; !(c >= 'a' && c <= 'z' || c == '$') {
 		return nil, false, nil
 	}
+	// The first token decides for nearly every line, without splitting the line: a data
+	// line of a format that starts with a string column gets here on every line.
+	first := line[i:]
+	if j := bytes.IndexAny(first, " \t\r\n"); j >= 0 {
+		first = first[:j]
+	}
+	if first[0] != '$' {
+		if _, ok := fieldByNameBytes(first); !ok {
+			return nil, false, nil
+		}
+	}
 	n := 0
 	for _, t := range bytes.Fields(line) {
 		if t[0] == '$' {
