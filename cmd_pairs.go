@@ -177,26 +177,20 @@ func runPairs(ctx context.Context, env *environment, flags *readFlags, ruleFiles
 		}
 	}
 
-	rows := make([]pairs.Row, 0, ix.Len())
+	// Classify is enough to filter and sort; each pair shown is then judged in full,
+	// written and forgotten, so memory holds the index, not a judgement per pair.
+	ordered := ix.Ordered(rs, match)
 	counts := map[pairs.Verdict]int{}
-	for _, p := range ix.All() {
-		// Classify is enough to filter; only the pairs shown need their sentences.
-		if c := ix.Classify(p, rs); !match(p, &c) {
-			continue
-		}
-		j := ix.Judge(p, rs)
-		rows = append(rows, pairs.Row{Pair: p, Judgement: j})
-		counts[j.Verdict]++
-	}
-	pairs.SortRows(rows)
-
 	out := bufio.NewWriterSize(env.stdout, 256<<10)
 	w, _ := pairs.NewWriter(flags.output, out)
 	var writeErr error
-	for i := range rows {
-		if writeErr = w.Write(rows[i].Pair, &rows[i].Judgement); writeErr != nil {
-			break
+	for _, p := range ordered {
+		j := ix.Judge(p, rs)
+		counts[j.Verdict]++
+		if writeErr == nil {
+			writeErr = w.Write(p, &j)
 		}
+		ix.Forget(p)
 	}
 	if err := w.Flush(); err != nil && writeErr == nil {
 		writeErr = err
@@ -206,7 +200,7 @@ func runPairs(ctx context.Context, env *environment, flags *readFlags, ruleFiles
 	}
 	if !flags.quiet {
 		writeSummary(env.stderr, &stats, 0, len(inputs), false)
-		writePairsSummary(env, ix.Len(), len(rows), counts, flags.filter != "", rs != nil)
+		writePairsSummary(env, ix.Len(), len(ordered), counts, flags.filter != "", rs != nil)
 	}
 	for _, f := range failures {
 		fmt.Fprintf(env.stderr, "flowlens: %s\n", output.Sanitize(f))

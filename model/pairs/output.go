@@ -6,11 +6,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/flowlens/flowlens/model/output"
+	"github.com/flowlens/flowlens/model/rules"
 )
 
 // Row is a pair with its judgement, as the writers take it.
@@ -19,25 +21,81 @@ type Row struct {
 	Judgement Judgement
 }
 
-// SortRows orders rows by verdict severity (Verdicts), then by interface, protocol and
-// endpoints, so that output is the same on every run.
-func SortRows(rows []Row) {
-	slices.SortStableFunc(rows, func(x, y Row) int {
-		if c := cmp.Compare(Severity(x.Judgement.Verdict), Severity(y.Judgement.Verdict)); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(x.Pair.Key.Interface.String(), y.Pair.Key.Interface.String()); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(x.Pair.Key.Protocol, y.Pair.Key.Protocol); c != 0 {
-			return c
-		}
-		if c := x.Judgement.InitiatorAP.Compare(y.Judgement.InitiatorAP); c != 0 {
-			return c
-		}
-		return x.Judgement.ResponderAP.Compare(y.Judgement.ResponderAP)
-	})
+// orderKey is what rows are sorted by: verdict severity, then interface, protocol and
+// endpoints, so that output is the same on every run. The interface's text is looked up
+// once per row, not once per comparison.
+type orderKey struct {
+	sev       int
+	ifc       string
+	proto     uint8
+	ini, resp netip.AddrPort
 }
+
+func keyOf(p *Pair, j *Judgement) orderKey {
+	return orderKey{Severity(j.Verdict), p.Key.Interface.String(), p.Key.Protocol, j.InitiatorAP, j.ResponderAP}
+}
+
+func compareKeys(x, y orderKey) int {
+	if c := cmp.Compare(x.sev, y.sev); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(x.ifc, y.ifc); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(x.proto, y.proto); c != 0 {
+		return c
+	}
+	if c := x.ini.Compare(y.ini); c != 0 {
+		return c
+	}
+	return x.resp.Compare(y.resp)
+}
+
+// SortRows orders rows by verdict severity (Verdicts), then by interface, protocol and
+// endpoints. The order is total (a pair is one interface, protocol and two ends), so an
+// unstable sort gives the same output every run.
+func SortRows(rows []Row) {
+	keys := make([]orderKey, len(rows))
+	idx := make([]int, len(rows))
+	for i := range rows {
+		keys[i], idx[i] = keyOf(rows[i].Pair, &rows[i].Judgement), i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return compareKeys(keys[a], keys[b]) })
+	sorted := make([]Row, len(rows))
+	for i, j := range idx {
+		sorted[i] = rows[j]
+	}
+	copy(rows, sorted)
+}
+
+// Ordered classifies every pair (the verdict without its sentences), keeps those match
+// accepts (all when match is nil) and returns them in output order. A command then
+// judges each in turn and forgets the judgement once written, so memory holds the index
+// and not a judgement per pair.
+func (ix *Index) Ordered(rs *rules.Set, match func(*Pair, *Judgement) bool) []*Pair {
+	type entry struct {
+		p   *Pair
+		key orderKey
+	}
+	var entries []entry
+	for _, p := range ix.All() {
+		c := ix.Classify(p, rs)
+		ix.Forget(p) // the key is all that is kept; a cached judgement per pair is not
+		if match != nil && !match(p, &c) {
+			continue
+		}
+		entries = append(entries, entry{p, keyOf(p, &c)})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return compareKeys(a.key, b.key) })
+	out := make([]*Pair, len(entries))
+	for i, e := range entries {
+		out[i] = e.p
+	}
+	return out
+}
+
+// Forget drops the judgement cached in a pair; the next Judge computes it again.
+func (ix *Index) Forget(p *Pair) { p.cache = nil }
 
 // Writer writes judged pairs; Flush must be called at the end.
 type Writer interface {
@@ -216,13 +274,20 @@ func (c *csvWriter) Flush() error {
 
 // textWriter collects the rows and writes them at Flush, sorted by severity and
 // aligned: a table of pairs is read whole, so it need not stream.
+// textWriter keeps each row's cells (the columns are aligned over all rows) and its
+// sort key, not the judgement.
 type textWriter struct {
 	w    *bufio.Writer
-	rows []Row
+	rows []textRow
+}
+
+type textRow struct {
+	key   orderKey
+	cells []string
 }
 
 func (t *textWriter) Write(p *Pair, j *Judgement) error {
-	t.rows = append(t.rows, Row{Pair: p, Judgement: *j})
+	t.rows = append(t.rows, textRow{keyOf(p, j), TextCells(p, j)})
 	return nil
 }
 
@@ -258,11 +323,11 @@ func dirCell(d *Dir) string {
 }
 
 func (t *textWriter) Flush() error {
-	SortRows(t.rows)
+	slices.SortFunc(t.rows, func(a, b textRow) int { return compareKeys(a.key, b.key) })
 	cells := make([][]string, 0, len(t.rows)+1)
 	cells = append(cells, TextColumns)
 	for i := range t.rows {
-		cells = append(cells, TextCells(t.rows[i].Pair, &t.rows[i].Judgement))
+		cells = append(cells, t.rows[i].cells)
 	}
 	width := make([]int, len(TextColumns))
 	for _, row := range cells {
