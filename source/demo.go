@@ -89,6 +89,7 @@ func OpenDemo(ctx context.Context, now time.Time) (Feed, error) {
 	f.setStatus(Status{Source: "demo: incident in vpc-0demo (replay)", State: StateReplaying, Note: "simulated: no AWS account used"})
 	go func() {
 		defer f.close()
+		defer ReportPanic(f.fail)
 		cut := int(float64(len(recs)) * demoHistory)
 		f.add(recs[:cut], nil)
 		rest := recs[cut:]

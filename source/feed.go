@@ -84,6 +84,7 @@ func OpenFiles(ctx context.Context, inputs []Input, opts Options) Feed {
 	f.setStatus(Status{Source: name, State: StateReading})
 	go func() {
 		defer f.close()
+		defer ReportPanic(f.fail)
 		failed := false
 		ReadFiles(f.ctx, inputs, opts, nil, func(c *Chunk) bool {
 			if !f.wait() {

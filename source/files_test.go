@@ -257,3 +257,32 @@ func TestSinkCanStop(t *testing.T) {
 		t.Fatalf("sink called %d times after asking to stop", chunks)
 	}
 }
+
+// A panic while a chunk is parsed or staged becomes that chunk's error: the reading goes
+// on, and the explorer keeps its terminal.
+func TestPanicInAStageIsReported(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 3; i++ {
+		b.WriteString("2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 1 ACCEPT OK\n")
+	}
+	var errs []string
+	calls := 0
+	ReadFiles(context.Background(), []Input{{Name: StdinName}}, Options{Stdin: strings.NewReader(b.String())},
+		func() Stage {
+			return func(c *Chunk) {
+				calls++
+				if len(c.Records) > 0 {
+					panic("boom")
+				}
+			}
+		},
+		func(c *Chunk) bool {
+			if c.Err != nil {
+				errs = append(errs, c.Err.Error())
+			}
+			return true
+		})
+	if len(errs) != 1 || !strings.Contains(errs[0], "internal error, please report it: boom") {
+		t.Fatalf("errors %v after %d stage calls", errs, calls)
+	}
+}

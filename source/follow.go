@@ -28,6 +28,7 @@ func FollowFile(ctx context.Context, path string, opts Options) Feed {
 	f.setStatus(Status{Source: path, State: StateReading})
 	go func() {
 		defer f.close()
+		defer ReportPanic(f.fail)
 		fl := &follower{feed: f, path: path, opts: opts}
 		pipeline(f.ctx, fl.produce, opts.Workers, nil, func(c *Chunk) bool {
 			f.add(c.Records, &c.Stats)

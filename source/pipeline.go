@@ -3,6 +3,7 @@ package source
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 
@@ -71,10 +72,16 @@ func pipeline(ctx context.Context, produce producer, workers int, newStage func(
 				stage = newStage()
 			}
 			for c := range jobs {
-				parseChunk(p, c)
-				if stage != nil {
-					stage(c)
-				}
+				func() {
+					defer ReportPanic(func(err error) {
+						c.Err = fmt.Errorf("%s: %w", c.Input, err)
+						p = model.NewParser("", nil) // its state is unknown after a panic
+					})
+					parseChunk(p, c)
+					if stage != nil {
+						stage(c)
+					}
+				}()
 				close(c.ready)
 			}
 		}()
@@ -82,6 +89,14 @@ func pipeline(ctx context.Context, produce producer, workers int, newStage func(
 	go func() {
 		defer close(order)
 		defer close(jobs)
+		defer ReportPanic(func(err error) {
+			c := &Chunk{Err: err, ready: make(chan struct{})}
+			close(c.ready)
+			select {
+			case order <- c:
+			case <-ctx.Done():
+			}
+		})
 		produce(ctx, func(c *Chunk) bool {
 			c.ready = make(chan struct{})
 			select {

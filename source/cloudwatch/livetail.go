@@ -2,6 +2,7 @@ package cloudwatch
 
 import (
 	"context"
+	"github.com/flowlens/flowlens/source"
 	"github.com/flowlens/flowlens/source/awsclient"
 	"sync"
 	"time"
@@ -75,6 +76,7 @@ func startSession(ctx context.Context, logs *cloudwatchlogs.Client, in *cloudwat
 // drain moves the stream's events into the queue until the stream ends.
 func (s *session) drain(clock Clock) {
 	defer close(s.done)
+	defer source.ReportPanic(func(err error) { s.err = err })
 	readyOnce := sync.OnceFunc(func() { close(s.ready) })
 	for ev := range s.stream.Events() {
 		switch v := ev.(type) {

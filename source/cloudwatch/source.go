@@ -172,6 +172,7 @@ func (s *Source) Start(ctx context.Context) source.Feed {
 	}
 	go func() {
 		defer w.Close()
+		defer source.ReportPanic(w.Fail)
 		if err := s.run(w.Context()); err != nil {
 			s.h.st.State = source.StateError
 			s.h.failed(err.Error(), s.clock.Now())
