@@ -65,9 +65,14 @@ func LoadConfig(path string) (map[string][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
+	return parseConfig(data, path)
+}
+
+// parseConfig reads the config file's text; name is for messages.
+func parseConfig(data []byte, name string) (map[string][]string, error) {
 	var c config
 	if err := yaml.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	out := make(map[string][]string, len(c.Keys))
 	for name, keys := range c.Keys {
