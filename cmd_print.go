@@ -138,6 +138,9 @@ func runPrint(ctx context.Context, env *environment, flags *readFlags, count boo
 	if err != nil {
 		return err
 	}
+	if len(args) == 0 && isTerminal(env.stdin) && !flags.quiet {
+		fmt.Fprintln(env.stderr, "flowlens: reading records from the terminal (ctrl+d ends); give a file to read it instead")
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}

@@ -78,14 +78,10 @@ func runExplorer(ctx context.Context, cmd *cobra.Command, env *environment, flag
 	if flags.capacity < 1 {
 		return usagef("--capacity must be at least 1")
 	}
-	outFile, ok := env.stdout.(*os.File)
-	if !ok || !term.IsTerminal(outFile.Fd()) {
+	if !isTerminal(env.stdout) {
 		return usagef("the explorer needs a terminal on stdout; to write records to a pipe or a file use `flowlens print`")
 	}
-	stdinIsTerminal := false
-	if f, ok := env.stdin.(*os.File); ok {
-		stdinIsTerminal = term.IsTerminal(f.Fd())
-	}
+	stdinIsTerminal := isTerminal(env.stdin)
 
 	keys := keymap.Default()
 	var notices []string
@@ -327,4 +323,10 @@ func checkCommandTypo(cmd *cobra.Command, args []string) error {
 		return usagef("unknown command %q: did you mean %q?", args[0], s[0])
 	}
 	return nil
+}
+
+// isTerminal reports whether a standard stream is a terminal.
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
 }
