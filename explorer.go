@@ -48,7 +48,7 @@ func addExplorer(root *cobra.Command, env *environment) {
 	root.Flags().Lookup("follow").Usage = "keep reading: a FILE as lines are appended, like tail -F (rotation and truncation included); with --log-group, new records via Live Tail (the default in the explorer)"
 	fl.BoolVar(&flags.liveRules, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the flows in view through the EC2 API (read-only Describe calls), to name the rule behind a verdict")
 	fl.BoolVar(&flags.demo, "demo", false, "explore a bundled incident, replayed live; no AWS account needed")
-	fl.IntVar(&flags.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (about 100 bytes each)")
+	fl.IntVar(&flags.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (88 bytes each, and about 300 more for the conversations index)")
 	fl.BoolVar(&flags.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles)")
 	fl.StringArrayVar(&flags.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable)")
 	fl.StringVar(&flags.logFile, "log-file", "", "write the explorer's log here (default: $XDG_STATE_HOME/flowlens/flowlens.log)")
@@ -102,6 +102,28 @@ func runExplorer(ctx context.Context, cmd *cobra.Command, env *environment, flag
 		return err
 	}
 
+	// --live-rules: set up before any source opens, so a mistake leaves nothing running.
+	var fetchRules func([]string) (*rules.Set, error)
+	if flags.liveRules {
+		if flags.demo {
+			return usagef("--live-rules asks AWS; the demo brings its own rules")
+		}
+		awsCfg, err := flags.aws.load(ctx)
+		if err != nil {
+			return err
+		}
+		client := awsclient.NewEC2(awsCfg)
+		fetchRules = func(enis []string) (*rules.Set, error) {
+			fctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			set, err := liverules.Fetch(fctx, client, enis)
+			if err != nil {
+				return nil, errors.New(awsclient.Explain(err, flags.aws.profile))
+			}
+			return set, nil
+		}
+	}
+
 	opts := source.Options{Format: format, Workers: flags.read.workers, Stdin: env.stdin}
 	var feed source.Feed
 	var picker *ui.Picker
@@ -145,36 +167,19 @@ func runExplorer(ctx context.Context, cmd *cobra.Command, env *environment, flag
 		formats = append(formats, format)
 	}
 	uiOpts := ui.Options{
-		Feed:     feed,
-		Capacity: flags.capacity,
-		Keys:     keys,
-		Notices:  notices,
-		Filter:   flags.read.filter,
-		Formats:  formats,
-		Local:    flags.local,
-		Log:      logger,
-		Rules:    ruleSet,
-		Picker:   picker,
+		Feed:       feed,
+		Capacity:   flags.capacity,
+		Keys:       keys,
+		Notices:    notices,
+		Filter:     flags.read.filter,
+		Formats:    formats,
+		Local:      flags.local,
+		Log:        logger,
+		Rules:      ruleSet,
+		Picker:     picker,
+		FetchRules: fetchRules,
 	}
-	if flags.liveRules {
-		if flags.demo {
-			return usagef("--live-rules asks AWS; the demo brings its own rules")
-		}
-		awsCfg, err := flags.aws.load(ctx)
-		if err != nil {
-			return err
-		}
-		client := awsclient.NewEC2(awsCfg)
-		uiOpts.FetchRules = func(enis []string) (*rules.Set, error) {
-			fctx, cancel := context.WithTimeout(ctx, time.Minute)
-			defer cancel()
-			set, err := liverules.Fetch(fctx, client, enis)
-			if err != nil {
-				return nil, errors.New(awsclient.Explain(err, flags.aws.profile))
-			}
-			return set, nil
-		}
-	}
+
 	if !stdinIsTerminal {
 		// Records come through stdin, so the keyboard must be read from the terminal.
 		tty, err := os.Open("/dev/tty")
