@@ -113,6 +113,7 @@ type Model struct {
 	srcDone    bool
 	stats      model.Stats
 	srcDropped uint64
+	trimmed    uint64 // records of batches larger than the ring, never held
 	rate       rateMeter
 	paused     bool
 	local      bool
@@ -273,11 +274,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
 	b := msg.batch
 	if len(b.Records) > 0 {
-		first := m.ring.Append(b.Records)
-		// Records a big batch pushed straight out of the ring were never held.
-		skip := max(0, len(b.Records)-m.ring.Cap())
-		for i := skip; i < len(b.Records); i++ {
-			m.pairs.Add(uint64(first)+uint64(i), &b.Records[i])
+		recs := b.Records
+		// A batch larger than the ring would push its own first records out again; the
+		// pairs index must only ever see records leave that it saw arrive, so those are
+		// dropped (and counted) before they are appended.
+		if over := len(recs) - m.ring.Cap(); over > 0 {
+			m.trimmed += uint64(over)
+			recs = recs[over:]
+		}
+		first := m.ring.Append(recs)
+		for i := range recs {
+			m.pairs.Add(uint64(first)+uint64(i), &recs[i])
 		}
 		m.pv.dirty = true
 		m.rate.add(len(b.Records))

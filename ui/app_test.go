@@ -434,13 +434,21 @@ func TestPairsFollowRingEviction(t *testing.T) {
 	dark := true
 	m := New(Options{Feed: feed, Capacity: 50, Dark: &dark, Now: func() time.Time { return testNow }})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
-	deliver(m, source.Batch{Records: testRecords(500)})
+	// Batches larger than the ring, after the ring is full: the index must hold exactly
+	// what the ring holds.
+	for i := 0; i < 3; i++ {
+		deliver(m, source.Batch{Records: testRecords(500)})
+		deliver(m, source.Batch{Records: testRecords(30)})
+	}
 	held := 0
 	for _, p := range m.pairs.All() {
-		held += p.Dirs[0].Records + p.Dirs[1].Records
+		held += int(p.Dirs[0].Records + p.Dirs[1].Records)
 	}
-	if held != 50 {
+	if held != 50 || m.ring.Len() != 50 {
 		t.Fatalf("the pair index holds %d records, the ring %d", held, m.ring.Len())
+	}
+	if got := m.statusInfo().dropped; got != 3*530-50 {
+		t.Fatalf("dropped %d, want %d", got, 3*530-50)
 	}
 }
 

@@ -149,7 +149,7 @@ func (m *Model) statusInfo() statusInfo {
 		held:      m.ring.Len(),
 		capacity:  m.ring.Cap(),
 		rate:      m.rate.rate(),
-		dropped:   m.ring.Dropped() + m.srcDropped,
+		dropped:   m.ring.Dropped() + m.srcDropped + m.trimmed,
 		malformed: m.stats.Malformed,
 		following: m.table.following || m.view.Len() == 0,
 		paused:    m.paused,
