@@ -246,7 +246,7 @@ Pass a log group to --log-group of the explorer or of print.`,
 		Example: `  flowlens groups
   flowlens groups --profile prod --region eu-west-1 -o jsonl | jq -r '."log-group"'`,
 		GroupID: "aws",
-		Args:    cobra.NoArgs,
+		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runGroups(commandContext(cmd), env, &af, kind)
 		},
@@ -320,7 +320,7 @@ some minutes. Pass an interface to --eni of the explorer or of print.`,
 		Example: `  flowlens enis --log-group /vpc/flows
   flowlens print --log-group /vpc/flows --eni $(flowlens enis --log-group /vpc/flows -o jsonl | head -1 | jq -r '."interface-id"')`,
 		GroupID: "aws",
-		Args:    cobra.NoArgs,
+		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runENIs(commandContext(cmd), env, &af, group, kind)
 		},

@@ -36,7 +36,7 @@ for the simulated VPC, for flowlens pairs --rules.`,
 		Example: `  flowlens generate --records 2000000 -o flows.log
   flowlens generate --scenario incident --format v5 --header -o incident.log.gz --rules-dir rules/`,
 		GroupID: "other",
-		Args:    cobra.NoArgs,
+		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var s *sim.Scenario
 			switch scenario {

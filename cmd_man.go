@@ -24,7 +24,7 @@ directory that already is on it, for example:
 
 The page date comes from SOURCE_DATE_EPOCH when it is set, so release builds
 produce identical pages.`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              usageArgs(cobra.MaximumNArgs(1)),
 		GroupID:           "other",
 		ValidArgsFunction: cobra.FixedCompletions(nil, cobra.ShellCompDirectiveFilterDirs),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/charmbracelet/x/term"
@@ -149,9 +150,15 @@ func runExplorer(ctx context.Context, cmd *cobra.Command, env *environment, flag
 		}
 	case len(args) == 0 && stdinIsTerminal:
 		return usagef("nothing to read: give a file or directory, pipe records in, use --log-group, or try --demo")
+	case stdinIsTerminal && slices.Contains(args, "-"):
+		// The keys and the records would both be read from the terminal.
+		return usagef("- reads records from stdin, which is this terminal: pipe records in (zcat f.gz | flowlens) or name the files")
 	case flags.cw.follow:
 		if len(args) != 1 || args[0] == "-" {
 			return usagef("--follow takes exactly one file")
+		}
+		if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+			return usagef("--follow follows one file, and %s is a directory", args[0])
 		}
 		feed = source.FollowFile(ctx, args[0], opts)
 	default:

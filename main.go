@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -30,6 +31,16 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// usageArgs makes cobra's argument check a usage error (exit status 2).
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
 
 // silentError carries an exit status for a failure that was already reported (the
 // summary of print, say), so main adds nothing.
@@ -55,7 +66,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "flowlens: %v\n", err)
 	var usage usageError
-	if errors.As(err, &usage) {
+	// cobra reports a missing required flag as a plain error; it is a usage error too.
+	if errors.As(err, &usage) || strings.HasPrefix(err.Error(), "required flag") {
 		if cmd != nil {
 			fmt.Fprintf(stderr, "\n%s", cmd.UsageString())
 		}

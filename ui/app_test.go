@@ -506,3 +506,31 @@ func runBatch(cmd tea.Cmd) []tea.Msg {
 		return nil
 	}
 }
+
+// The detail pane scrolls to its last field although long values wrap onto several
+// screen lines.
+func TestDetailScrollsToTheLastField(t *testing.T) {
+	m, _ := newTestModel(t, true, 100, 24)
+	p := model.NewParser("v5", model.MustParseFormat("version srcaddr dstaddr srcport dstport protocol start end packets bytes interface-id action tcp-flags flow-direction traffic-path pkt-src-aws-service pkt-dst-aws-service reject-reason log-status"))
+	var r model.Flow
+	if p.Parse([]byte("5 10.0.1.5 52.95.128.179 34210 443 6 1714564700 1714564760 7 471 eni-0ccc ACCEPT 3 egress 8 - S3 - OK"), &r) != model.LineRecord {
+		t.Fatal(p.Stats().Samples)
+	}
+	deliver(m, source.Batch{Records: []model.Flow{r}})
+	press(m, "enter", "G")
+	if out := screen(m); !strings.Contains(out, "log-status") || !strings.Contains(out, "duration") {
+		t.Fatalf("the last fields are out of reach:\n%s", out)
+	}
+}
+
+// At the minimum width the action column is whole: the addresses give way.
+func TestActionFitsAtTheMinimumWidth(t *testing.T) {
+	for _, w := range []int{60, 62, 64, 66} {
+		m, _ := newTestModel(t, true, w, 14)
+		deliver(m, source.Batch{Records: testRecords(20)})
+		out := screen(m)
+		if !strings.Contains(out, "ACTION") || !strings.Contains(out, "REJECT") {
+			t.Errorf("width %d: the action column is cut:\n%s", w, out)
+		}
+	}
+}

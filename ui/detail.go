@@ -19,7 +19,8 @@ type detailPane struct {
 	seq           ring.Seq
 	has           bool
 	lines         []detailLine
-	offset        int
+	offset        int // in screen lines, which long values wrap onto
+	rendered      int // screen lines of all the lines at the current width
 }
 
 // detailLine is a label, the raw value and what it means.
@@ -38,7 +39,7 @@ const (
 	lineSection
 )
 
-func (d *detailPane) SetSize(w, h int) { d.width, d.height = w, h; d.clampScroll() }
+func (d *detailPane) SetSize(w, h int) { d.width, d.height = w, h; d.measure(); d.clampScroll() }
 
 // SetRecord decodes r (nil clears the pane); now is the clock for ages.
 func (d *detailPane) SetRecord(r *model.Flow, seq ring.Seq, local bool, now time.Time) {
@@ -51,7 +52,14 @@ func (d *detailPane) SetRecord(r *model.Flow, seq ring.Seq, local bool, now time
 	}
 	d.has, d.seq = true, seq
 	d.lines = describe(r, local, now)
+	d.measure()
 	d.clampScroll()
+}
+
+// measure counts the screen lines the pane's lines wrap onto, so scrolling reaches the
+// last field.
+func (d *detailPane) measure() {
+	d.rendered = len(d.renderAll(NewStyles(true, true)))
 }
 
 func (d *detailPane) scroll(delta int) {
@@ -60,33 +68,39 @@ func (d *detailPane) scroll(delta int) {
 }
 
 func (d *detailPane) clampScroll() {
-	d.offset = max(0, min(d.offset, len(d.lines)-(d.height-2)))
+	d.offset = max(0, min(d.offset, d.rendered-(d.height-2)))
 }
 
 // Render draws the pane.
 func (d *detailPane) Render(s Styles, focused bool) string {
-	inner := d.width - 2
 	var lines []string
 	if !d.has {
 		lines = []string{"", s.Muted.Render("  no record selected")}
 	} else {
-		labelW := 0
-		for _, l := range d.lines {
-			labelW = max(labelW, len(l.label))
-		}
-		labelW = min(labelW+3, 23)
-		for _, l := range d.lines[d.offset:] {
-			lines = append(lines, renderDetailLine(s, l, labelW, inner)...)
-			if len(lines) >= d.height-2 {
-				break
-			}
-		}
+		lines = d.renderAll(s)
+		lines = lines[min(d.offset, len(lines)):]
 	}
 	right := ""
-	if d.has && len(d.lines) > d.height-2 {
-		right = fmt.Sprintf("%d/%d", d.offset+1, len(d.lines))
+	if d.has && d.rendered > d.height-2 {
+		right = fmt.Sprintf("%d/%d", d.offset+1, d.rendered)
 	}
 	return s.box("Detail", right, lines, d.width, d.height, focused)
+}
+
+// renderAll renders every line, wrapped to the pane's width. Only the selected record's
+// fields, a few dozen lines.
+func (d *detailPane) renderAll(s Styles) []string {
+	inner := d.width - 2
+	labelW := 0
+	for _, l := range d.lines {
+		labelW = max(labelW, len(l.label))
+	}
+	labelW = min(labelW+3, 23)
+	var lines []string
+	for _, l := range d.lines {
+		lines = append(lines, renderDetailLine(s, l, labelW, inner)...)
+	}
+	return lines
 }
 
 func renderDetailLine(s Styles, l detailLine, labelW, inner int) []string {

@@ -100,19 +100,25 @@ func (f *filterBar) browse(delta int) bool {
 
 // Render draws the bar: a marker that says valid or invalid, the input, and the count of
 // matches or the error.
-func (f *filterBar) Render(s Styles, matches, total int, filtered bool) string {
+// key is the label of the filter key (/ unless rebound); what counts the matches
+// ("" for records, "conversations" in the pairs view).
+func (f *filterBar) Render(s Styles, key string, matches, total int, filtered bool, what string) string {
 	var marker, right string
 	switch {
 	case f.err != nil:
-		marker = s.Invalid.Render("✗ /")
+		marker = s.Invalid.Render("✗ " + key)
 		right = s.Invalid.Render(errorText(f.err))
 	case f.active || filtered:
-		marker = s.Valid.Render("✓ /")
+		marker = s.Valid.Render("✓ " + key)
 		if filtered {
-			right = s.Muted.Render(fmt.Sprintf("%s of %s match", thousands(matches), thousands(total)))
+			unit := ""
+			if what != "" {
+				unit = " " + what
+			}
+			right = s.Muted.Render(fmt.Sprintf("%s of %s%s match", thousands(matches), thousands(total), unit))
 		}
 	default:
-		marker = s.Muted.Render("  /")
+		marker = s.Muted.Render("  " + key)
 	}
 	var body string
 	if f.active {

@@ -190,7 +190,7 @@ func (m *Model) handleDetailKey(msg tea.KeyPressMsg) {
 	case m.is(msg, keymap.Top):
 		m.detail.offset = 0
 	case m.is(msg, keymap.Bottom):
-		m.detail.scroll(len(m.detail.lines))
+		m.detail.scroll(m.detail.rendered)
 	}
 }
 
@@ -272,6 +272,10 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	}
 	if m.overlay != overlayNone {
 		m.overlayOffset = max(0, m.overlayOffset+step)
+		return
+	}
+	if m.lay.inShared(mouse.X, mouse.Y) && m.focus == paneVerdict {
+		m.verdict.offset = max(0, m.verdict.offset+step)
 		return
 	}
 	if m.lay.inDetail(mouse.X, mouse.Y) {

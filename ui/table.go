@@ -77,6 +77,20 @@ func (t *flowTable) SetSize(w, h int) {
 		}
 		cols = kept
 	}
+	// Still too wide (a terminal near the minimum width): the addresses give way before
+	// the action does; an IPv4 address and port fit in 15 cells with a short port.
+	for tableWidth(cols) > inner {
+		shrunk := false
+		for i := range cols {
+			if (cols[i].title == "SOURCE" || cols[i].title == "DESTINATION") && cols[i].width > 15 && tableWidth(cols) > inner {
+				cols[i].width--
+				shrunk = true
+			}
+		}
+		if !shrunk {
+			break
+		}
+	}
 	// Room to spare goes to the addresses, so IPv6 endpoints are not cut.
 	if extra := inner - tableWidth(cols); extra > 1 {
 		for i := range cols {

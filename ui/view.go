@@ -66,6 +66,9 @@ func computeLayout(w, h int) layout {
 
 func (l layout) inTable(x, y int) bool   { return l.table.contains(x, y) }
 func (l layout) inDetail(x, y int) bool  { return l.detail.contains(x, y) }
+
+// inShared reports whether x,y is where the detail and verdict panes take turns.
+func (l layout) inShared(x, y int) bool { return l.shared && l.detail.contains(x, y) }
 func (l layout) inVerdict(x, y int) bool { return !l.shared && l.verdict.contains(x, y) }
 
 func (m *Model) resize(w, h int) {
@@ -130,9 +133,18 @@ func (m *Model) render() string {
 			main = table + "\n" + joinColumns(detail, verdict)
 		}
 	}
-	bar := m.bar.Render(m.styles, m.view.Len(), m.ring.Len(), m.view.Filtered())
+	bar := m.renderBar()
 	status := renderStatus(m.styles, m.statusInfo(), m.width, m.keys.Label(keymap.Help))
 	return main + "\n" + bar + "\n" + status
+}
+
+// renderBar draws the filter bar with the counts of the view on screen.
+func (m *Model) renderBar() string {
+	key := m.keys.Label(keymap.OpenFilter)
+	if m.mode == modePairs {
+		return m.bar.Render(m.styles, key, len(m.pv.rows), m.pairs.Len(), m.pv.match != nil, "conversations")
+	}
+	return m.bar.Render(m.styles, key, m.view.Len(), m.ring.Len(), m.view.Filtered(), "")
 }
 
 func (m *Model) tableTitle() string {
@@ -182,6 +194,7 @@ func (m *Model) renderHelp(w, h int) string {
 		"",
 		s.Muted.Render(" Keys can be rebound by action name in "+configHint()),
 	)
+	m.overlayOffset = min(m.overlayOffset, max(0, len(lines)-(h-2)))
 	return s.box("Help", "esc closes", scrollLines(lines, m.overlayOffset, h-2), w, h, true)
 }
 
@@ -204,6 +217,7 @@ func (m *Model) renderMalformed(w, h int) string {
 			lines = append(lines, "", " "+s.Warn.Render(output.Sanitize(smp.String())), "   "+s.Muted.Render(output.Sanitize(smp.Text)))
 		}
 	}
+	m.overlayOffset = min(m.overlayOffset, max(0, len(lines)-(h-2)))
 	return s.box("Malformed lines", "esc closes", scrollLines(lines, m.overlayOffset, h-2), w, h, true)
 }
 
