@@ -64,11 +64,11 @@ func computeLayout(w, h int) layout {
 	return l
 }
 
-func (l layout) inTable(x, y int) bool   { return l.table.contains(x, y) }
-func (l layout) inDetail(x, y int) bool  { return l.detail.contains(x, y) }
+func (l layout) inTable(x, y int) bool  { return l.table.contains(x, y) }
+func (l layout) inDetail(x, y int) bool { return l.detail.contains(x, y) }
 
 // inShared reports whether x,y is where the detail and verdict panes take turns.
-func (l layout) inShared(x, y int) bool { return l.shared && l.detail.contains(x, y) }
+func (l layout) inShared(x, y int) bool  { return l.shared && l.detail.contains(x, y) }
 func (l layout) inVerdict(x, y int) bool { return !l.shared && l.verdict.contains(x, y) }
 
 func (m *Model) resize(w, h int) {
