@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowlens/flowlens/model"
@@ -78,7 +79,7 @@ const (
 // waits, because its records are all wanted and the reader can simply pause.
 type batcher struct {
 	out  chan Batch
-	drop bool
+	drop atomic.Bool // set while the source is live; a followed file sets it after its history
 	ctx  context.Context
 
 	// sendMu keeps batches in order when the reader and the ticker both flush
@@ -92,7 +93,8 @@ type batcher struct {
 }
 
 func newBatcher(ctx context.Context, drop bool) *batcher {
-	b := &batcher{out: make(chan Batch, 4), drop: drop, ctx: ctx, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	b := &batcher{out: make(chan Batch, 4), ctx: ctx, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	b.drop.Store(drop)
 	go b.loop()
 	return b
 }
@@ -131,7 +133,7 @@ func (b *batcher) flush(final bool) bool {
 	b.dirty = false
 	b.mu.Unlock()
 
-	if b.drop && !batch.Done {
+	if b.drop.Load() && !batch.Done {
 		select {
 		case b.out <- batch:
 		default:
@@ -174,7 +176,7 @@ func (b *batcher) add(recs []model.Flow, st *model.Stats) {
 	full := len(b.pending.Records) >= maxBatch
 	b.mu.Unlock()
 	if full {
-		if b.drop {
+		if b.drop.Load() {
 			b.nudge()
 			return
 		}

@@ -210,3 +210,70 @@ func TestBatcherDropsWhenTheScreenLags(t *testing.T) {
 		t.Fatalf("delivered %d dropped %d: every record must be delivered or counted", delivered, dropped)
 	}
 }
+
+// The records a followed file already holds are all read, however slow the screen:
+// only records that arrive later may be dropped.
+func TestFollowReadsTheHistoryWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.log")
+	var b strings.Builder
+	for i := 0; i < 60000; i++ {
+		b.WriteString(recordLine(i % 60000))
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := FollowFile(context.Background(), path, Options{})
+	got, dropped := 0, uint64(0)
+	for got+int(dropped) < 60000 {
+		select {
+		case bt := <-f.Batches():
+			got += len(bt.Records)
+			dropped += bt.Dropped
+			time.Sleep(5 * time.Millisecond) // a slow screen
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d records after 10 s", got)
+		}
+	}
+	f.Close()
+	if got != 60000 || dropped != 0 {
+		t.Fatalf("got %d, dropped %d", got, dropped)
+	}
+}
+
+// Lines written to the old file after it was renamed, its last unterminated line too,
+// come before the new file's.
+func TestFollowRotationKeepsLateWritesToTheOldFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "flows.log")
+	appendTo(t, path, recordLine(0))
+	f := FollowFile(context.Background(), path, Options{})
+	defer f.Close()
+	c := collect(f)
+	c.expect(t, 0, 1)
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendTo(t, path+".1", recordLine(1)+recordLine(2)+strings.TrimSuffix(recordLine(3), "\n"))
+	appendTo(t, path, recordLine(4))
+	c.expect(t, 1, 5)
+	c.quiet(t)
+}
+
+// A file truncated and written again within one poll, longer than before, is read from
+// its start.
+func TestFollowNoticesARewriteThatGrew(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "flows.log")
+	appendTo(t, path, recordLine(0)+recordLine(1))
+	f := FollowFile(context.Background(), path, Options{})
+	defer f.Close()
+	c := collect(f)
+	c.expect(t, 0, 2)
+	var b strings.Builder
+	for i := 10; i < 15; i++ {
+		b.WriteString(recordLine(i))
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.expect(t, 10, 15)
+	c.quiet(t)
+}

@@ -18,13 +18,14 @@ var pollEvery = 250 * time.Millisecond
 // FollowFile reads a file and then keeps reading what is appended to it, the way
 // `tail -F` does: it survives rotation (the file renamed and recreated), truncation, and
 // a file that does not exist yet. A partial last line is held until its newline arrives.
-// New records must not wait on a slow screen, so they are dropped and counted instead.
+// What the file holds when it is opened is read whole, at the screen's pace; after that,
+// new records must not wait on a slow screen, so they are dropped and counted instead.
 func FollowFile(ctx context.Context, path string, opts Options) Feed {
 	if isGzip(path) {
 		// A compressed file is finished when it is written; there is nothing to follow.
 		return OpenFiles(ctx, []Input{{Name: path, Path: path}}, opts)
 	}
-	f := newFeed(ctx, true)
+	f := newFeed(ctx, false)
 	f.setStatus(Status{Source: path, State: StateReading})
 	go func() {
 		defer f.close()
@@ -49,7 +50,7 @@ type follower struct {
 }
 
 // produce is the follow loop: read to the end, then poll for growth, a new file at the
-// path, or a shrunken one.
+// path, or a shrunken or rewritten one.
 func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 	var (
 		file    *os.File
@@ -57,12 +58,35 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 		offset  int64
 		s       *splitter
 		waiting bool
+		head    []byte // the file's first bytes, to notice a rewrite that is not shorter
 	)
 	defer func() {
 		if file != nil {
 			file.Close()
 		}
 	}()
+	// drain reads what is there; false when the screen is gone.
+	drain := func() bool {
+		for {
+			c, err := s.read(file)
+			offset, _ = file.Seek(0, io.SeekCurrent)
+			c.Progress = Progress{Input: fl.path, Inputs: 1, Read: offset, Total: max(offset, info.Size()), Following: true, LinesTotal: s.line}
+			if len(c.data) > 0 || c.Stats.Lines > 0 || c.Err != nil {
+				if !emit(c) {
+					return false
+				}
+			}
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					fl.fail(fmt.Errorf("reading %s: %w", fl.path, err))
+				}
+				if head == nil || len(head) < headBytes {
+					head = readHead(file)
+				}
+				return true
+			}
+		}
+	}
 	reopen := func(note string) bool {
 		if file != nil {
 			file.Close()
@@ -85,31 +109,27 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			f.Close()
 			return false
 		}
-		file, info, offset, waiting = f, st, 0, false
+		file, info, offset, waiting, head = f, st, 0, false, nil
 		s = newSplitter(fl.path, fl.opts.Format)
 		s.live, s.follow = true, true
 		fl.updateStatus(func(st *Status) { st.State = StateFollowing; st.Note = note })
 		return true
 	}
 	reopen("")
+	historyRead := false
 	for ctx.Err() == nil {
 		if !fl.wait() {
 			return
 		}
 		if file != nil {
-			c, err := s.read(file)
-			offset, _ = file.Seek(0, io.SeekCurrent)
-			c.Progress = Progress{Input: fl.path, Inputs: 1, Read: offset, Total: max(offset, info.Size()), Following: true, LinesTotal: s.line}
-			if len(c.data) > 0 || c.Stats.Lines > 0 || c.Err != nil {
-				if !emit(c) {
-					return
-				}
+			if !drain() {
+				return
 			}
-			if err == nil {
-				continue // more may be waiting
-			}
-			if !errors.Is(err, io.EOF) {
-				fl.fail(fmt.Errorf("reading %s: %w", fl.path, err))
+			if !historyRead {
+				// The file's contents so far are all in; from now on the screen is not
+				// waited for.
+				historyRead = true
+				fl.drop.Store(true)
 			}
 		}
 		select {
@@ -119,21 +139,33 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 		}
 		now, err := os.Stat(fl.path)
 		switch {
-		case err != nil && file == nil:
-			continue // still waiting for it to appear
 		case err != nil:
-			// Gone (renamed away, not yet recreated): keep the old file open and wait.
-			continue
+			continue // not there yet, or renamed away and not yet recreated: keep waiting
 		case file == nil:
 			reopen("")
 		case !os.SameFile(info, now):
-			// Rotated: the old file was read to its end above; start on the new one.
+			// Rotated: what was written to the old file since the last read comes first,
+			// its unterminated last line included, then the new file from its start.
+			if !drain() {
+				return
+			}
+			if len(s.carry) > 0 {
+				s.carry = append(s.carry, '\n')
+				c := newChunk(fl.path, s.format, s.line)
+				c.data = append(getBlock(), s.carry...)
+				s.scan(s.carry)
+				s.carry = s.carry[:0]
+				if !emit(c) {
+					return
+				}
+			}
 			reopen("file rotated: reading the new file")
-		case now.Size() < offset:
-			// Truncated: start again from the top; the held partial line is gone with it.
+		case now.Size() < offset || !sameHead(file, head):
+			// Truncated, or rewritten (perhaps longer than before, within one poll): start
+			// again from the top; the held partial line is gone with it.
 			if _, err := file.Seek(0, io.SeekStart); err == nil {
 				s.carry = s.carry[:0]
-				offset = 0
+				offset, head = 0, nil
 				info = now
 				fl.updateStatus(func(st *Status) { st.Note = "file truncated: reading from the start" })
 			}
@@ -141,6 +173,27 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			info = now
 		}
 	}
+}
+
+// headBytes is how much of a followed file's start is remembered to notice a rewrite.
+const headBytes = 256
+
+// readHead reads the first bytes of a file without moving its offset.
+func readHead(f *os.File) []byte {
+	buf := make([]byte, headBytes)
+	n, _ := f.ReadAt(buf, 0)
+	return buf[:n]
+}
+
+// sameHead reports whether the file still starts with head: a file truncated and written
+// again differs there (flow-log lines carry their times), however long it grew.
+func sameHead(f *os.File, head []byte) bool {
+	if len(head) == 0 {
+		return true
+	}
+	buf := make([]byte, len(head))
+	n, _ := f.ReadAt(buf, 0)
+	return n == len(head) && string(buf) == string(head)
 }
 
 func isGzip(path string) bool {
