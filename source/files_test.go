@@ -286,3 +286,22 @@ func TestPanicInAStageIsReported(t *testing.T) {
 		t.Fatalf("errors %v after %d stage calls", errs, calls)
 	}
 }
+
+// A missing file among several is reported, and the others are read; a link to a file
+// in a directory is read.
+func TestMissingInputAmongOthersAndLinks(t *testing.T) {
+	dir := t.TempDir()
+	line := "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 1 ACCEPT OK\n"
+	real := write(t, dir, "real/a.log", []byte(line+line))
+	if err := os.Symlink(real, filepath.Join(dir, "real", "b.log")); err != nil {
+		t.Fatal(err)
+	}
+	inputs, err := Expand([]string{filepath.Join(dir, "real"), filepath.Join(dir, "nope.log")})
+	if err != nil || len(inputs) != 3 || inputs[2].Err == nil {
+		t.Fatalf("inputs %+v, err %v", inputs, err)
+	}
+	res := readAll(t, inputs, Options{})
+	if len(res.records) != 4 || len(res.errs) != 1 || !strings.Contains(res.errs[0], "nope.log: no such file") {
+		t.Fatalf("records %d, errors %v", len(res.records), res.errs)
+	}
+}

@@ -24,6 +24,9 @@ type Input struct {
 	Name string // as shown to the user; "-" or "stdin" for standard input
 	Path string // "" for stdin
 	Size int64  // bytes on disk, 0 when unknown
+	// Err is why the input cannot be read (a missing file among several): reading it
+	// reports the error, and the other inputs are read all the same.
+	Err error
 }
 
 // StdinName is how standard input is named in messages.
@@ -31,10 +34,22 @@ const StdinName = "stdin"
 
 // Expand turns command-line arguments into inputs: files as they are, directories read
 // recursively in name order (hidden files and folders skipped, as a download from S3
-// brings none and editors leave some), "-" for stdin. No arguments means stdin.
+// brings none and editors leave some; links to files followed), "-" for stdin. No
+// arguments means stdin. An argument that cannot be read becomes an input with Err set,
+// so the others are still read; when none can be read, Expand returns the first error.
 func Expand(args []string) ([]Input, error) {
+	inputs := expand(args)
+	for _, in := range inputs {
+		if in.Err == nil {
+			return inputs, nil
+		}
+	}
+	return nil, inputs[0].Err
+}
+
+func expand(args []string) []Input {
 	if len(args) == 0 {
-		return []Input{{Name: StdinName}}, nil
+		return []Input{{Name: StdinName}}
 	}
 	var out []Input
 	for _, a := range args {
@@ -44,7 +59,8 @@ func Expand(args []string) ([]Input, error) {
 		}
 		st, err := os.Stat(a)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read %s: %w", a, describeOSError(err))
+			out = append(out, Input{Name: a, Path: a, Err: fmt.Errorf("cannot read %s: %w", a, describeOSError(err))})
+			continue
 		}
 		if !st.IsDir() {
 			out = append(out, Input{Name: a, Path: a, Size: st.Size()})
@@ -61,26 +77,34 @@ func Expand(args []string) ([]Input, error) {
 				}
 				return nil
 			}
-			if !d.Type().IsRegular() {
-				return nil
-			}
 			info, err := d.Info()
 			if err != nil {
 				return err
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				// A link to a file is read (S3 downloads get linked into place); a link
+				// to a directory is not followed, which keeps loops out.
+				if info, err = os.Stat(path); err != nil || !info.Mode().IsRegular() {
+					return nil
+				}
+			} else if !d.Type().IsRegular() {
+				return nil
 			}
 			files = append(files, Input{Name: path, Path: path, Size: info.Size()})
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("cannot read directory %s: %w", a, describeOSError(err))
+			out = append(out, Input{Name: a, Path: a, Err: fmt.Errorf("cannot read directory %s: %w", a, describeOSError(err))})
+			continue
 		}
 		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 		if len(files) == 0 {
-			return nil, fmt.Errorf("directory %s holds no files", a)
+			out = append(out, Input{Name: a, Path: a, Err: fmt.Errorf("directory %s holds no files", a)})
+			continue
 		}
 		out = append(out, files...)
 	}
-	return out, nil
+	return out
 }
 
 func describeOSError(err error) error {

@@ -156,7 +156,10 @@ func fileProducer(inputs []Input, opts Options) producer {
 	return func(ctx context.Context, emit func(*Chunk) bool) {
 		for idx, in := range inputs {
 			prog := Progress{Input: in.Name, Index: idx, Inputs: len(inputs), Total: in.Size}
-			o, err := open(in, opts.stdin())
+			o, err := (*opened)(nil), in.Err
+			if err == nil {
+				o, err = open(in, opts.stdin())
+			}
 			if err != nil {
 				c := newChunk(in.Name, opts.Format, 0)
 				c.Err = err
