@@ -231,3 +231,15 @@ func TestPairsLiveRules(t *testing.T) {
 		t.Fatalf("calls: %v", srv.Calls())
 	}
 }
+
+// CSV has its header row even when nothing matched.
+func TestPrintCSVHeaderWithoutMatches(t *testing.T) {
+	var out, errOut strings.Builder
+	in := "srcaddr dstaddr action\n10.0.0.1 10.0.0.2 ACCEPT\n"
+	if code := run([]string{"print", "-o", "csv", "--filter", "reject"}, strings.NewReader(in), &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if out.String() != "srcaddr,dstaddr,action\n" {
+		t.Fatalf("output %q", out.String())
+	}
+}

@@ -179,8 +179,12 @@ func runPrint(ctx context.Context, env *environment, flags *readFlags, count boo
 		headerUp bool
 		writeErr error
 	)
+	headerFormat := format
 	source.ReadFiles(ctx, inputs, source.Options{Format: format, Workers: flags.workers, Stdin: env.stdin}, newStage, func(c *source.Chunk) bool {
 		stats.Add(&c.Stats)
+		if f := c.Format(); f != nil && headerFormat == nil {
+			headerFormat = f
+		}
 		matched += c.Matched
 		if c.Err != nil {
 			failures = append(failures, c.Err.Error())
@@ -209,6 +213,10 @@ func runPrint(ctx context.Context, env *environment, flags *readFlags, count boo
 		fmt.Fprintln(out, matched)
 	}
 	if csvOut != nil {
+		if headerFormat == nil {
+			headerFormat = model.DefaultFormat
+		}
+		output.SetHeaderFormat(csvOut, headerFormat)
 		if err := csvOut.Flush(); err != nil && writeErr == nil {
 			writeErr = err
 		}

@@ -305,3 +305,12 @@ func TestMissingInputAmongOthersAndLinks(t *testing.T) {
 		t.Fatalf("records %d, errors %v", len(res.records), res.errs)
 	}
 }
+
+// A byte-order mark before an S3 header line does not hide the header.
+func TestByteOrderMark(t *testing.T) {
+	in := "\xef\xbb\xbfsrcaddr dstaddr action\n10.0.0.1 10.0.0.2 REJECT\n"
+	res := readAll(t, []Input{{Name: StdinName}}, Options{Stdin: strings.NewReader(in)})
+	if len(res.records) != 1 || res.stats.Headers != 1 || res.stats.Malformed != 0 {
+		t.Fatalf("%+v", res)
+	}
+}

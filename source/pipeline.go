@@ -23,10 +23,20 @@ type Chunk struct {
 	Out     []byte
 	Matched int64
 
-	data   []byte        // the raw lines
-	format *model.Format // in effect at the first line
+	data      []byte        // the raw lines
+	format    *model.Format // in effect at the first line
+	endFormat *model.Format // in effect after the last line
 	line   int64         // number of the line before the first
 	ready  chan struct{}
+}
+
+// Format is the format in effect after the chunk's last line (nil for a chunk without
+// lines): what a header row of the output should say when no record matched.
+func (c *Chunk) Format() *model.Format {
+	if c.endFormat != nil {
+		return c.endFormat
+	}
+	return c.format
 }
 
 // Progress tells how far reading has come.
@@ -143,6 +153,7 @@ func parseChunk(p *model.Parser, c *Chunk) {
 			c.Records = append(c.Records, r)
 		}
 	}
+	c.endFormat = p.Format()
 	st := p.Stats()
 	st.Add(&c.Stats) // lines the producer rejected (too long, truncated) come after
 	c.Stats = *st

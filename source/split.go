@@ -33,7 +33,13 @@ type splitter struct {
 	// follow: the end of the data is not the end of the stream, so a partial last line
 	// waits for its newline instead of being taken as the last record.
 	follow bool
+	// started is set once the stream's first bytes were looked at for a byte-order mark.
+	started bool
 }
+
+// bom is the UTF-8 byte-order mark some Windows tools put at the start of a text file; an
+// S3 header line behind one would not be recognised.
+var bom = []byte{0xef, 0xbb, 0xbf}
 
 func newSplitter(input string, f *model.Format) *splitter {
 	if f == nil {
@@ -58,6 +64,12 @@ func (s *splitter) read(r io.Reader) (*Chunk, error) {
 		}
 		if n == 0 && err == nil {
 			break
+		}
+	}
+	if !s.started && len(buf) >= len(bom) || err != nil && !s.started {
+		s.started = true
+		if bytes.HasPrefix(buf, bom) {
+			buf = append(buf[:0], buf[len(bom):]...)
 		}
 	}
 	if s.discarding {

@@ -14,25 +14,33 @@ import (
 // (a header line switched it mid-stream) fills the columns it shares with the first
 // format; the columns it has beyond them are reported by Warnings.
 type csvWriter struct {
-	w       *bufio.Writer
-	cw      *csv.Writer
-	format  *model.Format
-	row     []string
-	mapping map[model.FormatID][]int // for each format, the header column of each of its columns (-1: none)
-	dropped map[string]bool
+	w        *bufio.Writer
+	fallback *model.Format // the header when no record was written
+	cw       *csv.Writer
+	format   *model.Format
+	row      []string
+	mapping  map[model.FormatID][]int // for each format, the header column of each of its columns (-1: none)
+	dropped  map[string]bool
 }
 
 func (c *csvWriter) Write(r *model.Flow) error {
 	if c.cw == nil {
-		c.cw = csv.NewWriter(c.w)
-		c.format = r.FormatOf()
-		c.row = make([]string, len(c.format.Names))
-		c.mapping = map[model.FormatID][]int{}
-		c.dropped = map[string]bool{}
-		if err := c.cw.Write(c.format.Names); err != nil {
-			return err
-		}
+		c.start(r.FormatOf())
 	}
+	return c.write(r)
+}
+
+// start writes the header row of format f.
+func (c *csvWriter) start(f *model.Format) {
+	c.cw = csv.NewWriter(c.w)
+	c.format = f
+	c.row = make([]string, len(c.format.Names))
+	c.mapping = map[model.FormatID][]int{}
+	c.dropped = map[string]bool{}
+	c.cw.Write(c.format.Names) // an error sticks in cw and comes back from Flush
+}
+
+func (c *csvWriter) write(r *model.Flow) error {
 	f := r.FormatOf()
 	cols, ok := c.mapping[f.ID]
 	if !ok {
@@ -62,6 +70,9 @@ func (c *csvWriter) Write(r *model.Flow) error {
 }
 
 func (c *csvWriter) Flush() error {
+	if c.cw == nil && c.fallback != nil {
+		c.start(c.fallback) // no record matched: the header row still says what the columns are
+	}
 	if c.cw != nil {
 		c.cw.Flush()
 		if err := c.cw.Error(); err != nil {
@@ -90,4 +101,12 @@ func Warnings(w Writer) []string {
 		return x.Warnings()
 	}
 	return nil
+}
+
+// SetHeaderFormat gives a CSV writer the header to write when no record reaches it; other
+// writers ignore it.
+func SetHeaderFormat(w Writer, f *model.Format) {
+	if c, ok := w.(*csvWriter); ok && f != nil {
+		c.fallback = f
+	}
 }

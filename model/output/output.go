@@ -47,7 +47,7 @@ type textWriter struct {
 }
 
 // TextHeader is the title row of the text table.
-const TextHeader = "START                INTERFACE               SOURCE                   DESTINATION              PROTO  SERVICE     ACTION   PACKETS      BYTES  FLAGS    DIR"
+const TextHeader = "START                INTERFACE               SOURCE                   DESTINATION              PROTO  SERVICE     ACTION   PACKETS      BYTES  FLAGS       DIR"
 
 func (t *textWriter) Write(r *model.Flow) error {
 	if !t.header {
@@ -105,7 +105,7 @@ func AppendTextRow(b []byte, r *model.Flow) []byte {
 	} else {
 		b = append(b, '-')
 	}
-	b = pad(b, start, 9)
+	b = pad(b, start, 12) // SYN-ACK+FIN is 11
 	if r.Has(model.FFlowDirection) {
 		b = append(b, r.Direction.String()...)
 	}
