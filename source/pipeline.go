@@ -26,8 +26,8 @@ type Chunk struct {
 	data      []byte        // the raw lines
 	format    *model.Format // in effect at the first line
 	endFormat *model.Format // in effect after the last line
-	line   int64         // number of the line before the first
-	ready  chan struct{}
+	line      int64         // number of the line before the first
+	ready     chan struct{}
 }
 
 // Format is the format in effect after the chunk's last line (nil for a chunk without
