@@ -103,7 +103,10 @@ type Ext struct {
 	Encrypt        uint8 // encryption-status
 	present        uint8 // the ext* bits below
 	Str            [numExtStr]Sym
-	Custom         []Sym // unknown columns, in the order the format names them
+	// Text holds the columns whose values rarely repeat (ECS task and container IDs):
+	// interning them would grow the symbol table without end on a long stream.
+	Text   [numExtText]string
+	Custom []string // unknown columns, in the order the format names them (as text, for the same reason)
 }
 
 // presence bits of Ext's non-string fields
@@ -139,24 +142,38 @@ var inlineBit = func() (m [256]uint32) {
 	return m
 }()
 
-// extStr is the index in Ext.Str of each string field that is not inline.
-var extStr, numExtStrCheck = func() (m [NumKnown]int8, n int) {
-	for i := range m {
-		m[i] = -1
-		if inline[i] < 0 && fieldInfo[i].Kind == KindString {
-			m[i] = int8(n)
-			n++
+// textFields are the string fields kept as text, not interned: their values are new with
+// every task or container, so a table of them would only grow.
+var textFields = map[Field]bool{FECSTaskARN: true, FECSTaskID: true, FECSContainerID: true, FECSSecondContainerID: true}
+
+// extStr is the index in Ext.Str of each interned string field that is not inline, and
+// extText the index in Ext.Text of each text field.
+var extStr, extText, numExtStrCheck, numExtTextCheck = func() (str, text [NumKnown]int8, ns, nt int) {
+	for i := range str {
+		str[i], text[i] = -1, -1
+		if inline[i] >= 0 || fieldInfo[i].Kind != KindString {
+			continue
+		}
+		if textFields[Field(i)] {
+			text[i] = int8(nt)
+			nt++
+		} else {
+			str[i] = int8(ns)
+			ns++
 		}
 	}
-	return m, n
+	return str, text, ns, nt
 }()
 
-// numExtStr is the number of string fields kept in Ext; init checks it against the table.
-const numExtStr = 34
+// numExtStr and numExtText size Ext's arrays; init checks them against the field table.
+const (
+	numExtStr  = 30
+	numExtText = 4
+)
 
 func init() {
-	if numExtStrCheck != numExtStr {
-		panic("model: numExtStr does not match the field table")
+	if numExtStrCheck != numExtStr || numExtTextCheck != numExtText {
+		panic("model: numExtStr or numExtText does not match the field table")
 	}
 }
 
@@ -172,7 +189,7 @@ func (r *Flow) Has(f Field) bool {
 func (r *Flow) hasOther(f Field) bool {
 	if !f.Known() {
 		i := int(f - CustomBase)
-		return r.Ext != nil && i < len(r.Ext.Custom) && r.Ext.Custom[i] != 0
+		return r.Ext != nil && i < len(r.Ext.Custom) && r.Ext.Custom[i] != ""
 	}
 	if b := inline[f]; b >= 0 {
 		return r.present&(1<<uint(b)) != 0
@@ -192,6 +209,9 @@ func (r *Flow) hasOther(f Field) bool {
 	}
 	if i := extStr[f]; i >= 0 {
 		return r.Ext.Str[i] != 0
+	}
+	if i := extText[f]; i >= 0 {
+		return r.Ext.Text[i] != ""
 	}
 	return false
 }
@@ -280,22 +300,44 @@ func (r *Flow) EncryptionStatus() (uint8, bool) {
 	return uint8(v), ok
 }
 
-// Sym returns a string field as its symbol (Sym 0 when absent or not a string field).
+// Sym returns an interned string field as its symbol (Sym 0 when absent, not a string
+// field, or a field kept as text: see Interned).
 func (r *Flow) Sym(f Field) Sym {
 	switch {
 	case f == FAccountID:
 		return r.Account
 	case f == FInterfaceID:
 		return r.Interface
-	case !f.Known():
-		i := int(f - CustomBase)
-		if r.Ext != nil && i < len(r.Ext.Custom) {
-			return r.Ext.Custom[i]
-		}
-	case extStr[f] >= 0 && r.Ext != nil:
+	case f.Known() && extStr[f] >= 0 && r.Ext != nil:
 		return r.Ext.Str[extStr[f]]
 	}
 	return 0
+}
+
+// Interned reports whether a string field's values are interned (Sym works for it) or
+// kept as text (Text only): custom columns and the ECS task and container IDs are text.
+func Interned(f Field) bool {
+	return f == FAccountID || f == FInterfaceID || f.Known() && extStr[f] >= 0
+}
+
+// Text returns a string field's value, interned or not ("" when absent).
+func (r *Flow) Text(f Field) string {
+	if Interned(f) {
+		return r.Sym(f).String()
+	}
+	if r.Ext == nil {
+		return ""
+	}
+	if !f.Known() {
+		if i := int(f - CustomBase); i < len(r.Ext.Custom) {
+			return r.Ext.Custom[i]
+		}
+		return ""
+	}
+	if i := extText[f]; i >= 0 {
+		return r.Ext.Text[i]
+	}
+	return ""
 }
 
 // SetSym sets a string field; it allocates Ext when the field lives there.
@@ -309,6 +351,8 @@ func (r *Flow) SetSym(f Field, s Sym) {
 		r.setIf(f, s != 0)
 	case f.Known() && extStr[f] >= 0:
 		r.ext().Str[extStr[f]] = s
+	case f.Known() && extText[f] >= 0:
+		r.ext().Text[extText[f]] = s.String()
 	}
 }
 

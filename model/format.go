@@ -30,7 +30,7 @@ type Format struct {
 type column struct {
 	op    colOp
 	field Field
-	idx   uint8 // index in Ext.Str or Ext.Custom
+	idx   uint8 // index in Ext.Str, Ext.Text or Ext.Custom
 }
 
 type colOp uint8
@@ -47,6 +47,7 @@ const (
 	opLogStatus
 	opDirection
 	opExtStr
+	opExtText
 	opCustom
 )
 
@@ -76,6 +77,9 @@ func columnFor(fld Field, custom int) column {
 	case KindDirection:
 		return column{op: opDirection, field: fld}
 	case KindString:
+		if extText[fld] >= 0 {
+			return column{op: opExtText, field: fld, idx: uint8(extText[fld])}
+		}
 		return column{op: opExtStr, field: fld, idx: uint8(extStr[fld])}
 	}
 	return column{op: opSmall, field: fld}

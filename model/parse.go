@@ -129,7 +129,7 @@ type Parser struct {
 	// Records of custom formats need an Ext; they are carved out of slabs so that
 	// parsing stays free of per-record allocations.
 	extSlab    []Ext
-	customSlab []Sym
+	customSlab []string
 	// noFast turns the default format's fast path off, so tests can compare the two.
 	noFast bool
 }
@@ -353,7 +353,10 @@ func (p *Parser) setField(out *Flow, col int, c column, tok []byte) (Reason, str
 	}
 	switch c.op {
 	case opCustom:
-		out.Ext.Custom[c.idx] = p.intern(col, tok)
+		out.Ext.Custom[c.idx] = p.text(col, tok)
+		return 0, ""
+	case opExtText:
+		out.Ext.Text[c.idx] = p.text(col, tok)
 		return 0, ""
 	case opExtStr:
 		out.Ext.Str[c.idx] = p.intern(col, tok)
@@ -478,10 +481,21 @@ func (p *Parser) setField(out *Flow, col int, c column, tok []byte) (Reason, str
 	return 0, ""
 }
 
+// text returns a column's value as a string, reusing the last one when it repeats, so
+// that only new values allocate.
+func (p *Parser) text(col int, tok []byte) string {
+	if string(tok) == p.lastText[col] {
+		return p.lastText[col]
+	}
+	s := string(tok)
+	p.lastText[col], p.lastSym[col] = s, 0
+	return s
+}
+
 // intern remembers the last value of each column: account and interface IDs repeat from
 // line to line, and comparing against the last one is cheaper than hashing.
 func (p *Parser) intern(col int, tok []byte) Sym {
-	if string(tok) == p.lastText[col] {
+	if string(tok) == p.lastText[col] && p.lastSym[col] != 0 {
 		return p.lastSym[col]
 	}
 	sym, text := p.cache.intern(tok)
@@ -544,7 +558,7 @@ func (p *Parser) newExt(f *Format) *Ext {
 	p.extSlab = p.extSlab[1:]
 	if n := len(f.Fields) - countKnown(f); n > 0 {
 		if len(p.customSlab) < n {
-			p.customSlab = make([]Sym, max(1024, n))
+			p.customSlab = make([]string, max(1024, n))
 		}
 		e.Custom = p.customSlab[:n:n]
 		p.customSlab = p.customSlab[n:]

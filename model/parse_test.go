@@ -163,8 +163,8 @@ func TestHeaderSwitchesFormat(t *testing.T) {
 	}
 	f := recs[2].FormatOf()
 	custom, ok := f.Custom("my-new-field")
-	if !ok || recs[2].Sym(custom).String() != "hello" || f.Version != 3 && f.Version != 2 {
-		t.Errorf("custom column: ok=%v value=%q", ok, recs[2].Sym(custom))
+	if !ok || recs[2].Text(custom) != "hello" || f.Version != 3 && f.Version != 2 {
+		t.Errorf("custom column: ok=%v value=%q", ok, recs[2].Text(custom))
 	}
 	st := p.Stats()
 	if st.Lines != 8 || st.Records != 3 || st.Headers != 3 || st.Blank != 1 || st.Malformed != 1 || st.Samples[0].Line != 6 {
@@ -354,5 +354,30 @@ func TestSWARDigits(t *testing.T) {
 		if err == nil && swar8(x) != want {
 			t.Errorf("swar8(%q) = %d", s, swar8(x))
 		}
+	}
+}
+
+// Columns whose values rarely repeat are kept as text: reading millions of distinct
+// ECS task IDs or custom values must not grow the shared symbol table.
+func TestHighCardinalityColumnsAreNotInterned(t *testing.T) {
+	f := MustParseFormat("srcaddr dstaddr ecs-task-id ecs-cluster-name my-request-id")
+	p := NewParser("ecs", f)
+	before := SymCount()
+	var r Flow
+	for i := 0; i < 5000; i++ {
+		line := fmt.Sprintf("10.0.0.1 10.0.0.2 task-%d cluster-a req-%d", i, i)
+		if p.Parse([]byte(line), &r) != LineRecord {
+			t.Fatal(p.Stats().Samples)
+		}
+	}
+	if grown := SymCount() - before; grown > 2 {
+		t.Fatalf("the symbol table grew by %d for 5000 distinct values", grown)
+	}
+	custom, _ := f.Custom("my-request-id")
+	if r.Text(FECSTaskID) != "task-4999" || r.Text(custom) != "req-4999" || r.Sym(FECSClusterName).String() != "cluster-a" {
+		t.Fatalf("values %q %q %q", r.Text(FECSTaskID), r.Text(custom), r.Sym(FECSClusterName))
+	}
+	if !r.Has(FECSTaskID) || string(r.AppendRecord(nil)) != "10.0.0.1 10.0.0.2 task-4999 cluster-a req-4999" {
+		t.Fatalf("written back as %q", r.AppendRecord(nil))
 	}
 }

@@ -16,7 +16,7 @@ func (r *Flow) AppendValue(dst []byte, f Field) []byte {
 		a, _ := r.Addr(f)
 		return appendAddr(dst, a)
 	case KindString:
-		return append(dst, r.Sym(f).String()...)
+		return append(dst, r.Text(f)...)
 	case KindAction:
 		return append(dst, r.Action.String()...)
 	case KindLogStatus:

@@ -48,7 +48,11 @@ func substring(word string) Pred[*model.Flow] {
 			}
 			switch f.Info().Kind {
 			case model.KindString:
-				if syms.match(r.Sym(f)) {
+				if model.Interned(f) {
+					if syms.match(r.Sym(f)) {
+						return true
+					}
+				} else if containsFold([]byte(r.Text(f)), needle) {
 					return true
 				}
 			case model.KindAction:

@@ -371,6 +371,13 @@ func stringPred(t *Term, f model.Field, name string) (Pred[*model.Flow], error) 
 		s := r.Sym(f)
 		return s != 0 && cache.match(s)
 	}
+	if !model.Interned(f) {
+		// Values kept as text rarely repeat: test each one.
+		eq = func(r *model.Flow) bool {
+			v := r.Text(f)
+			return v != "" && cache.test(v)
+		}
+	}
 	if t.Op == OpNe {
 		return func(r *model.Flow) bool { return !eq(r) }, nil
 	}

@@ -73,7 +73,7 @@ func (w *writer) newExt() *model.Ext {
 	w.slab = w.slab[1:]
 	*e = w.template
 	if n := len(w.f.Fields) - countKnown(w.f); n > 0 {
-		e.Custom = make([]model.Sym, n)
+		e.Custom = make([]string, n)
 	}
 	return e
 }
