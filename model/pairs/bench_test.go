@@ -1,6 +1,7 @@
 package pairs_test
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/flowlens/flowlens/model"
@@ -95,4 +96,43 @@ func BenchmarkJudge(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/pair")
 		})
 	}
+}
+
+// BenchmarkIndexMemory measures what an index holds: the heap it adds, by pair and by
+// record, for 300,000 records of the realistic scenario (most conversations short), as
+// the explorer keeps one next to its ring; then by pair once every pair is classified,
+// as the pairs view does, which caches a classification in each. Each round rebuilds
+// the index; the figures are those of the last.
+func BenchmarkIndexMemory(b *testing.B) {
+	for _, f := range sim.Formats() {
+		b.Run(formatName(f), func(b *testing.B) {
+			recs := realisticRecords(b, f, 300_000)
+			var perPair, perRecord, classified float64
+			for b.Loop() {
+				before := heapAlloc()
+				ix := pairs.NewIndex()
+				for i := range recs {
+					ix.Add(uint64(i), &recs[i])
+				}
+				held := float64(heapAlloc() - before)
+				perPair, perRecord = held/float64(ix.Len()), held/float64(len(recs))
+				for _, p := range ix.All() {
+					ix.Classify(p, nil)
+				}
+				classified = float64(heapAlloc()-before) / float64(ix.Len())
+				runtime.KeepAlive(ix)
+			}
+			b.ReportMetric(perPair, "B/pair")
+			b.ReportMetric(perRecord, "B/record")
+			b.ReportMetric(classified, "B/pair-classified")
+		})
+	}
+}
+
+// heapAlloc is the live heap after a collection.
+func heapAlloc() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

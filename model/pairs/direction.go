@@ -51,9 +51,9 @@ type inputs struct {
 	listenA, listB int32 // conversations of each endpoint, capped at listenerMin
 }
 
-func inputsOf(p *Pair, rs *rules.Set) inputs {
-	return inputs{rs: rs, ownA: p.own(AtoB), ownB: p.own(BtoA),
-		listenA: min(p.conversations(AtoB), listenerMin), listB: min(p.conversations(BtoA), listenerMin)}
+func (ix *Index) inputsOf(p *Pair, rs *rules.Set) inputs {
+	return inputs{rs: rs, ownA: ix.own(p, AtoB), ownB: ix.own(p, BtoA),
+		listenA: min(ix.conversations(p, AtoB), listenerMin), listB: min(ix.conversations(p, BtoA), listenerMin)}
 }
 
 // act is a direction's action once stray rejects are set aside.
@@ -68,7 +68,7 @@ const (
 )
 
 func effective(d *Dir, strays int) act {
-	accepts, rejects := d.Accepts, d.Rejects-strays
+	accepts, rejects := d.Accepts, int(d.Rejects)-strays
 	switch {
 	case d.Records == 0:
 		return actNone
@@ -89,8 +89,8 @@ func effective(d *Dir, strays int) act {
 // over), none is a BPA reject, and they look like a teardown: FIN or RST without SYN by
 // their tcp-flags, or, without flags, at most two packets a record.
 func (p *Pair) strayRejects(s Side) int {
-	d, o, x := &p.Dirs[s], &p.Dirs[s.Other()], &p.more[s]
-	if d.Accepts == 0 || d.Rejects == 0 || d.BPA > 0 || int(x.trail) != d.Rejects || o.Records == 0 || o.Last == 0 {
+	d, o, x := &p.Dirs[s], &p.Dirs[s.Other()], p.more[s].run()
+	if d.Accepts == 0 || d.Rejects == 0 || d.BPA > 0 || x.trail != d.Rejects || o.Records == 0 || o.Last == 0 {
 		return 0
 	}
 	if x.trailStart < o.Last {
@@ -108,7 +108,7 @@ func (p *Pair) strayRejects(s Side) int {
 	default:
 		return 0
 	}
-	return d.Rejects
+	return int(d.Rejects)
 }
 
 // direction is what the signals concluded.

@@ -78,13 +78,15 @@ func KeyOf(r *model.Flow) (Key, Side, bool) {
 }
 
 // Dir is one direction of a pair: its records, aggregated. First and Last are exact
-// over the records held, also after the oldest were removed.
+// over the records held, also after the oldest were removed. The counts are int32: an
+// index holds two Dirs for every conversation (up to a million records in the
+// explorer), and with int counts a Dir takes 88 bytes instead of 64.
 type Dir struct {
-	Records, Accepts, Rejects, BPA int
+	Records, Accepts, Rejects, BPA int32
 	Packets, Bytes                 uint64
 	First, Last                    uint32 // earliest start, latest end (Unix seconds); 0 when no record had them
+	Ingress, Egress                int32  // records by flow-direction
 	Flags                          uint8  // tcp-flags OR-ed over the records held
-	Ingress, Egress                int    // records by flow-direction
 	LastSeq                        uint64 // the newest record's ring Seq
 }
 
@@ -104,14 +106,23 @@ func (d *Dir) Action() string {
 
 // Pair is a conversation on one interface: both directions of one key.
 type Pair struct {
-	Key  Key
-	Dirs [2]Dir
-
-	more    [2]dirState
+	// What a cached judgement is checked and served with comes first, next to Key: a
+	// Pair is 320 bytes, five cache lines, and serving every pair's classification (the
+	// pairs view) then reads one or two of them.
 	counts  counters
 	subnet  model.Sym // the records' subnet-id (version 3+), for the rules when the interface is not loaded
 	version uint64    // changes with every record added or removed
 	cache   *judged
+
+	Key  Key
+	Dirs [2]Dir
+	more [2]dirState
+}
+
+// hasKey reports whether the pair's key is k.
+func (p *Pair) hasKey(k *pairKey) bool {
+	return p.Key.Interface == k.ifc && p.Key.Protocol == k.proto && p.Key.A.Port() == k.aPort &&
+		p.Key.B.Port() == k.bPort && p.Key.A.Addr().As16() == k.a && p.Key.B.Addr().As16() == k.b
 }
 
 // Dir returns the direction s (nil for SideUnknown).
@@ -135,23 +146,58 @@ func (p *Pair) Reverse(s Side) *Dir {
 }
 
 // dirState is what a direction needs beyond Dir to judge it and to undo a record:
-// per-flag counts (an OR cannot be undone), the roles the flags give, the run of
-// REJECT records that came after the last ACCEPT (the stray policy), and the
+// per-flag counts (an OR cannot be undone), the roles the flags give, and, in rare,
+// the run of REJECT records that came after the last ACCEPT (the stray policy) and the
 // queues that keep First and Last exact.
 type dirState struct {
 	flagged   int32    // records that carry tcp-flags
 	flagCount [4]int32 // records with FIN, SYN, RST, ACK set (see flagBits)
 	synOnly   int32    // records with SYN but not ACK: this side opened
 	synAck    int32    // records with SYN-ACK: this side answered an open
-	// The trailing run: REJECT records added since the newest ACCEPT record.
+	timed     int32    // records with start and end
+	// rare is nil while the direction has no REJECT after its last ACCEPT and fewer
+	// than two timed records: most conversations are short and accepted, and keeping
+	// this state inline made a dirState twice the size.
+	rare *dirRare
+}
+
+// dirRare is a direction's state that most directions never need.
+type dirRare struct {
+	trailRun
+	times timeQueues // in use while the direction holds two timed records or more
+}
+
+// trailRun is the trailing run: the REJECT records added since the newest ACCEPT
+// record.
+type trailRun struct {
 	trail         int32
 	trailStart    uint32 // earliest start in the run (not raised when the run shrinks: conservative)
 	trailFlagged  int32
 	trailTeardown int32 // of them, FIN or RST without SYN: packets of a closing connection
 	trailPackets  uint64
-	timed         int32  // records with start and end
-	adds, removes uint32 // ordinals of timed records, for the queues
-	times         *timeQueues
+}
+
+// run returns the direction's trailing run (empty when there is none).
+func (x *dirState) run() trailRun {
+	if x.rare == nil {
+		return trailRun{}
+	}
+	return x.rare.trailRun
+}
+
+// rareState returns the direction's rare state, made on first need.
+func (x *dirState) rareState() *dirRare {
+	if x.rare == nil {
+		x.rare = &dirRare{}
+	}
+	return x.rare
+}
+
+// tidy drops the rare state once nothing in it is in use.
+func (x *dirState) tidy() {
+	if r := x.rare; r != nil && r.trail == 0 && !r.times.inUse() {
+		x.rare = nil
+	}
 }
 
 // flagBits are the tcp-flags bits flow logs record, in dirState.flagCount order.
@@ -165,10 +211,16 @@ var flagBits = [4]uint8{decode.FlagFIN, decode.FlagSYN, decode.FlagRST, 16}
 //
 // An Index is not safe for concurrent use; Judge caches into the pairs.
 type Index struct {
-	pairs     map[pairKey]*Pair
-	ifaces    map[model.Sym]*ifaceState
-	addrs     map[addrKey]*addrState
-	endpoints map[endpointKey]*int32 // pairs of an interface an endpoint takes part in
+	pairs     pairTable
+	ifaces    map[model.Sym]uint32   // index in ifaceStates
+	addrs     map[addrKey]uint32     // index in addrStates
+	endpoints map[endpointKey]uint32 // index in endCounts
+	// The counts the pairs share live in slabs, which the pairs name by index: a pair
+	// keeps 4 bytes per count instead of an 8-byte pointer to a separate allocation,
+	// and the collector has no pointers to follow.
+	ifaceStates slab[ifaceState]
+	addrStates  slab[addrState]
+	endCounts   slab[int32] // pairs of an interface an endpoint takes part in
 }
 
 // Addresses are stored in 16 bytes: records hold no IPv4-mapped IPv6 addresses (the
@@ -222,46 +274,84 @@ type addrState struct {
 	records, pairs int32
 }
 
-type endpointKey struct {
-	addr  [16]byte
-	ifc   model.Sym
-	port  uint16
-	proto uint8
+// endpointKey names an endpoint on an interface by its address's index in addrStates,
+// which stays put while any pair holds the address, so while the endpoint lives: 8
+// bytes to hash and store instead of 24, for about one endpoint a pair.
+type endpointKey uint64
+
+func endpointOf(addr uint32, port uint16, proto uint8) endpointKey {
+	return endpointKey(uint64(addr)<<32 | uint64(port)<<8 | uint64(proto))
 }
 
-// counters are the shared counts a pair updates. A pair keeps pointers to them, so
-// that a record of a known pair costs one map lookup.
+// counters are the shared counts a pair updates, by their index in the Index's slabs
+// (0: none), so that a record of a known pair costs one table lookup.
 type counters struct {
-	iface      *ifaceState
-	addrA      *addrState
-	addrB      *addrState // nil when B's address is A's
-	endA, endB *int32     // nil for protocols without ports
+	iface      uint32
+	addrA      uint32
+	addrB      uint32 // 0 when B's address is A's
+	endA, endB uint32 // 0 for protocols without ports
+}
+
+// addrOfB is the index of B's address.
+func (c *counters) addrOfB() uint32 {
+	if c.addrB == 0 {
+		return c.addrA
+	}
+	return c.addrB
+}
+
+// slab keeps values at stable indices and reuses those released. Index 0 is never
+// handed out, so that 0 can mean none.
+type slab[T any] struct {
+	items []T
+	free  []uint32
+}
+
+func (s *slab[T]) alloc() uint32 {
+	if n := len(s.free); n > 0 {
+		i := s.free[n-1]
+		s.free = s.free[:n-1]
+		return i
+	}
+	var zero T
+	if len(s.items) == 0 {
+		s.items = append(s.items, zero)
+	}
+	s.items = append(s.items, zero)
+	return uint32(len(s.items) - 1)
+}
+
+func (s *slab[T]) release(i uint32) {
+	var zero T
+	s.items[i] = zero
+	s.free = append(s.free, i)
 }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
 	return &Index{
-		pairs:     map[pairKey]*Pair{},
-		ifaces:    map[model.Sym]*ifaceState{},
-		addrs:     map[addrKey]*addrState{},
-		endpoints: map[endpointKey]*int32{},
+		pairs:     newPairTable(),
+		ifaces:    map[model.Sym]uint32{},
+		addrs:     map[addrKey]uint32{},
+		endpoints: map[endpointKey]uint32{},
 	}
 }
 
 // Len is the number of pairs.
-func (ix *Index) Len() int { return len(ix.pairs) }
+func (ix *Index) Len() int { return ix.pairs.n }
 
 // All returns every pair, in no particular order.
 func (ix *Index) All() []*Pair {
-	out := make([]*Pair, 0, len(ix.pairs))
-	for _, p := range ix.pairs {
-		out = append(out, p)
-	}
+	out := make([]*Pair, 0, ix.pairs.n)
+	ix.pairs.all(func(p *Pair) { out = append(out, p) })
 	return out
 }
 
 // Lookup returns the pair of a key, or nil.
-func (ix *Index) Lookup(k Key) *Pair { return ix.pairs[compact(k)] }
+func (ix *Index) Lookup(k Key) *Pair {
+	pk := compact(k)
+	return ix.pairs.find(ix.pairs.hash(&pk), &pk)
+}
 
 // Get returns the pair a record belongs to and the record's direction; nil when the
 // record has no pair (not added, or not a conversation record).
@@ -270,7 +360,7 @@ func (ix *Index) Get(r *model.Flow) (*Pair, Side) {
 	if !ok {
 		return nil, SideUnknown
 	}
-	p := ix.pairs[pk]
+	p := ix.pairs.find(ix.pairs.hash(&pk), &pk)
 	if p == nil {
 		return nil, SideUnknown
 	}
@@ -283,19 +373,25 @@ func (ix *Index) Add(seq uint64, r *model.Flow) {
 	if !ok {
 		return
 	}
-	p := ix.pairs[pk]
+	h := ix.pairs.hash(&pk)
+	p := ix.pairs.find(h, &pk)
 	if p == nil {
 		k, _, _ := KeyOf(r)
 		p = &Pair{Key: k}
-		ix.pairs[pk] = p
-		ix.attach(p, pk)
+		ix.pairs.insert(h, p)
+		ix.attach(p, &pk)
 	}
 	p.add(s, seq, r)
+	ix.count(p, 1)
+}
+
+// count adds n to the records of the interface and of the addresses of p.
+func (ix *Index) count(p *Pair, n int32) {
 	c := &p.counts
-	c.iface.records[family(p.Key.A.Addr())]++
-	c.addrA.records++
-	if c.addrB != nil {
-		c.addrB.records++
+	ix.ifaceStates.items[c.iface].records[family(p.Key.A.Addr())] += n
+	ix.addrStates.items[c.addrA].records += n
+	if c.addrB != 0 {
+		ix.addrStates.items[c.addrB].records += n
 	}
 }
 
@@ -306,20 +402,16 @@ func (ix *Index) Remove(r *model.Flow) {
 	if !ok {
 		return
 	}
-	p := ix.pairs[pk]
+	h := ix.pairs.hash(&pk)
+	p := ix.pairs.find(h, &pk)
 	if p == nil || p.Dirs[s].Records == 0 {
 		return
 	}
 	p.remove(s, r)
-	c := &p.counts
-	c.iface.records[family(p.Key.A.Addr())]--
-	c.addrA.records--
-	if c.addrB != nil {
-		c.addrB.records--
-	}
+	ix.count(p, -1)
 	if p.Dirs[AtoB].Records == 0 && p.Dirs[BtoA].Records == 0 {
-		delete(ix.pairs, pk)
-		ix.detach(p, pk)
+		ix.pairs.remove(h, p)
+		ix.detach(p, &pk)
 	}
 }
 
@@ -332,68 +424,80 @@ func family(a netip.Addr) int {
 
 // attach finds or makes the counters a new pair shares with its interface, and counts
 // the pair in them.
-func (ix *Index) attach(p *Pair, pk pairKey) {
+func (ix *Index) attach(p *Pair, pk *pairKey) {
 	c := &p.counts
 	c.iface = ix.ifaces[pk.ifc]
-	if c.iface == nil {
-		c.iface = &ifaceState{}
+	if c.iface == 0 {
+		c.iface = ix.ifaceStates.alloc()
 		ix.ifaces[pk.ifc] = c.iface
 	}
-	c.iface.pairs[family(p.Key.A.Addr())]++
+	ix.ifaceStates.items[c.iface].pairs[family(p.Key.A.Addr())]++
 	c.addrA = ix.addrState(addrKey{addr: pk.a, ifc: pk.ifc})
 	if pk.b != pk.a {
 		c.addrB = ix.addrState(addrKey{addr: pk.b, ifc: pk.ifc})
 	}
 	if hasPorts(pk.proto) {
-		c.endA = ix.endpoint(endpointKey{addr: pk.a, ifc: pk.ifc, port: pk.aPort, proto: pk.proto})
-		c.endB = ix.endpoint(endpointKey{addr: pk.b, ifc: pk.ifc, port: pk.bPort, proto: pk.proto})
+		c.endA = ix.endpoint(endpointOf(c.addrA, pk.aPort, pk.proto))
+		c.endB = ix.endpoint(endpointOf(c.addrOfB(), pk.bPort, pk.proto))
 	}
 }
 
-func (ix *Index) addrState(k addrKey) *addrState {
-	a := ix.addrs[k]
-	if a == nil {
-		a = &addrState{}
-		ix.addrs[k] = a
+func (ix *Index) addrState(k addrKey) uint32 {
+	i := ix.addrs[k]
+	if i == 0 {
+		i = ix.addrStates.alloc()
+		ix.addrs[k] = i
 	}
-	a.pairs++
-	return a
+	ix.addrStates.items[i].pairs++
+	return i
 }
 
-func (ix *Index) endpoint(k endpointKey) *int32 {
-	n := ix.endpoints[k]
-	if n == nil {
-		n = new(int32)
-		ix.endpoints[k] = n
+func (ix *Index) endpoint(k endpointKey) uint32 {
+	i := ix.endpoints[k]
+	if i == 0 {
+		i = ix.endCounts.alloc()
+		ix.endpoints[k] = i
 	}
-	*n++
-	return n
+	ix.endCounts.items[i]++
+	return i
 }
 
 // detach uncounts a deleted pair and drops the counters no pair holds any more.
-func (ix *Index) detach(p *Pair, pk pairKey) {
+func (ix *Index) detach(p *Pair, pk *pairKey) {
 	c := &p.counts
-	c.iface.pairs[family(p.Key.A.Addr())]--
-	if c.iface.pairs[0] <= 0 && c.iface.pairs[1] <= 0 {
+	ifc := &ix.ifaceStates.items[c.iface]
+	ifc.pairs[family(p.Key.A.Addr())]--
+	if ifc.pairs[0] <= 0 && ifc.pairs[1] <= 0 {
 		delete(ix.ifaces, pk.ifc)
+		ix.ifaceStates.release(c.iface)
 	}
-	if c.addrA.pairs--; c.addrA.pairs <= 0 {
-		delete(ix.addrs, addrKey{addr: pk.a, ifc: pk.ifc})
+	// The endpoints first: their keys hold the addresses' indices.
+	if c.endA != 0 {
+		ix.dropEndpoint(c.endA, endpointOf(c.addrA, pk.aPort, pk.proto))
+		ix.dropEndpoint(c.endB, endpointOf(c.addrOfB(), pk.bPort, pk.proto))
 	}
-	if c.addrB != nil {
-		if c.addrB.pairs--; c.addrB.pairs <= 0 {
-			delete(ix.addrs, addrKey{addr: pk.b, ifc: pk.ifc})
-		}
+	ix.dropAddr(c.addrA, addrKey{addr: pk.a, ifc: pk.ifc})
+	if c.addrB != 0 {
+		ix.dropAddr(c.addrB, addrKey{addr: pk.b, ifc: pk.ifc})
 	}
-	if c.endA != nil {
-		if *c.endA--; *c.endA <= 0 {
-			delete(ix.endpoints, endpointKey{addr: pk.a, ifc: pk.ifc, port: pk.aPort, proto: pk.proto})
-		}
-		if *c.endB--; *c.endB <= 0 {
-			delete(ix.endpoints, endpointKey{addr: pk.b, ifc: pk.ifc, port: pk.bPort, proto: pk.proto})
-		}
-	}
+	// A caller may still hold the pair: without counters it judges as one alone.
 	p.counts = counters{}
+}
+
+func (ix *Index) dropAddr(i uint32, k addrKey) {
+	a := &ix.addrStates.items[i]
+	if a.pairs--; a.pairs <= 0 {
+		delete(ix.addrs, k)
+		ix.addrStates.release(i)
+	}
+}
+
+func (ix *Index) dropEndpoint(i uint32, k endpointKey) {
+	n := &ix.endCounts.items[i]
+	if *n--; *n <= 0 {
+		delete(ix.endpoints, k)
+		ix.endCounts.release(i)
+	}
 }
 
 // hasPorts reports whether the protocol's ports mean something (TCP, UDP, SCTP): a
@@ -402,31 +506,32 @@ func hasPorts(proto uint8) bool { return proto == 6 || proto == 17 || proto == 1
 
 // own reports whether an address of the pair (A: AtoB, B: BtoA) is in every record of
 // its interface, and whether the interface has more than this pair to tell by.
-func (p *Pair) own(end Side) bool {
+func (ix *Index) own(p *Pair, end Side) bool {
 	c := &p.counts
-	if c.iface == nil {
+	if c.iface == 0 {
 		return false
 	}
-	a := c.addrA
-	if end == BtoA && c.addrB != nil {
-		a = c.addrB
+	ai := c.addrA
+	if end == BtoA && c.addrB != 0 {
+		ai = c.addrB
 	}
+	a, ifc := &ix.addrStates.items[ai], &ix.ifaceStates.items[c.iface]
 	f := family(p.Key.A.Addr())
 	// With one pair on the interface both ends are in every record: no evidence.
-	return a.records > 0 && a.records == c.iface.records[f] && c.iface.pairs[f] >= 2
+	return a.records > 0 && a.records == ifc.records[f] && ifc.pairs[f] >= 2
 }
 
 // conversations is the number of pairs an end of the pair takes part in on its
 // interface (0 for protocols without ports).
-func (p *Pair) conversations(end Side) int32 {
-	n := p.counts.endA
+func (ix *Index) conversations(p *Pair, end Side) int32 {
+	i := p.counts.endA
 	if end == BtoA {
-		n = p.counts.endB
+		i = p.counts.endB
 	}
-	if n == nil {
+	if i == 0 {
 		return 0
 	}
-	return *n
+	return ix.endCounts.items[i]
 }
 
 // bpa is the reject-reason of VPC Block Public Access; interned once, so a record is
@@ -471,21 +576,24 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 	switch r.Action {
 	case model.Accept:
 		d.Accepts++
-		x.trail, x.trailStart, x.trailFlagged, x.trailTeardown, x.trailPackets = 0, 0, 0, 0, 0
+		if x.rare != nil {
+			x.rare.trailRun = trailRun{}
+		}
 	case model.Reject:
 		d.Rejects++
 		if r.Sym(model.FRejectReason) == bpa {
 			d.BPA++
 		}
-		if x.trail == 0 || r.Start < x.trailStart {
-			x.trailStart = r.Start
+		t := &x.rareState().trailRun
+		if t.trail == 0 || r.Start < t.trailStart {
+			t.trailStart = r.Start
 		}
-		x.trail++
-		x.trailPackets += r.Packets
+		t.trail++
+		t.trailPackets += r.Packets
 		if flagged {
-			x.trailFlagged++
+			t.trailFlagged++
 			if isTeardown(r.TCPFlags) {
-				x.trailTeardown++
+				t.trailTeardown++
 			}
 		}
 	}
@@ -494,19 +602,16 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 		if x.timed == 1 {
 			d.First, d.Last = r.Start, r.End
 		} else {
-			if x.times == nil {
-				// The second timed record: the first is the oldest held, so its ordinal
-				// is the count removed so far.
-				x.times = &timeQueues{}
-				x.times.first.push(x.removes, d.First)
-				x.times.last.push(x.removes, ^d.Last)
+			q := &x.rareState().times
+			if !q.inUse() {
+				// The second timed record: the first is the oldest held.
+				q.push(d.First, d.Last)
 			}
-			x.times.first.push(x.adds, r.Start)
-			x.times.last.push(x.adds, ^r.End)
+			q.push(r.Start, r.End)
 			d.First, d.Last = min(d.First, r.Start), max(d.Last, r.End)
 		}
-		x.adds++
 	}
+	x.tidy()
 }
 
 func (p *Pair) remove(s Side, r *model.Flow) {
@@ -549,13 +654,13 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 	case model.Reject:
 		// Oldest first: a REJECT leaving belongs to the trailing run only when every
 		// REJECT held is in it.
-		if x.trail == int32(d.Rejects) {
-			x.trail--
-			x.trailPackets -= min(x.trailPackets, r.Packets)
+		if t := x.rare; t != nil && t.trail == d.Rejects {
+			t.trail--
+			t.trailPackets -= min(t.trailPackets, r.Packets)
 			if r.Has(model.FTCPFlags) {
-				x.trailFlagged--
+				t.trailFlagged--
 				if isTeardown(r.TCPFlags) {
-					x.trailTeardown--
+					t.trailTeardown--
 				}
 			}
 		}
@@ -566,19 +671,19 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 	}
 	if timed(r) {
 		x.timed--
-		if x.times != nil {
-			x.times.first.pop(x.removes)
-			x.times.last.pop(x.removes)
-			d.First, d.Last = x.times.first.front(), ^x.times.last.front()
+		if x.rare != nil && x.rare.times.inUse() {
+			q := &x.rare.times
+			q.pop()
+			d.First, d.Last = q.front()
 			if x.timed <= 1 {
-				x.times = nil // one record left: First and Last are its own
+				q.reset() // one record left: First and Last are its own
 			}
 		}
-		x.removes++
 		if x.timed == 0 {
 			d.First, d.Last = 0, 0
 		}
 	}
+	x.tidy()
 }
 
 func timed(r *model.Flow) bool { return r.Has(model.FStart) && r.Has(model.FEnd) }
@@ -589,8 +694,31 @@ func isTeardown(flags uint8) bool {
 }
 
 // timeQueues keep First (the least start) and Last (the greatest end, stored
-// complemented so that both are minima) over the timed records still held.
-type timeQueues struct{ first, last minQueue }
+// complemented so that both are minima) over the timed records still held. Records are
+// numbered in the order they were added, from the oldest held when the queues start.
+type timeQueues struct {
+	first, last   minQueue
+	adds, removes uint32 // ordinals of the next timed record added and removed
+}
+
+func (t *timeQueues) inUse() bool { return t.first.head < len(t.first.q) }
+
+func (t *timeQueues) push(start, end uint32) {
+	t.first.push(t.adds, start)
+	t.last.push(t.adds, ^end)
+	t.adds++
+}
+
+// pop forgets the oldest timed record held.
+func (t *timeQueues) pop() {
+	t.first.pop(t.removes)
+	t.last.pop(t.removes)
+	t.removes++
+}
+
+func (t *timeQueues) front() (first, last uint32) { return t.first.front(), ^t.last.front() }
+
+func (t *timeQueues) reset() { *t = timeQueues{} }
 
 // minQueue is a monotonic queue: the minimum of a window that gains values at the back
 // and loses them at the front, in amortized O(1). Entries are ordinal<<32 | value, their

@@ -255,7 +255,7 @@ func csvDir(d *Dir) []string {
 		}
 		return strconv.FormatUint(uint64(v), 10)
 	}
-	return []string{d.Action(), strconv.Itoa(d.Records), strconv.FormatUint(d.Packets, 10), strconv.FormatUint(d.Bytes, 10), t(d.First), t(d.Last)}
+	return []string{d.Action(), strconv.Itoa(int(d.Records)), strconv.FormatUint(d.Packets, 10), strconv.FormatUint(d.Bytes, 10), t(d.First), t(d.Last)}
 }
 
 func (c *csvWriter) Flush() error {

@@ -67,16 +67,96 @@ type Judgement struct {
 	StrayRejects int
 }
 
-// judged is a pair's cached judgement and what it was made from.
+// judged is a pair's cached judgement and what it was made from. A classification is
+// kept in a few bytes rather than as a Judgement: the pairs view classifies every pair,
+// and a whole Judgement cached in each cost nearly as much as the pair itself.
 type judged struct {
 	version uint64
 	in      inputs
-	full    bool // Signals, RuleContext and Explanation are written
-	j       Judgement
+	full    *Judgement // the last Judge, while it is current; nil after a Classify
+	class   classified
+}
+
+// classified is what a classification adds to its pair; the rest of the Judgement
+// follows from the pair, which has not changed while the cache is current.
+type classified struct {
+	verdict        Verdict
+	rule           string
+	inbound        *bool // RequestInbound as judged: a caller's older copy keeps its own
+	strays         int32
+	blocked        blockedCode
+	initiator      Side
+	mixed, guessed bool
+	rulesDisagree  bool
+	// Whether Request and Response were set: kept so that serving the cache reads no
+	// more of the pair than the cache check did (the pairs view serves every pair).
+	request, response bool
+}
+
+type blockedCode uint8
+
+var blockedTexts = [...]string{"", BlockedRequest, BlockedResponse}
+
+func blockedCodeOf(b string) blockedCode {
+	switch b {
+	case BlockedRequest:
+		return 1
+	case BlockedResponse:
+		return 2
+	}
+	return 0
+}
+
+// classify keeps a classification (made without sentences) in the cache.
+func (c *judged) classify(j *Judgement) {
+	c.full = nil
+	c.class = classified{verdict: j.Verdict, rule: j.Rule, inbound: j.RequestInbound, strays: int32(j.StrayRejects),
+		blocked: blockedCodeOf(j.Blocked), initiator: j.Initiator, mixed: j.Mixed, guessed: j.Guessed, rulesDisagree: j.RulesDisagree,
+		request: j.Request != nil, response: j.Response != nil}
+}
+
+// classification rebuilds the cached classification of p.
+func (c *judged) classification(p *Pair) Judgement {
+	k := &c.class
+	j := Judgement{Verdict: k.verdict, Blocked: blockedTexts[k.blocked], Initiator: k.initiator, RequestInbound: k.inbound,
+		Rule: k.rule, Mixed: k.mixed, RulesDisagree: k.rulesDisagree, Guessed: k.guessed, StrayRejects: int(k.strays)}
+	req := reqSide(j.Initiator)
+	j.InitiatorAP, j.ResponderAP = p.Key.Sender(req), p.Key.Receiver(req)
+	if k.request {
+		j.Request = &p.Dirs[req]
+	}
+	if k.response {
+		j.Response = &p.Dirs[req.Other()]
+	}
+	return j
+}
+
+// placeEnds sets the ends and directions of a judgement from its Initiator. Undecided,
+// they are given in address order (A first), so that nothing recorded is hidden;
+// Initiator says they are not known to be the request.
+func placeEnds(p *Pair, j *Judgement) {
+	req := reqSide(j.Initiator)
+	j.InitiatorAP, j.ResponderAP = p.Key.Sender(req), p.Key.Receiver(req)
+	if p.Dirs[req].Records > 0 {
+		j.Request = &p.Dirs[req]
+	}
+	if p.Dirs[req.Other()].Records > 0 {
+		j.Response = &p.Dirs[req.Other()]
+	}
+}
+
+// reqSide is the direction given as the request: the initiator's, or A's when it is
+// unknown.
+func reqSide(initiator Side) Side {
+	if initiator == SideUnknown {
+		return AtoB
+	}
+	return initiator
 }
 
 // Judge decides what happened to a pair, from its records and, when rs is not nil, the
-// security groups and network ACLs. The result is cached in the pair until the pair,
+// security groups and network ACLs. p is one of ix's pairs: the evidence it shares
+// with its interface is counted in ix. The result is cached in the pair until the pair,
 // the rules or the interface's evidence changes. The Signals and RuleContext slices are
 // shared with the cache: do not modify them.
 func (ix *Index) Judge(p *Pair, rs *rules.Set) Judgement { return ix.judgeCached(p, rs, true) }
@@ -90,15 +170,30 @@ func (ix *Index) Judge(p *Pair, rs *rules.Set) Judgement { return ix.judgeCached
 func (ix *Index) Classify(p *Pair, rs *rules.Set) Judgement { return ix.judgeCached(p, rs, false) }
 
 func (ix *Index) judgeCached(p *Pair, rs *rules.Set, full bool) Judgement {
-	in := inputsOf(p, rs)
-	if c := p.cache; c != nil && c.version == p.version && c.in == in && (c.full || !full) {
-		return c.j
+	in := ix.inputsOf(p, rs)
+	if c := p.cache; c != nil && c.version == p.version && c.in == in {
+		switch {
+		case c.full != nil:
+			return *c.full
+		case !full:
+			return c.classification(p)
+		}
 	}
 	j := ix.judge(p, in, full)
-	if p.cache == nil {
-		p.cache = &judged{}
+	c := p.cache
+	if c == nil {
+		c = &judged{}
+		p.cache = c
 	}
-	*p.cache = judged{version: p.version, in: in, full: full, j: j}
+	c.version, c.in = p.version, in
+	if full {
+		if c.full == nil {
+			c.full = new(Judgement)
+		}
+		*c.full = j
+	} else {
+		c.classify(&j)
+	}
 	return j
 }
 
@@ -119,7 +214,7 @@ func (ix *Index) judge(p *Pair, in inputs, full bool) Judgement {
 	for _, s := range []Side{AtoB, BtoA} {
 		if full && strays[s] > 0 {
 			what := "carry only FIN or RST"
-			if p.more[s].trailFlagged == 0 {
+			if p.more[s].run().trailFlagged == 0 {
 				what = "hold one or two packets each"
 			}
 			j.Signals = append(j.Signals, Signal{Name: SignalStray, Says: fmt.Sprintf(
@@ -128,20 +223,7 @@ func (ix *Index) judge(p *Pair, in inputs, full bool) Judgement {
 		}
 	}
 	j.Initiator, j.Guessed = dir.initiator, dir.guess
-	k := p.Key
-	// Undecided, the ends and directions are given in address order (A first), so that
-	// nothing recorded is hidden; Initiator says they are not known to be the request.
-	reqSide := j.Initiator
-	if reqSide == SideUnknown {
-		reqSide = AtoB
-	}
-	j.InitiatorAP, j.ResponderAP = k.Sender(reqSide), k.Receiver(reqSide)
-	if p.Dirs[reqSide].Records > 0 {
-		j.Request = &p.Dirs[reqSide]
-	}
-	if p.Dirs[reqSide.Other()].Records > 0 {
-		j.Response = &p.Dirs[reqSide.Other()]
-	}
+	placeEnds(p, &j)
 	if j.Initiator != SideUnknown && dir.local != SideUnknown {
 		inbound := dir.local != j.Initiator
 		j.RequestInbound = &inbound
