@@ -49,7 +49,7 @@ func addExplorer(root *cobra.Command, env *environment) {
 	root.Flags().Lookup("follow").Usage = "keep reading: a FILE as lines are appended, like tail -F (rotation and truncation included); with --log-group, new records via Live Tail (the default in the explorer)"
 	fl.BoolVar(&flags.liveRules, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the flows in view through the EC2 API (read-only Describe calls), to name the rule behind a verdict")
 	fl.BoolVar(&flags.demo, "demo", false, "explore a bundled incident, replayed live; no AWS account needed")
-	fl.IntVar(&flags.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (88 bytes each, and about 300 more for the conversations index)")
+	fl.IntVar(&flags.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (88 bytes each, and about 190 more for the conversations index)")
 	fl.BoolVar(&flags.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles)")
 	fl.StringArrayVar(&flags.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable)")
 	fl.StringVar(&flags.logFile, "log-file", "", "write the explorer's log here (default: $XDG_STATE_HOME/flowlens/flowlens.log)")
