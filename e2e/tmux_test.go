@@ -203,9 +203,9 @@ func TestExplorerAsAPersonUsesIt(t *testing.T) {
 
 	// Help, generated from the key bindings.
 	s.keys("?")
-	s.waitFor("help", "Help", "export the view as JSON Lines", "pause / resume the source")
+	s.waitFor("help", "Help", "export the view (flows or conversations) as JSON Lines", "pause / resume the source")
 	s.keys("Escape")
-	s.waitGone("help closed", "export the view as JSON Lines")
+	s.waitGone("help closed", "export the view (flows or conversations) as JSON Lines")
 
 	// Resize to a narrow terminal: the detail moves below the table; then too small.
 	s.tmux("resize-window", "-t", s.name, "-x", "100", "-y", "30")

@@ -85,8 +85,8 @@ var defaults = []Binding{
 	{Pause, Global, []string{"space"}, "pause / resume the source"},
 	{TimeZone, Global, []string{"t"}, "UTC / local time"},
 	{Malformed, Global, []string{"m"}, "malformed lines"},
-	{ExportJSONL, Global, []string{"e"}, "export the view as JSON Lines"},
-	{ExportCSV, Global, []string{"E"}, "export the view as CSV"},
+	{ExportJSONL, Global, []string{"e"}, "export the view (flows or conversations) as JSON Lines"},
+	{ExportCSV, Global, []string{"E"}, "export the view (flows or conversations) as CSV"},
 	{Help, Global, []string{"?"}, "help"},
 	{Quit, Global, []string{"q", "ctrl+c"}, "quit"},
 

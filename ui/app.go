@@ -144,6 +144,7 @@ type (
 	exportedMsg struct {
 		path string
 		n    int
+		what string // "records" (the default) or "conversations"
 		err  error
 	}
 )
@@ -396,7 +397,7 @@ func (m *Model) selectedRecord() (*model.Flow, ring.Seq) {
 		if row == nil {
 			return nil, 0
 		}
-		seq := ring.Seq(newestSeq(row))
+		seq := ring.Seq(newestSeq(m.pairs, m.rules, row))
 		return m.ring.At(seq), seq
 	}
 	return m.table.Selected()

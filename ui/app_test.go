@@ -233,7 +233,7 @@ func TestKeysForPanesOverlaysPauseTimeAndQuit(t *testing.T) {
 		t.Fatal("tab did not cycle back to the table")
 	}
 	press(m, "?")
-	if m.overlay != overlayHelp || !strings.Contains(screen(m), "export the view as JSON Lines") {
+	if m.overlay != overlayHelp || !strings.Contains(screen(m), "export the view (flows or conversations) as JSON Lines") {
 		t.Fatalf("help did not open:\n%s", screen(m))
 	}
 	press(m, "esc")
@@ -402,7 +402,7 @@ func TestVerdictPaneReverseAndPairsView(t *testing.T) {
 	}
 	// The pairs view lists both conversations, the worst first, and filters by verdict.
 	press(m, "p")
-	if m.mode != modePairs || len(m.pv.rows) != 2 || m.pv.rows[0].j.Verdict != "nacl" {
+	if m.mode != modePairs || len(m.pv.rows) != 2 || m.pairs.Classify(m.pv.rows[0].p, m.rules).Verdict != "nacl" {
 		t.Fatalf("pairs view: mode %v rows %d", m.mode, len(m.pv.rows))
 	}
 	if !strings.Contains(screen(m), "Conversations, worst first") {
@@ -532,5 +532,23 @@ func TestActionFitsAtTheMinimumWidth(t *testing.T) {
 		if !strings.Contains(out, "ACTION") || !strings.Contains(out, "REJECT") {
 			t.Errorf("width %d: the action column is cut:\n%s", w, out)
 		}
+	}
+}
+
+// In the pairs view, e exports the conversations shown, not the flows.
+func TestExportInThePairsViewWritesConversations(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, source.Batch{Records: pingRecords(t)})
+	press(m, "p", "/")
+	typeText(m, "verdict=nacl")
+	press(m, "enter")
+	msg := press(m, "e")().(exportedMsg)
+	m.Update(msg)
+	data, err := os.ReadFile(msg.path)
+	if err != nil || msg.n != 1 || strings.Count(string(data), "\n") != 1 || !strings.Contains(string(data), `"verdict":"nacl"`) {
+		t.Fatalf("export %+v: %v\n%s", msg, err, data)
+	}
+	if !strings.Contains(m.message, "exported 1 conversations") {
+		t.Fatalf("message %q", m.message)
 	}
 }

@@ -84,7 +84,7 @@ func (m *Model) handlePairsKey(msg tea.KeyPressMsg) {
 		if row == nil {
 			return
 		}
-		seq := ring.Seq(newestSeq(row))
+		seq := ring.Seq(newestSeq(m.pairs, m.rules, row))
 		m.toggleMode()
 		if !m.table.selectSeq(seq) {
 			m.notify("that conversation's records are hidden by the flows filter (esc clears it)", true, 8*time.Second)

@@ -1,8 +1,9 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/flowlens/flowlens/model"
@@ -23,14 +24,17 @@ type pairsView struct {
 	dirty         bool
 }
 
+// pairRow is a conversation in the list: small, so that sorting hundreds of thousands
+// of them moves little; its judgement is fetched (from the index's cache) when drawn.
 type pairRow struct {
-	p *pairs.Pair
-	j pairs.Judgement
+	p    *pairs.Pair
+	sev  int32
+	last uint32
 }
 
-// rebuild classifies every pair (the verdict without the explanation: a fifth of the
-// cost of judging), keeps those the filter matches and sorts them by severity, then by
-// the newest record. Rows are judged in full only when drawn.
+// rebuild classifies every pair (the verdict without the explanation: cached in the
+// index, so a rebuild only pays for the pairs that changed), keeps those the filter
+// matches and sorts them by severity, then by the newest record.
 func (v *pairsView) rebuild(ix *pairs.Index, rs *rules.Set) {
 	v.dirty = false
 	v.rows = v.rows[:0]
@@ -39,14 +43,18 @@ func (v *pairsView) rebuild(ix *pairs.Index, rs *rules.Set) {
 		if v.match != nil && !v.match(p, &j) {
 			continue
 		}
-		v.rows = append(v.rows, pairRow{p, j})
+		v.rows = append(v.rows, pairRow{p, int32(pairs.Severity(j.Verdict)), lastSeen(p)})
 	}
-	sort.SliceStable(v.rows, func(a, b int) bool {
-		sa, sb := pairs.Severity(v.rows[a].j.Verdict), pairs.Severity(v.rows[b].j.Verdict)
-		if sa != sb {
-			return sa < sb
+	// A total order (ties broken by the conversation's key), so the list does not shuffle
+	// between rebuilds.
+	slices.SortFunc(v.rows, func(a, b pairRow) int {
+		if c := cmp.Compare(a.sev, b.sev); c != 0 {
+			return c
 		}
-		return lastSeen(v.rows[a].p) > lastSeen(v.rows[b].p)
+		if c := cmp.Compare(b.last, a.last); c != 0 {
+			return c
+		}
+		return compareKeys(a.p.Key, b.p.Key)
 	})
 	// Keep the selection on the same conversation.
 	v.sel = min(v.sel, max(0, len(v.rows)-1))
@@ -101,11 +109,25 @@ func (v *pairsView) selected() *pairRow {
 	return nil
 }
 
+// compareKeys orders conversations by interface, protocol and ends.
+func compareKeys(a, b pairs.Key) int {
+	if c := cmp.Compare(a.Interface, b.Interface); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Protocol, b.Protocol); c != 0 {
+		return c
+	}
+	if c := a.A.Compare(b.A); c != 0 {
+		return c
+	}
+	return a.B.Compare(b.B)
+}
+
 // newestSeq is the ring Seq of the newest record of a conversation, the request's when
 // there is one.
-func newestSeq(r *pairRow) uint64 {
-	if r.j.Request != nil && r.j.Request.Records > 0 {
-		return r.j.Request.LastSeq
+func newestSeq(ix *pairs.Index, rs *rules.Set, r *pairRow) uint64 {
+	if j := ix.Classify(r.p, rs); j.Request != nil && j.Request.Records > 0 {
+		return j.Request.LastSeq
 	}
 	if r.p.Dirs[0].Records > 0 && (r.p.Dirs[0].Last >= r.p.Dirs[1].Last || r.p.Dirs[1].Records == 0) {
 		return r.p.Dirs[0].LastSeq
@@ -118,8 +140,8 @@ var pairColumns = []struct {
 	width int
 }{{"VERDICT", 11}, {"INTERFACE", 13}, {"PROTO", 5}, {"INITIATOR", 21}, {"", 1}, {"RESPONDER", 21}, {"REQUEST", 11}, {"REPLY", 11}, {"LAST", 8}}
 
-// Render draws the pane.
-func (v *pairsView) Render(s Styles, focused bool, local bool, total int) string {
+// Render draws the pane; only the rows on screen are judged.
+func (v *pairsView) Render(s Styles, ix *pairs.Index, rs *rules.Set, focused bool, local bool, total int) string {
 	rows := v.rowsOnScreen()
 	var b strings.Builder
 	for _, c := range pairColumns {
@@ -131,7 +153,8 @@ func (v *pairsView) Render(s Styles, focused bool, local bool, total int) string
 		if idx >= len(v.rows) {
 			break
 		}
-		lines = append(lines, v.renderRow(s, &v.rows[idx], idx == v.sel, local))
+		j := ix.Classify(v.rows[idx].p, rs)
+		lines = append(lines, v.renderRow(s, v.rows[idx].p, &j, idx == v.sel, local))
 	}
 	if len(v.rows) == 0 {
 		lines = append(lines, "", s.Muted.Render("  no conversations match"))
@@ -143,35 +166,35 @@ func (v *pairsView) Render(s Styles, focused bool, local bool, total int) string
 	return s.box("Conversations, worst first", right, lines, v.width, v.height, focused)
 }
 
-func (v *pairsView) renderRow(s Styles, r *pairRow, selected bool, local bool) string {
-	k := r.p.Key
+func (v *pairsView) renderRow(s Styles, p *pairs.Pair, j *pairs.Judgement, selected bool, local bool) string {
+	k := p.Key
 	init, resp := k.A, k.B
-	if r.j.Initiator != pairs.SideUnknown {
-		init, resp = r.j.InitiatorAP, r.j.ResponderAP
+	if j.Initiator != pairs.SideUnknown {
+		init, resp = j.InitiatorAP, j.ResponderAP
 	}
 	cells := []string{
-		padRight(string(r.j.Verdict), 11),
+		padRight(string(j.Verdict), 11),
 		padRight(shortID(k.Interface.String(), 13), 13),
 		padRight(protoOf(k.Protocol), 5),
 		padRight(init.String(), 21),
 		"→",
 		padRight(resp.String(), 21),
-		padRight(dirSummary(r.j.Request, r.p, 0), 11),
-		padRight(dirSummary(r.j.Response, r.p, 1), 11),
-		padRight(clock(lastSeen(r.p), true, local), 8),
+		padRight(dirSummary(j.Request), 11),
+		padRight(dirSummary(j.Response), 11),
+		padRight(clock(lastSeen(p), true, local), 8),
 	}
-	if r.j.Initiator == pairs.SideUnknown {
-		cells[6] = padRight(dirSummary(&r.p.Dirs[0], r.p, 0), 11)
-		cells[7] = padRight(dirSummary(&r.p.Dirs[1], r.p, 1), 11)
+	if j.Initiator == pairs.SideUnknown {
+		cells[6] = padRight(dirSummary(&p.Dirs[0]), 11)
+		cells[7] = padRight(dirSummary(&p.Dirs[1]), 11)
 	}
 	line := strings.Join(cells, " ")
 	if selected {
 		return s.Selected.Render(line)
 	}
-	return verdictStyleOf(s, r.j.Verdict).Render(cells[0]) + " " + s.Text.Render(strings.Join(cells[1:], " "))
+	return verdictStyleOf(s, j.Verdict).Render(cells[0]) + " " + s.Text.Render(strings.Join(cells[1:], " "))
 }
 
-func dirSummary(d *pairs.Dir, _ *pairs.Pair, _ int) string {
+func dirSummary(d *pairs.Dir) string {
 	if d == nil || d.Records == 0 {
 		return "-"
 	}

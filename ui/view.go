@@ -116,7 +116,7 @@ func (m *Model) render() string {
 		focused := func(p pane) bool { return m.focus == p && !m.bar.active }
 		var table string
 		if m.mode == modePairs {
-			table = m.pv.Render(m.styles, focused(paneTable), m.local, m.pairs.Len())
+			table = m.pv.Render(m.styles, m.pairs, m.rules, focused(paneTable), m.local, m.pairs.Len())
 		} else {
 			table = m.table.Render(m.styles, focused(paneTable), m.tableTitle(), m.ring.Len())
 		}
