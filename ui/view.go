@@ -41,11 +41,18 @@ func computeLayout(w, h int) layout {
 	}
 	main := h - 2
 	if w >= wideFrom {
-		// the detail and the verdict share a column beside the table
+		// the detail and the verdict share a column beside the table; on a short
+		// terminal they take turns in it (tab switches)
 		dw := min(max(w*30/100, 46), 72)
-		dh := max(8, main*45/100)
 		l.wide = true
 		l.table = rect{0, 0, w - dw, main}
+		if main < 20 {
+			l.shared = true
+			l.detail = rect{w - dw, 0, dw, main}
+			l.verdict = l.detail
+			return l
+		}
+		dh := max(8, main*45/100)
 		l.detail = rect{w - dw, 0, dw, dh}
 		l.verdict = rect{w - dw, dh, dw, main - dh}
 		return l
@@ -123,6 +130,10 @@ func (m *Model) render() string {
 		detail := m.detail.Render(m.styles, focused(paneDetail))
 		verdict := m.verdict.Render(m.styles, focused(paneVerdict))
 		switch {
+		case m.lay.wide && m.lay.shared && m.focus == paneVerdict:
+			main = joinColumns(table, verdict)
+		case m.lay.wide && m.lay.shared:
+			main = joinColumns(table, detail)
 		case m.lay.wide:
 			main = joinColumns(table, detail+"\n"+verdict)
 		case m.lay.shared && m.focus == paneVerdict:
