@@ -80,7 +80,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 				if !errors.Is(err, io.EOF) {
 					fl.fail(fmt.Errorf("reading %s: %w", fl.path, err))
 				}
-				if head == nil || len(head) < headBytes {
+				if len(head) < headBytes {
 					head = readHead(file)
 				}
 				return true
