@@ -266,11 +266,9 @@ func TestPanicInAStageIsReported(t *testing.T) {
 		b.WriteString("2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 1 ACCEPT OK\n")
 	}
 	var errs []string
-	calls := 0
 	ReadFiles(context.Background(), []Input{{Name: StdinName}}, Options{Stdin: strings.NewReader(b.String())},
 		func() Stage {
 			return func(c *Chunk) {
-				calls++
 				if len(c.Records) > 0 {
 					panic("boom")
 				}
@@ -283,7 +281,7 @@ func TestPanicInAStageIsReported(t *testing.T) {
 			return true
 		})
 	if len(errs) != 1 || !strings.Contains(errs[0], "internal error, please report it: boom") {
-		t.Fatalf("errors %v after %d stage calls", errs, calls)
+		t.Fatalf("errors %v", errs)
 	}
 }
 
