@@ -59,8 +59,12 @@ func (d *detailPane) SetRecord(r *model.Flow, seq ring.Seq, local bool, now time
 // measure counts the screen lines the pane's lines wrap onto, so scrolling reaches the
 // last field.
 func (d *detailPane) measure() {
-	d.rendered = len(d.renderAll(NewStyles(true, true)))
+	d.rendered = len(d.renderAll(measureStyles))
 }
+
+// measureStyles are any styles: wrapping does not depend on colours, so the ones built
+// once serve every measurement.
+var measureStyles = NewStyles(true, true)
 
 func (d *detailPane) scroll(delta int) {
 	d.offset += delta

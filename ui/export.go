@@ -2,13 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/output"
 	"github.com/flowlens/flowlens/model/pairs"
@@ -40,22 +40,27 @@ func (m *Model) export(kind string) tea.Cmd {
 }
 
 func writeExport(path, kind string, recs []model.Flow) error {
+	return writeNew(path, func(f io.Writer) error {
+		w, err := output.New(kind, f)
+		if err != nil {
+			return err
+		}
+		for i := range recs {
+			if err := w.Write(&recs[i]); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	})
+}
+
+// writeNew creates path (never over an existing file) and fills it with write.
+func writeNew(path string, write func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
-	w, err := output.New(kind, f)
-	if err != nil {
-		f.Close()
-		return err
-	}
-	for i := range recs {
-		if err := w.Write(&recs[i]); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	if err := w.Flush(); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}
@@ -83,26 +88,18 @@ func (m *Model) exportPairs(kind string) tea.Cmd {
 }
 
 func writePairsExport(path, kind string, rows []pairs.Row) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	w, err := pairs.NewWriter(kind, f)
-	if err != nil {
-		f.Close()
-		return err
-	}
-	for i := range rows {
-		if err := w.Write(rows[i].Pair, &rows[i].Judgement); err != nil {
-			f.Close()
+	return writeNew(path, func(f io.Writer) error {
+		w, err := pairs.NewWriter(kind, f)
+		if err != nil {
 			return err
 		}
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+		for i := range rows {
+			if err := w.Write(rows[i].Pair, &rows[i].Judgement); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	})
 }
 
 func (m *Model) handleExported(msg exportedMsg) {
@@ -122,7 +119,3 @@ func (m *Model) handleExported(msg exportedMsg) {
 	}
 	m.notify(fmt.Sprintf("exported %s %s to %s", thousands(msg.n), what, abs), false, 15*time.Second)
 }
-
-func reasonName(r int) string { return model.Reason(r).String() }
-
-func keymapConfigPath() string { return keymap.ConfigPath() }

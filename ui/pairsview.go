@@ -54,7 +54,7 @@ func (v *pairsView) rebuild(ix *pairs.Index, rs *rules.Set) {
 		if c := cmp.Compare(b.last, a.last); c != 0 {
 			return c
 		}
-		return compareKeys(a.p.Key, b.p.Key)
+		return a.p.Key.Compare(b.p.Key)
 	})
 	// Keep the selection on the same conversation.
 	v.sel = min(v.sel, max(0, len(v.rows)-1))
@@ -107,20 +107,6 @@ func (v *pairsView) selected() *pairRow {
 		return &v.rows[v.sel]
 	}
 	return nil
-}
-
-// compareKeys orders conversations by interface, protocol and ends.
-func compareKeys(a, b pairs.Key) int {
-	if c := cmp.Compare(a.Interface, b.Interface); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Protocol, b.Protocol); c != 0 {
-		return c
-	}
-	if c := a.A.Compare(b.A); c != 0 {
-		return c
-	}
-	return a.B.Compare(b.B)
 }
 
 // newestSeq is the ring Seq of the newest record of a conversation, the request's when

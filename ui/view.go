@@ -2,12 +2,12 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"github.com/flowlens/flowlens/keymap"
+	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/output"
 )
 
@@ -203,7 +203,7 @@ func (m *Model) renderHelp(w, h int) string {
 		"   "+s.Text.Render("reject or (icmp and not egress)   and, or, not / !, parentheses"),
 		"   "+s.Text.Render("addr=X  port=X                     either side; bare words search the record"),
 		"",
-		s.Muted.Render(" Keys can be rebound by action name in "+configHint()),
+		s.Muted.Render(" Keys can be rebound by action name in "+keymap.ConfigPath()),
 	)
 	m.overlayOffset = min(m.overlayOffset, max(0, len(lines)-(h-2)))
 	return s.box("Help", "esc closes", scrollLines(lines, m.overlayOffset, h-2), w, h, true)
@@ -220,7 +220,7 @@ func (m *Model) renderMalformed(w, h int) string {
 		lines = append(lines, "", s.Text.Render(fmt.Sprintf(" %s malformed of %s lines read:", thousands(st.Malformed), thousands(st.Lines))))
 		for r, n := range st.ByReason {
 			if n > 0 {
-				lines = append(lines, fmt.Sprintf("   %s  %s", padLeft(thousands(n), 10), reasonName(r)))
+				lines = append(lines, fmt.Sprintf("   %s  %s", padLeft(thousands(n), 10), model.Reason(r)))
 			}
 		}
 		lines = append(lines, "", s.Header.Render(" First samples"))
@@ -235,8 +235,4 @@ func (m *Model) renderMalformed(w, h int) string {
 func scrollLines(lines []string, offset, h int) []string {
 	offset = min(offset, max(0, len(lines)-h))
 	return lines[max(0, offset):]
-}
-
-func configHint() string {
-	return strings.TrimSpace(keymapConfigPath())
 }

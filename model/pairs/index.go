@@ -2,6 +2,7 @@ package pairs
 
 import (
 	"bytes"
+	"cmp"
 	"net/netip"
 
 	"github.com/flowlens/flowlens/model"
@@ -61,6 +62,21 @@ func (k Key) Sender(s Side) netip.AddrPort {
 
 // Receiver is the endpoint that receives direction s.
 func (k Key) Receiver(s Side) netip.AddrPort { return k.Sender(s.Other()) }
+
+// Compare orders keys by interface (symbol number, which is stable within a run),
+// protocol and ends: a total order, for lists that must not shuffle between rebuilds.
+func (k Key) Compare(o Key) int {
+	if c := cmp.Compare(k.Interface, o.Interface); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(k.Protocol, o.Protocol); c != 0 {
+		return c
+	}
+	if c := k.A.Compare(o.A); c != 0 {
+		return c
+	}
+	return k.B.Compare(o.B)
+}
 
 // KeyOf returns the key of a record and the direction it travelled. It is false for
 // NODATA and SKIPDATA records and for records without addresses or protocol, which
