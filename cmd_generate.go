@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 // newGenerateCommand writes simulated flow-log records: the input of the benchmarks in
@@ -64,8 +65,10 @@ for the simulated VPC, for flowlens pairs --rules.`,
 				if err := os.MkdirAll(rulesDir, 0o755); err != nil {
 					return err
 				}
-				if err := s.Topology.WriteRules(rulesDir); err != nil {
-					return err
+				for _, f := range s.Topology.RulesFiles() {
+					if err := os.WriteFile(filepath.Join(rulesDir, f.Name), f.Data, 0o644); err != nil {
+						return fmt.Errorf("writing the rules: %w", err)
+					}
 				}
 			}
 			w := env.stdout

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/flowlens/flowlens/internal/fakeaws"
-	"github.com/flowlens/flowlens/model/sim"
+	"github.com/flowlens/flowlens/internal/sim"
 )
 
 // pairsCmd runs `flowlens pairs` in-process with stdin and returns the exit status and

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 // digest hashes the text of the first n records of a stream.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 // twoSubnets is a VPC with two open subnets and a host outside.

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/flowlens/flowlens/model/sim"
+	"github.com/flowlens/flowlens/internal/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -47,19 +47,17 @@ func smallTopology() *sim.Topology {
 
 func TestRulesGolden(t *testing.T) {
 	top := smallTopology()
-	files := map[string][]byte{
-		sim.SecurityGroupsFile:    top.SecurityGroupsJSON(),
-		sim.NetworkACLsFile:       top.NetworkACLsJSON(),
-		sim.NetworkInterfacesFile: top.NetworkInterfacesJSON(),
-		sim.SubnetsFile:           top.SubnetsJSON(),
+	files := top.RulesFiles()
+	if len(files) != 4 {
+		t.Fatalf("%d rules files, want the four describe-* outputs", len(files))
 	}
-	for name, got := range files {
-		path := filepath.Join("testdata", "rules", name)
+	for _, f := range files {
+		path := filepath.Join("testdata", "rules", f.Name)
 		if *update {
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(path, got, 0o644); err != nil {
+			if err := os.WriteFile(path, f.Data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			continue
@@ -68,20 +66,8 @@ func TestRulesGolden(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v (run go test -update to create it)", err)
 		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from the golden file (go test -update rewrites it after review)", name)
-		}
-	}
-
-	// WriteRules writes the same bytes.
-	dir := t.TempDir()
-	if err := top.WriteRules(dir); err != nil {
-		t.Fatal(err)
-	}
-	for name, want := range files {
-		got, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("WriteRules %s: %v", name, err)
+		if !bytes.Equal(f.Data, want) {
+			t.Errorf("%s differs from the golden file (go test -update rewrites it after review)", f.Name)
 		}
 	}
 }

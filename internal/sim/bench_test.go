@@ -3,8 +3,8 @@ package sim_test
 import (
 	"testing"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 // BenchmarkStream measures generation: Realistic records written to a discarding

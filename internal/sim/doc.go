@@ -3,9 +3,11 @@
 // to every conversation: accepted, or which layer (sg or nacl) dropped the request or
 // the response, by which rule.
 //
-// It serves the benchmarks (millions of records, fast), the bundled demo (Incident) and
-// the scenario tests of the pair and verdict logic (Topology.Converse and the truth it
-// returns). The AWS semantics are evaluated here on their own, deliberately without
+// It serves the benchmarks (millions of records, fast), the bundled demo (Incident),
+// `flowlens generate` and the scenario tests of the pair and verdict logic
+// (Topology.Converse and the truth it returns). It is a tool, not part of the domain, so
+// it lives in internal/ rather than model/; like model it opens no files: it writes to
+// an io.Writer and returns documents, and its callers decide where they go. The AWS semantics are evaluated here on their own, deliberately without
 // model/rules, so that the two implementations check each other:
 //
 //   - Packet order: inbound meets the subnet's network ACL, then the security groups;

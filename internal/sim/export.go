@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -16,7 +14,7 @@ import (
 // flowlens --rules loads these, so a rule engine fed them must reach the verdicts of
 // this package's truth.
 
-// Files WriteRules writes, by the command that prints them.
+// The names RulesFiles gives the documents, by the command that prints them.
 const (
 	SecurityGroupsFile    = "describe-security-groups.json"
 	NetworkACLsFile       = "describe-network-acls.json"
@@ -34,23 +32,22 @@ func (t *Topology) RulesJSON() (sgs, nacls, enis []byte) {
 	return t.SecurityGroupsJSON(), t.NetworkACLsJSON(), t.NetworkInterfacesJSON()
 }
 
-// WriteRules writes the four describe-* outputs into dir, named as the *File constants.
-func (t *Topology) WriteRules(dir string) error {
-	files := []struct {
-		name string
-		data []byte
-	}{
+// RulesFile is one describe-* document and the file name it is usually saved under.
+type RulesFile struct {
+	Name string
+	Data []byte
+}
+
+// RulesFiles returns the four describe-* outputs, named as the *File constants. The
+// simulator writes no files itself: `flowlens generate --rules-dir` and the demo's
+// generator decide where they go.
+func (t *Topology) RulesFiles() []RulesFile {
+	return []RulesFile{
 		{SecurityGroupsFile, t.SecurityGroupsJSON()},
 		{NetworkACLsFile, t.NetworkACLsJSON()},
 		{NetworkInterfacesFile, t.NetworkInterfacesJSON()},
 		{SubnetsFile, t.SubnetsJSON()},
 	}
-	for _, f := range files {
-		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
-			return fmt.Errorf("sim: writing the rules: %w", err)
-		}
-	}
-	return nil
 }
 
 func cliJSON(v any) []byte {
