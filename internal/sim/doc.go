@@ -7,8 +7,10 @@
 // `flowlens generate` and the scenario tests of the pair and verdict logic
 // (Topology.Converse and the truth it returns). It is a tool, not part of the domain, so
 // it lives in internal/ rather than model/; like model it opens no files: it writes to
-// an io.Writer and returns documents, and its callers decide where they go. The AWS semantics are evaluated here on their own, deliberately without
-// model/rules, so that the two implementations check each other:
+// // an io.Writer and returns documents, and its callers decide where they go.
+//
+// The AWS semantics are evaluated here on their own, deliberately without model/rules,
+// so that the two implementations check each other:
 //
 //   - Packet order: inbound meets the subnet's network ACL, then the security groups;
 //     outbound meets the security groups, then the network ACL.
