@@ -46,8 +46,9 @@ it matches the newest record of either direction) plus verdict=, blocked=,
 initiator= and responder=. See docs/pairs.md.
 
 Text output is a table sorted by severity (nacl, sg, sg-or-nacl, bpa,
-no-response, unknown, accepted). Exit status: 0 success, 1 a source or a rules
-file could not be read, 2 a mistake on the command line.`,
+no-response, unknown, accepted). Exit status: 0 success, 1 a source could not
+be read, 2 a mistake on the command line (a --rules file that cannot be read or is
+not describe-* JSON included).`,
 		Example: `  flowlens pairs flows.log.gz
   flowlens pairs --filter 'verdict=blocked' --rules sgs.json --rules acls.json --rules enis.json AWSLogs/
   flowlens pairs -o jsonl --filter 'verdict=nacl responder=10.0.0.0/16' flows.log | jq .explanation`,
@@ -124,11 +125,9 @@ func runPairs(ctx context.Context, env *environment, flags *readFlags, ruleFiles
 	if _, err := pairs.NewWriter(flags.output, nil); err != nil {
 		return usagef("unknown --output %q: want text, jsonl or csv", flags.output)
 	}
-	var rs *rules.Set
-	if len(ruleFiles) > 0 {
-		if rs, err = rules.LoadFiles(ruleFiles...); err != nil {
-			return fmt.Errorf("reading --rules: %w", err)
-		}
+	rs, err := loadRules(ruleFiles)
+	if err != nil {
+		return err
 	}
 	inputs, err := source.Expand(args)
 	if err != nil {

@@ -189,12 +189,12 @@ func TestPairsMistakes(t *testing.T) {
 		t.Errorf("a bad --output: exit %d, %s", code, errOut)
 	}
 	missing := filepath.Join(t.TempDir(), "nope.json")
-	if code, _, errOut := pairsCmd(t, pingLog, "--rules", missing); code != exitRuntime || !strings.Contains(errOut, "nope.json") {
+	if code, _, errOut := pairsCmd(t, pingLog, "--rules", missing); code != exitUsage || !strings.Contains(errOut, "nope.json") {
 		t.Errorf("a missing rules file: exit %d, %s", code, errOut)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	_ = os.WriteFile(bad, []byte(`{"Nothing": []}`), 0o644)
-	if code, _, errOut := pairsCmd(t, pingLog, "--rules", bad); code != exitRuntime || !strings.Contains(errOut, "bad.json") {
+	if code, _, errOut := pairsCmd(t, pingLog, "--rules", bad); code != exitUsage || !strings.Contains(errOut, "bad.json") {
 		t.Errorf("a rules file of the wrong kind: exit %d, %s", code, errOut)
 	}
 	if code, _, errOut := pairsCmd(t, "", filepath.Join(t.TempDir(), "absent.log")); code == exitOK {

@@ -297,14 +297,23 @@ func enisOf(streams []cloudwatch.Stream, names []string) []string {
 	return out
 }
 
-// loadRules reads --rules files; nil when none were given.
+// loadRules reads --rules files and merges them in the order given; nil when none were
+// given. model/rules opens no files, so the reading happens here.
 func loadRules(paths []string) (*rules.Set, error) {
 	if len(paths) == 0 {
 		return nil, nil
 	}
-	set, err := rules.LoadFiles(paths...)
-	if err != nil {
-		return nil, usagef("bad --rules: %v", err)
+	set := rules.NewSet()
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, usagef("bad --rules: %v", err)
+		}
+		one, err := rules.Load(bytes.NewReader(data), path)
+		if err != nil {
+			return nil, usagef("bad --rules: %v", err)
+		}
+		set.Merge(one)
 	}
 	return set, nil
 }
