@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // runs, as the shell completions are, so a page can never document a flag that does not
 // exist. The release build runs it once and ships the pages in every archive; someone who
 // installed with `go install` can run it to get the same pages.
-func newManCommand(env *environment) *cobra.Command {
+func newManCommand(s streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "man [DIR]",
 		Short: "Write the man pages into DIR (default: the current directory)",
@@ -24,7 +24,7 @@ directory that already is on it, for example:
 
 The page date comes from SOURCE_DATE_EPOCH when it is set, so release builds
 produce identical pages.`,
-		Args:              usageArgs(cobra.MaximumNArgs(1)),
+		Args:              cobra.MaximumNArgs(1),
 		GroupID:           "other",
 		ValidArgsFunction: cobra.FixedCompletions(nil, cobra.ShellCompDirectiveFilterDirs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -32,13 +32,17 @@ produce identical pages.`,
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			return writeManPages(cmd.Root(), dir, env)
+			if err := writeManPages(cmd.Root(), dir); err != nil {
+				return err
+			}
+			fmt.Fprintf(s.errOut, "flowlens: wrote the man pages into %s\n", dir)
+			return nil
 		},
 	}
 }
 
 // writeManPages renders root and every visible command below it into dir.
-func writeManPages(root *cobra.Command, dir string, env *environment) error {
+func writeManPages(root *cobra.Command, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create the man page directory: %w", err)
 	}
@@ -52,6 +56,5 @@ func writeManPages(root *cobra.Command, dir string, env *environment) error {
 	if err := doc.GenManTree(root, header, dir); err != nil {
 		return fmt.Errorf("cannot write the man pages into %s: %w", dir, err)
 	}
-	fmt.Fprintf(env.stderr, "flowlens: wrote the man pages into %s\n", dir)
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -45,7 +45,7 @@ const pingLog = `2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139
 
 func TestPairsPingExample(t *testing.T) {
 	code, out, errOut := pairsCmd(t, pingLog, "-o", "jsonl")
-	if code != exitOK {
+	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	objs := jsonLines(t, out)
@@ -87,7 +87,7 @@ func TestPairsTCPFlagsExamples(t *testing.T) {
 3 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-01234567890123456 eni-1235b8ca123456789 123456789010 IPv4 10.0.0.62 52.213.180.42 5001 43638  10.0.0.62 52.213.180.42 6 967 14 1566933133 1566933193 ACCEPT 19 OK
 `
 	code, out, errOut := pairsCmd(t, input, "--format", format, "-o", "jsonl")
-	if code != exitOK {
+	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	objs := jsonLines(t, out)
@@ -131,7 +131,7 @@ func TestPairsWithRules(t *testing.T) {
 			}
 			args := append([]string{"-o", "jsonl", "--format", f.Spec()}, ruleArgs...)
 			code, out, errOut := pairsCmd(t, "", append(args, logFile)...)
-			if code != exitOK {
+			if code != ExitOK {
 				t.Fatalf("%s: exit %d: %s", c.Name, code, errOut)
 			}
 			objs := jsonLines(t, out)
@@ -161,7 +161,7 @@ func TestPairsFilterAndText(t *testing.T) {
 2 123456789010 eni-1235b8ca123456789 172.31.16.21 172.31.16.139 22 20641 6 20 4249 1418530010 1418530070 ACCEPT OK
 `
 	code, out, errOut := pairsCmd(t, input)
-	if code != exitOK {
+	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -171,38 +171,38 @@ func TestPairsFilterAndText(t *testing.T) {
 	}
 
 	code, out, _ = pairsCmd(t, input, "-o", "jsonl", "--filter", "verdict=blocked and dstport=3389")
-	if objs := jsonLines(t, out); code != exitOK || len(objs) != 1 || objs[0]["verdict"] != "sg-or-nacl" {
+	if objs := jsonLines(t, out); code != ExitOK || len(objs) != 1 || objs[0]["verdict"] != "sg-or-nacl" {
 		t.Errorf("filter: exit %d, %s", code, out)
 	}
 	code, out, _ = pairsCmd(t, input, "-o", "csv", "--filter", "initiator=172.31.16.139")
-	if rows := strings.Split(strings.TrimSpace(out), "\n"); code != exitOK || len(rows) != 2 || !strings.HasPrefix(rows[0], "interface-id,protocol,initiator") {
+	if rows := strings.Split(strings.TrimSpace(out), "\n"); code != ExitOK || len(rows) != 2 || !strings.HasPrefix(rows[0], "interface-id,protocol,initiator") {
 		t.Errorf("csv: exit %d, %s", code, out)
 	}
 }
 
 func TestPairsMistakes(t *testing.T) {
 	code, _, errOut := pairsCmd(t, pingLog, "--filter", "verdict=nacll")
-	if code != exitUsage || !strings.Contains(errOut, "did you mean 'nacl'?") || !strings.Contains(errOut, "        ^") {
+	if code != ExitUsage || !strings.Contains(errOut, "did you mean 'nacl'?") || !strings.Contains(errOut, "        ^") {
 		t.Errorf("a bad filter: exit %d, stderr:\n%s", code, errOut)
 	}
-	if code, _, errOut := pairsCmd(t, pingLog, "-o", "yaml"); code != exitUsage {
+	if code, _, errOut := pairsCmd(t, pingLog, "-o", "yaml"); code != ExitUsage {
 		t.Errorf("a bad --output: exit %d, %s", code, errOut)
 	}
 	missing := filepath.Join(t.TempDir(), "nope.json")
-	if code, _, errOut := pairsCmd(t, pingLog, "--rules", missing); code != exitUsage || !strings.Contains(errOut, "nope.json") {
+	if code, _, errOut := pairsCmd(t, pingLog, "--rules", missing); code != ExitUsage || !strings.Contains(errOut, "nope.json") {
 		t.Errorf("a missing rules file: exit %d, %s", code, errOut)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	_ = os.WriteFile(bad, []byte(`{"Nothing": []}`), 0o644)
-	if code, _, errOut := pairsCmd(t, pingLog, "--rules", bad); code != exitUsage || !strings.Contains(errOut, "bad.json") {
+	if code, _, errOut := pairsCmd(t, pingLog, "--rules", bad); code != ExitUsage || !strings.Contains(errOut, "bad.json") {
 		t.Errorf("a rules file of the wrong kind: exit %d, %s", code, errOut)
 	}
-	if code, _, errOut := pairsCmd(t, "", filepath.Join(t.TempDir(), "absent.log")); code == exitOK {
+	if code, _, errOut := pairsCmd(t, "", filepath.Join(t.TempDir(), "absent.log")); code == ExitOK {
 		t.Errorf("a missing source: exit %d, %s", code, errOut)
 	}
 	// Lines that are not records are counted, not fatal.
 	code, out, errOut := pairsCmd(t, "not a record\n"+pingLog, "-o", "jsonl", "-q")
-	if code != exitOK || len(jsonLines(t, out)) != 1 || errOut != "" {
+	if code != ExitOK || len(jsonLines(t, out)) != 1 || errOut != "" {
 		t.Errorf("malformed line: exit %d, out %q, err %q", code, out, errOut)
 	}
 }

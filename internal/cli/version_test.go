@@ -1,14 +1,18 @@
-package main
+package cli
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
 )
 
-// setBuildStamp stands in for the release build's -ldflags "-X main.version=..." and puts
+// setBuildStamp stands in for the release build's -ldflags "-X .../internal/cli.version=..." and puts
 // the package variables back when the test ends.
 func setBuildStamp(t *testing.T, v, c, d string) {
 	t.Helper()
@@ -115,11 +119,34 @@ func TestVersionFlagPrintsVersionString(t *testing.T) {
 	setBuildStamp(t, "1.4.0", "0123456789abcdef", "2026-03-01T12:00:00Z")
 	for _, flag := range []string{"--version", "-v"} {
 		code, out, errOut := runForOutput(t, flag)
-		if code != exitOK {
+		if code != ExitOK {
 			t.Fatalf("flowlens %s: exit %d, stderr:\n%s", flag, code, errOut)
 		}
 		if want := versionString() + "\n"; out != want {
 			t.Errorf("flowlens %s printed %q, want %q", flag, out, want)
 		}
+	}
+}
+
+// The release build sets the version through -X flags naming this package's variables.
+// A -X for a variable that does not exist is silently ignored, so a moved package would
+// ship binaries that all say "dev": check the names in .goreleaser.yaml.
+func TestReleaseLdflagsNameTheseVariables(t *testing.T) {
+	config, err := os.ReadFile(filepath.Join("..", "..", ".goreleaser.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg := reflect.TypeFor[ExitError]().PkgPath()
+	set := map[string]bool{}
+	for _, m := range regexp.MustCompile(`-X ([^=\s]+)=`).FindAllStringSubmatch(string(config), -1) {
+		set[m[1]] = true
+	}
+	for _, v := range []string{"version", "commit", "date"} {
+		if !set[pkg+"."+v] {
+			t.Errorf(".goreleaser.yaml does not set %s.%s with -X (it sets %v)", pkg, v, set)
+		}
+	}
+	if len(set) != 3 {
+		t.Errorf(".goreleaser.yaml sets %d variables with -X, want the 3 of %s: %v", len(set), pkg, set)
 	}
 }

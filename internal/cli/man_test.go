@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -8,15 +8,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// runForOutput runs a command line in-process, as main does, and returns the exit status
-// and what it wrote.
-func runForOutput(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code = run(args, strings.NewReader(""), &out, &errOut)
-	return code, out.String(), errOut.String()
-}
 
 func TestCompletionScripts(t *testing.T) {
 	tests := []struct {
@@ -33,7 +24,7 @@ func TestCompletionScripts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.shell, func(t *testing.T) {
 			code, out, errOut := runForOutput(t, "completion", tt.shell)
-			if code != exitOK {
+			if code != ExitOK {
 				t.Fatalf("flowlens completion %s: exit %d, stderr:\n%s", tt.shell, code, errOut)
 			}
 			if strings.TrimSpace(out) == "" {
@@ -67,7 +58,7 @@ func TestManPages(t *testing.T) {
 	// The directory does not exist yet: man creates it.
 	dir := filepath.Join(t.TempDir(), "man1")
 	code, out, errOut := runForOutput(t, "man", dir)
-	if code != exitOK {
+	if code != ExitOK {
 		t.Fatalf("flowlens man: exit %d, stderr:\n%s", code, errOut)
 	}
 	if out != "" {
@@ -149,8 +140,8 @@ func TestManIntoAFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errOut := runForOutput(t, "man", file)
-	if code != exitRuntime {
-		t.Fatalf("flowlens man onto a file: exit %d, want %d; stderr:\n%s", code, exitRuntime, errOut)
+	if code != ExitRuntime {
+		t.Fatalf("flowlens man onto a file: exit %d, want %d; stderr:\n%s", code, ExitRuntime, errOut)
 	}
 	if !strings.Contains(errOut, "man page directory") {
 		t.Errorf("the error does not say what failed: %q", errOut)
@@ -159,7 +150,7 @@ func TestManIntoAFile(t *testing.T) {
 
 func TestHelpListsManAndCompletionUnderOtherCommands(t *testing.T) {
 	code, out, errOut := runForOutput(t, "--help")
-	if code != exitOK {
+	if code != ExitOK {
 		t.Fatalf("flowlens --help: exit %d, stderr:\n%s", code, errOut)
 	}
 	_, other, ok := strings.Cut(out, "Other commands:\n")

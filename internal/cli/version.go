@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -6,7 +6,10 @@ import (
 	"runtime/debug"
 )
 
-// Set by the release build: -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
+// Set by the release build (.goreleaser.yaml): -ldflags "-X
+// github.com/flowlens/flowlens/internal/cli.version=... -X ...cli.commit=... -X ...cli.date=...".
+// The package path is part of the name: a -X for a variable that does not exist is
+// silently ignored, so TestReleaseLdflagsNameTheseVariables checks the release config.
 var (
 	version = ""
 	commit  = ""
