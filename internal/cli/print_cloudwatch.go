@@ -47,54 +47,10 @@ func runPrintCloudWatch(ctx context.Context, opts *printOptions) error {
 		}
 	}
 
-	out, _ := output.New(opts.read.output, opts.out)
-	var (
-		stats    model.Stats
-		matched  int64
-		lastErr  string
-		writeErr error
-	)
-	err = src.Run(ctx, func(c *cloudwatch.Chunk) error {
-		stats.Add(&c.Stats)
-		for i := range c.Records {
-			if !flt.All() && !flt.Match(&c.Records[i]) {
-				continue
-			}
-			matched++
-			if !opts.count {
-				if err := out.Write(&c.Records[i]); err != nil {
-					writeErr = err
-					return err
-				}
-			}
-		}
-		if msg := c.Status.LastError; msg != "" && msg != lastErr {
-			lastErr = msg
-			if !opts.read.quiet {
-				fmt.Fprintf(opts.errOut, "flowlens: %s (retrying)\n", output.Sanitize(msg))
-			}
-		}
-		if opts.cw.follow && !opts.count && len(c.Records) > 0 {
-			// Someone watching a followed group wants each record when it comes.
-			if err := out.Flush(); err != nil {
-				writeErr = err
-				return err
-			}
-		}
-		return nil
-	})
-	if opts.count {
-		fmt.Fprintln(opts.out, matched)
-	}
-	if ferr := out.Flush(); ferr != nil && writeErr == nil {
-		writeErr = ferr
-	}
-	if !opts.read.quiet {
-		writeSummary(opts.errOut, &stats, matched, len(opts.cw.logGroups), opts.read.filter != "")
-		for _, w := range output.Warnings(out) {
-			fmt.Fprintf(opts.errOut, "flowlens: warning: %s\n", output.Sanitize(w))
-		}
-	}
+	p := &cloudWatchPrinter{opts: opts, flt: flt}
+	p.out, _ = output.New(opts.read.output, opts.out)
+	err = src.Run(ctx, p.take)
+	writeErr := p.finish()
 	switch {
 	case writeErr != nil:
 		return fmt.Errorf("writing the output: %w", writeErr)
@@ -102,4 +58,64 @@ func runPrintCloudWatch(ctx context.Context, opts *printOptions) error {
 		return err
 	}
 	return stopped(ctx)
+}
+
+// cloudWatchPrinter filters and writes the chunks of a CloudWatch source.
+type cloudWatchPrinter struct {
+	opts     *printOptions
+	flt      *filter.Filter
+	out      output.Writer
+	stats    model.Stats
+	matched  int64
+	lastErr  string // the last retried error reported, so a retry loop says it once
+	writeErr error
+}
+
+// take is the source's sink; an error ends the reading (the output is gone).
+func (p *cloudWatchPrinter) take(c *cloudwatch.Chunk) error {
+	p.stats.Add(&c.Stats)
+	for i := range c.Records {
+		if !p.flt.All() && !p.flt.Match(&c.Records[i]) {
+			continue
+		}
+		p.matched++
+		if !p.opts.count {
+			if err := p.out.Write(&c.Records[i]); err != nil {
+				p.writeErr = err
+				return err
+			}
+		}
+	}
+	if msg := c.Status.LastError; msg != "" && msg != p.lastErr {
+		p.lastErr = msg
+		if !p.opts.read.quiet {
+			fmt.Fprintf(p.opts.errOut, "flowlens: %s (retrying)\n", output.Sanitize(msg))
+		}
+	}
+	if p.opts.cw.follow && !p.opts.count && len(c.Records) > 0 {
+		// Someone watching a followed group wants each record when it comes.
+		if err := p.out.Flush(); err != nil {
+			p.writeErr = err
+			return err
+		}
+	}
+	return nil
+}
+
+// finish writes the count, flushes and prints the summary; it returns the first write
+// error.
+func (p *cloudWatchPrinter) finish() error {
+	if p.opts.count {
+		fmt.Fprintln(p.opts.out, p.matched)
+	}
+	if err := p.out.Flush(); err != nil && p.writeErr == nil {
+		p.writeErr = err
+	}
+	if !p.opts.read.quiet {
+		writeSummary(p.opts.errOut, &p.stats, p.matched, len(p.opts.cw.logGroups), p.opts.read.filter != "")
+		for _, w := range output.Warnings(p.out) {
+			fmt.Fprintf(p.opts.errOut, "flowlens: warning: %s\n", output.Sanitize(w))
+		}
+	}
+	return p.writeErr
 }
