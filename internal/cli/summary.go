@@ -12,6 +12,7 @@ import (
 // writeSummary tells what was read: the line scripts and people check first when a count
 // looks wrong. print and pairs end with it.
 func writeSummary(w io.Writer, st *model.Stats, matched int64, inputs int, filtered bool) {
+	defer writeOverflowNote(w, model.SymOverflows()) // after the summary, whichever way it ends
 	files := "1 source"
 	if inputs != 1 {
 		files = fmt.Sprintf("%d sources", inputs)
@@ -37,4 +38,14 @@ func writeSummary(w io.Writer, st *model.Stats, matched int64, inputs int, filte
 	if st.Malformed > int64(len(st.Samples)) {
 		fmt.Fprintf(w, "  ... and %s more\n", output.Thousands(st.Malformed-int64(len(st.Samples))))
 	}
+}
+
+// writeOverflowNote says that n values were read after the symbol table was full, so
+// that a record showing model.OverflowText is explained (see model.MaxSyms).
+func writeOverflowNote(w io.Writer, n int64) {
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "flowlens: note: more than %s distinct IDs were read; %s values after that show as %q\n",
+		output.Thousands(model.MaxSyms-1), output.Thousands(n), model.OverflowText)
 }
