@@ -19,15 +19,28 @@ import (
 
 // The commands that find what to read in AWS: groups and enis.
 
-// groupsOptions are the options of `flowlens groups`.
-type groupsOptions struct {
+// listOptions are the options of the commands that list what is in AWS.
+type listOptions struct {
 	streams
 	aws    awsOptions
 	output string
 }
 
+func (o *listOptions) bind(cmd *cobra.Command) {
+	o.aws.bind(cmd)
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output `KIND`: text or jsonl")
+}
+
+// checkOutput checks --output: the listings are written as text or jsonl.
+func (o *listOptions) checkOutput() error {
+	if o.output != "text" && o.output != "jsonl" {
+		return usagef("unknown --output %q: want text or jsonl", o.output)
+	}
+	return nil
+}
+
 func newGroupsCommand(s streams) *cobra.Command {
-	opts := &groupsOptions{streams: s}
+	opts := &listOptions{streams: s}
 	cmd := &cobra.Command{
 		Use:   "groups",
 		Short: "List the VPC flow logs that deliver to CloudWatch Logs",
@@ -43,13 +56,12 @@ Pass a log group to --log-group of the explorer or of print.`,
 			return runGroups(cmd.Context(), opts)
 		},
 	}
-	opts.aws.bind(cmd)
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "text", "output `KIND`: text or jsonl")
+	opts.bind(cmd)
 	return cmd
 }
 
-func runGroups(ctx context.Context, opts *groupsOptions) error {
-	if err := checkListOutput(opts.output); err != nil {
+func runGroups(ctx context.Context, opts *listOptions) error {
+	if err := opts.checkOutput(); err != nil {
 		return err
 	}
 	awsCfg, err := opts.aws.load(ctx)
@@ -101,14 +113,12 @@ func describeFormat(spec string) string {
 
 // enisOptions are the options of `flowlens enis`.
 type enisOptions struct {
-	streams
-	aws    awsOptions
-	group  string
-	output string
+	listOptions
+	group string
 }
 
 func newENIsCommand(s streams) *cobra.Command {
-	opts := &enisOptions{streams: s}
+	opts := &enisOptions{listOptions: listOptions{streams: s}}
 	cmd := &cobra.Command{
 		Use:   "enis --log-group GROUP",
 		Short: "List the network interfaces of a flow log group, most recently active first",
@@ -124,15 +134,14 @@ some minutes. Pass an interface to --eni of the explorer or of print.`,
 			return runENIs(cmd.Context(), opts)
 		},
 	}
-	opts.aws.bind(cmd)
+	opts.bind(cmd)
 	cmd.Flags().StringVar(&opts.group, "log-group", "", "the CloudWatch Logs `GROUP` (flowlens groups lists them)")
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "text", "output `KIND`: text or jsonl")
 	_ = cmd.MarkFlagRequired("log-group")
 	return cmd
 }
 
 func runENIs(ctx context.Context, opts *enisOptions) error {
-	if err := checkListOutput(opts.output); err != nil {
+	if err := opts.checkOutput(); err != nil {
 		return err
 	}
 	awsCfg, err := opts.aws.load(ctx)
@@ -183,14 +192,6 @@ func runENIs(ctx context.Context, opts *enisOptions) error {
 	}
 	_ = tw.Flush()
 	return flushOutput(w)
-}
-
-// checkListOutput checks --output of the listing commands, which write text or jsonl.
-func checkListOutput(kind string) error {
-	if kind != "text" && kind != "jsonl" {
-		return usagef("unknown --output %q: want text or jsonl", kind)
-	}
-	return nil
 }
 
 // agoString writes an age the way a person reads it: 45s, 12m, 3h, 5d.
