@@ -111,15 +111,15 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.demo && !opts.cw.enabled() && ruleSet == nil {
+		// The demo brings the rules of its simulated VPC (--log-group wins over --demo).
+		if ruleSet, err = demoRules(); err != nil {
+			return err
+		}
+	}
 	feed, picker, err := opts.openFeed(ctx, format)
 	if err != nil {
 		return err
-	}
-	if opts.demo && ruleSet == nil {
-		if ruleSet, err = demoRules(); err != nil {
-			feed.Close()
-			return err
-		}
 	}
 	uiOpts := ui.Options{
 		Feed:       feed,
