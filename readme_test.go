@@ -38,16 +38,3 @@ func TestReadmeKeyTable(t *testing.T) {
 	}
 	t.Fatalf("the README's key table is out of date; run go test -run TestReadme -update-readme\nwant:\n%s", table)
 }
-
-// Mistakes on the command line exit with 2, cobra's own checks included.
-func TestUsageMistakesExitTwo(t *testing.T) {
-	for _, args := range [][]string{
-		{"generate", "x"}, {"groups", "x"}, {"man", "a", "b"}, {"enis"}, {"print", "--filter", "dsport=22"},
-		{"print", "--output", "xml"}, {"print", "--nope"}, {"pirnt"}, {"pairs", "--filter", "verdict=nacll"},
-	} {
-		var out, errOut strings.Builder
-		if code := run(args, strings.NewReader(""), &out, &errOut); code != exitUsage {
-			t.Errorf("%v: exit %d, want %d\n%s", args, code, exitUsage, errOut.String())
-		}
-	}
-}

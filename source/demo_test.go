@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model/rules"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 // The embedded demo must be what the simulator makes today: if the simulator changes,

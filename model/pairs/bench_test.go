@@ -4,9 +4,9 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/pairs"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 // realisticRecords returns n records of the realistic scenario, copied.

@@ -4,10 +4,10 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/rules"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 // TestCachedClassificationIsTheSame: a classification served from the cache (kept in

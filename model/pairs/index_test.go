@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/ring"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 // FLOWLOGS.md's examples.

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/rules"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 // loadRules loads what the simulator's topology would print through the AWS CLI, as

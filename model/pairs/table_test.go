@@ -5,9 +5,9 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/ring"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 // TestPairTableMatchesMap runs random insertions and removals through a table whose

@@ -9,7 +9,8 @@ import (
 )
 
 func ExampleSet_Evaluate() {
-	// In flowlens the set comes from rules.LoadFiles("sg.json", "acl.json", "eni.json").
+	// In flowlens the set comes from --rules files, each read by the command line and
+	// passed to Load, merged with Set.Merge.
 	set, err := rules.Load(strings.NewReader(`{
 	  "SecurityGroups": [{"GroupId": "sg-0abc", "IpPermissions": [
 	    {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}],

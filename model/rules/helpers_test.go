@@ -1,7 +1,9 @@
 package rules_test
 
 import (
+	"bytes"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +19,24 @@ func load(t *testing.T, docs ...string) *rules.Set {
 		one, err := rules.Load(strings.NewReader(doc), "inline-"+string(rune('a'+i))+".json")
 		if err != nil {
 			t.Fatalf("load: %v", err)
+		}
+		set.Merge(one)
+	}
+	return set
+}
+
+// loadFiles loads and merges files of testdata, as the command line does with --rules.
+func loadFiles(t *testing.T, paths ...string) *rules.Set {
+	t.Helper()
+	set := rules.NewSet()
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, err := rules.Load(bytes.NewReader(data), path)
+		if err != nil {
+			t.Fatalf("load %s: %v", path, err)
 		}
 		set.Merge(one)
 	}

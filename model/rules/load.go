@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 )
@@ -24,26 +23,9 @@ const expectedInput = "SecurityGroups, NetworkAcls, NetworkInterfaces or Subnets
 	"as printed by aws ec2 describe-security-groups, describe-network-acls, " +
 	"describe-network-interfaces or describe-subnets"
 
-// LoadFiles loads and merges rule files; a later file overrides objects of an earlier
-// one with the same id.
-func LoadFiles(paths ...string) (*Set, error) {
-	set := NewSet()
-	for _, path := range paths {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("rules: %w", err)
-		}
-		one, err := Load(f, path)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		set.Merge(one)
-	}
-	return set, nil
-}
-
-// Load reads one rules file. It holds one JSON object, or several in a row (the
+// Load reads one rules document. It opens no file: the caller reads it (--rules FILE,
+// an embedded demo, a test's string) and names it for the messages; Set.Merge combines
+// several, a later one overriding objects of an earlier one with the same id. It holds one JSON object, or several in a row (the
 // output of several commands concatenated), each with one or more of the keys
 // SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets: the output of
 // `aws ec2 describe-*` or json.Marshal of the SDK's Describe*Output, whose field names

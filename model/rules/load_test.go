@@ -3,7 +3,6 @@ package rules_test
 import (
 	"net/netip"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,10 +18,7 @@ var cliFiles = []string{
 }
 
 func TestLoadCLIOutput(t *testing.T) {
-	set, err := rules.LoadFiles(cliFiles...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := loadFiles(t, cliFiles...)
 	if got := len(set.SecurityGroups()); got != 4 {
 		t.Errorf("%d groups, want 4", got)
 	}
@@ -92,10 +88,7 @@ func TestLoadCLIOutput(t *testing.T) {
 // TestCLIScenario evaluates conversations over the CLI-shaped files as flowlens pairs
 // would: the records of one interface, the rules of the whole VPC.
 func TestCLIScenario(t *testing.T) {
-	set, err := rules.LoadFiles(cliFiles...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := loadFiles(t, cliFiles...)
 	const web, db = "eni-0a1b2c3d4e5f60001", "eni-0a1b2c3d4e5f60003"
 	tests := []struct {
 		name           string
@@ -142,10 +135,7 @@ func TestCLIScenario(t *testing.T) {
 // ec2.Describe{SecurityGroups,NetworkAcls,NetworkInterfaces}Output, one per line as
 // json.Encoder writes them: nulls for absent values, "ResultMetadata": {}.
 func TestLoadSDKMarshal(t *testing.T) {
-	set, err := rules.LoadFiles("testdata/sdk-describe-outputs.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := loadFiles(t, "testdata/sdk-describe-outputs.json")
 	g, ok := set.SecurityGroup("sg-0aaaaaaaaaaaaaaa1")
 	if !ok || len(g.Inbound) != 2 || len(g.Outbound) != 1 {
 		t.Fatalf("group %+v", g)
@@ -249,25 +239,13 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
-func TestLoadFiles(t *testing.T) {
-	dir := t.TempDir()
-	old := filepath.Join(dir, "old.json")
-	fresh := filepath.Join(dir, "new.json")
-	os.WriteFile(old, []byte(groups(sg("sg-1", perm("tcp", 22, 22, "0.0.0.0/0"), ""))), 0o644)
-	os.WriteFile(fresh, []byte(groups(sg("sg-1", perm("tcp", 443, 443, "0.0.0.0/0"), ""))), 0o644)
-	set, err := rules.LoadFiles(old, fresh)
-	if err != nil {
-		t.Fatal(err)
-	}
+// Of two documents with the same object, the one merged later wins: --rules files are
+// merged in the order given, so a fresh export overrides an old one.
+func TestMergeLaterWins(t *testing.T) {
+	set := load(t, groups(sg("sg-1", perm("tcp", 22, 22, "0.0.0.0/0"), "")), groups(sg("sg-1", perm("tcp", 443, 443, "0.0.0.0/0"), "")))
 	g, _ := set.SecurityGroup("sg-1")
 	if len(g.Inbound) != 1 || g.Inbound[0].FromPort != 443 {
-		t.Errorf("the later file did not win: %v", g.Inbound)
-	}
-	if _, err := rules.LoadFiles(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
-		t.Errorf("missing file error %v", err)
-	}
-	if set, err := rules.LoadFiles(); err != nil || !set.Empty() {
-		t.Errorf("no files: %v, empty=%v", err, set.Empty())
+		t.Errorf("the later document did not win: %v", g.Inbound)
 	}
 }
 
@@ -287,10 +265,7 @@ func TestParseProtocol(t *testing.T) {
 }
 
 func TestInterfaceWithoutGroups(t *testing.T) {
-	set, err := rules.LoadFiles(cliFiles...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := loadFiles(t, cliFiles...)
 	// The NAT gateway's interface has no security groups: nothing for SGs to drop.
 	a := set.Evaluate(conv("eni-0a1b2c3d4e5f60004", rules.ProtoTCP, "203.0.113.7:50000", "10.0.0.5:22", rules.SideUnknown))
 	if a.Request.Decision != rules.Allowed || a.Reply.Decision != rules.Allowed {

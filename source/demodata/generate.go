@@ -1,6 +1,6 @@
 //go:build ignore
 
-// generate writes the demo's data: the incident of model/sim, in the v5 format with a
+// generate writes the demo's data: the incident of internal/sim, in the v5 format with a
 // header line, gzipped, and the simulated VPC's rules as AWS CLI JSON. Run it with
 // `go generate ./source/` after changing the simulator; a test checks the embedded copy
 // still matches what the simulator makes.
@@ -11,8 +11,9 @@ import (
 	"compress/gzip"
 	"log"
 	"os"
+	"path/filepath"
 
-	"github.com/flowlens/flowlens/model/sim"
+	"github.com/flowlens/flowlens/internal/sim"
 )
 
 func main() {
@@ -32,7 +33,9 @@ func main() {
 	if err := os.MkdirAll("demodata/rules", 0o755); err != nil {
 		log.Fatal(err)
 	}
-	if err := s.Topology.WriteRules("demodata/rules"); err != nil {
-		log.Fatal(err)
+	for _, f := range s.Topology.RulesFiles() {
+		if err := os.WriteFile(filepath.Join("demodata", "rules", f.Name), f.Data, 0o644); err != nil {
+			log.Fatal(err)
+		}
 	}
 }

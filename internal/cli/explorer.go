@@ -1,0 +1,371 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowlens/flowlens/keymap"
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/ring"
+	"github.com/flowlens/flowlens/model/rules"
+	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/source/awsclient"
+	"github.com/flowlens/flowlens/source/cloudwatch"
+	"github.com/flowlens/flowlens/source/liverules"
+	"github.com/flowlens/flowlens/ui"
+)
+
+// explorerOptions are the root command's: it opens the explorer.
+type explorerOptions struct {
+	streams
+	read      readOptions
+	cw        cloudWatchOptions
+	aws       awsOptions
+	rules     []string
+	liveRules bool
+	demo      bool
+	capacity  int
+	local     bool
+	logFile   string
+	sources   []string
+}
+
+// newExplorerCommand is the root of the command tree, which opens the explorer.
+func newExplorerCommand(s streams) *cobra.Command {
+	opts := &explorerOptions{streams: s}
+	cmd := &cobra.Command{
+		Use:   "flowlens [flags] [SOURCE...]",
+		Short: "Explore AWS VPC Flow Logs in the terminal",
+		Long: `flowlens is a terminal explorer for AWS VPC Flow Logs.
+
+Point it at a CloudWatch Logs group (--log-group), at files downloaded from S3
+(plain or .gz, or a directory of them), or pipe records into it. It shows a live
+table of flows you can filter as you type, every field decoded, and for the
+selected flow and its reverse a verdict: did a security group or a network ACL
+drop it?
+
+Start with the bundled demo, no AWS account needed:
+
+  flowlens --demo`,
+		Example: `  flowlens --demo
+  flowlens --log-group /vpc/flows --eni eni-0abc1234def567890
+  flowlens ~/Downloads/AWSLogs/
+  flowlens print --filter 'action=REJECT dstport=22' flows.log.gz
+  flowlens pairs --rules sgs.json --rules nacls.json flows.log`,
+		// SOURCE arguments are files, so the root takes any argument; a mistyped command
+		// name is caught in RunE, when no such file exists.
+		Args:                       cobra.ArbitraryArgs,
+		SuggestionsMinimumDistance: 2,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkCommandTypo(cmd, args); err != nil {
+				return err
+			}
+			opts.sources = args
+			return runExplorer(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	opts.read.bind(cmd, false)
+	opts.cw.bind(cmd)
+	opts.aws.bind(cmd)
+	fl.Lookup("follow").Usage = "keep reading: a FILE as lines are appended, like tail -F (rotation and truncation included); with --log-group, new records via Live Tail (the default in the explorer)"
+	fl.BoolVar(&opts.liveRules, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the flows in view through the EC2 API (read-only Describe calls), to name the rule behind a verdict")
+	fl.BoolVar(&opts.demo, "demo", false, "explore a bundled incident, replayed live; no AWS account needed")
+	fl.IntVar(&opts.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (88 bytes each, and about 190 more for the conversations index)")
+	fl.BoolVar(&opts.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles)")
+	fl.StringArrayVar(&opts.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable)")
+	fl.StringVar(&opts.logFile, "log-file", "", "write the explorer's log here (default: $XDG_STATE_HOME/flowlens/flowlens.log)")
+	return cmd
+}
+
+// runExplorer checks the command line, opens the source and runs the explorer until the
+// person quits. Every mistake is reported before the screen opens.
+func runExplorer(ctx context.Context, opts *explorerOptions) error {
+	format, err := opts.check()
+	if err != nil {
+		return err
+	}
+	ruleSet, err := loadRules(opts.rules)
+	if err != nil {
+		return err
+	}
+	if !isTerminal(opts.out) {
+		return usagef("the explorer needs a terminal on stdout; to write records to a pipe or a file use `flowlens print`")
+	}
+	keys, notices := loadKeys(opts.errOut)
+	logger, closeLog := openLog(opts.logFile)
+	defer closeLog()
+
+	// --live-rules: set up before any source opens, so a mistake leaves nothing running.
+	fetchRules, err := opts.liveRulesFetcher(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.demo && !opts.cw.enabled() && ruleSet == nil {
+		// The demo brings the rules of its simulated VPC (--log-group wins over --demo).
+		if ruleSet, err = demoRules(); err != nil {
+			return err
+		}
+	}
+	feed, picker, err := opts.openFeed(ctx, format)
+	if err != nil {
+		return err
+	}
+	uiOpts := ui.Options{
+		Feed:       feed,
+		Capacity:   opts.capacity,
+		Keys:       keys,
+		Notices:    notices,
+		Filter:     opts.read.filter,
+		Local:      opts.local,
+		Log:        logger,
+		Rules:      ruleSet,
+		Picker:     picker,
+		FetchRules: fetchRules,
+	}
+	if format != nil {
+		uiOpts.Formats = []*model.Format{format}
+	}
+	if !isTerminal(opts.in) {
+		// Records come through stdin, so the keyboard must be read from the terminal.
+		tty, err := os.Open("/dev/tty")
+		if err != nil {
+			if feed != nil {
+				feed.Close()
+			}
+			return fmt.Errorf("records are read from stdin, and the keyboard could not be opened at /dev/tty: %v", err)
+		}
+		defer tty.Close()
+		uiOpts.Input = tty
+	}
+	logger.Info("explorer start", "args", opts.sources, "demo", opts.demo, "follow", opts.cw.follow, "log-groups", opts.cw.logGroups)
+	err = ui.Run(uiOpts)
+	logger.Info("explorer stop", "err", err)
+	return err
+}
+
+// check validates the flags that need no terminal and no network, and returns --format.
+func (o *explorerOptions) check() (*model.Format, error) {
+	format, err := o.read.parsedFormat()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := compileFilter(o.read.filter, format); err != nil {
+		return nil, err
+	}
+	switch {
+	case o.capacity < 1:
+		return nil, usagef("--capacity must be at least 1")
+	case o.liveRules && o.demo:
+		return nil, usagef("--live-rules asks AWS; the demo brings its own rules")
+	}
+	return format, nil
+}
+
+// loadKeys is the default keymap with the user's overrides; what was wrong with them is
+// printed now and shown again as notices on the screen.
+func loadKeys(stderr io.Writer) (*keymap.Map, []string) {
+	keys := keymap.Default()
+	var notices []string
+	overrides, err := keymap.LoadConfig(keymap.ConfigPath())
+	if err != nil {
+		notices = append(notices, err.Error())
+	}
+	notices = append(notices, keys.Override(overrides)...)
+	for _, n := range notices {
+		fmt.Fprintf(stderr, "flowlens: %s\n", n)
+	}
+	return keys, notices
+}
+
+// liveRulesFetcher is how the explorer asks EC2 for the rules of the interfaces in view
+// with --live-rules; nil without it.
+func (o *explorerOptions) liveRulesFetcher(ctx context.Context) (func([]string) (*rules.Set, error), error) {
+	if !o.liveRules {
+		return nil, nil
+	}
+	awsCfg, err := o.aws.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	client := awsclient.NewEC2(awsCfg)
+	return func(enis []string) (*rules.Set, error) {
+		fctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		set, err := liverules.Fetch(fctx, client, enis)
+		if err != nil {
+			return nil, errors.New(awsclient.Explain(err, o.aws.profile))
+		}
+		return set, nil
+	}, nil
+}
+
+// openFeed starts the source the command line names: a log group (or the picker of its
+// streams), the demo, a followed file, or files and stdin.
+func (o *explorerOptions) openFeed(ctx context.Context, format *model.Format) (source.Feed, *ui.Picker, error) {
+	stdinIsTerminal := isTerminal(o.in)
+	args := o.sources
+	opts := source.Options{Format: format, Workers: o.read.workers, Stdin: o.in}
+	switch {
+	case o.cw.enabled():
+		if len(args) > 0 {
+			return nil, nil, usagef("--log-group reads CloudWatch Logs: it takes no file arguments")
+		}
+		return o.openCloudWatch(ctx, format)
+	case o.demo:
+		feed, err := source.OpenDemo(ctx, time.Now())
+		if err != nil {
+			return nil, nil, fmt.Errorf("the bundled demo could not be read: %w", err)
+		}
+		return feed, nil, nil
+	case len(args) == 0 && stdinIsTerminal:
+		return nil, nil, usagef("nothing to read: give a file or directory, pipe records in, use --log-group, or try --demo")
+	case stdinIsTerminal && slices.Contains(args, "-"):
+		// The keys and the records would both be read from the terminal.
+		return nil, nil, usagef("- reads records from stdin, which is this terminal: pipe records in (zcat f.gz | flowlens) or name the files")
+	case o.cw.follow:
+		if len(args) != 1 || args[0] == "-" {
+			return nil, nil, usagef("--follow takes exactly one file")
+		}
+		if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+			return nil, nil, usagef("--follow follows one file, and %s is a directory", args[0])
+		}
+		return source.FollowFile(ctx, args[0], opts), nil, nil
+	}
+	inputs, err := source.Expand(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return source.OpenFiles(ctx, inputs, opts), nil, nil
+}
+
+// openCloudWatch starts the CloudWatch source for --log-group. With one group and no
+// --eni or --stream-prefix it does not start yet: it lists the group's streams for the
+// explorer's picker, and starts on the person's choice.
+func (o *explorerOptions) openCloudWatch(ctx context.Context, format *model.Format) (source.Feed, *ui.Picker, error) {
+	cw := o.cw
+	if len(cw.logGroups) != 1 || len(cw.enis) > 0 || cw.streamPrefix != "" {
+		src, err := cw.open(ctx, &o.aws, format, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		return src.Start(ctx), nil, nil
+	}
+	cfg, err := cw.config(true, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	awsCfg, err := o.aws.load(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Logs = awsclient.NewLogs(awsCfg)
+	cfg.EC2 = awsclient.NewEC2(awsCfg)
+	streams, err := cloudwatch.ListStreams(ctx, cfg, cw.logGroups[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	items := make([]ui.PickItem, len(streams))
+	for i, s := range streams {
+		items[i] = ui.PickItem{Name: s.Name, ENI: s.ENI, LastEvent: s.LastEvent}
+	}
+	start := func(names []string) (source.Feed, error) {
+		chosen := cw
+		chosen.enis = enisOf(streams, names)
+		src, err := chosen.open(ctx, &o.aws, format, true)
+		if err != nil {
+			return nil, err
+		}
+		return src.Start(ctx), nil
+	}
+	return nil, &ui.Picker{Group: cw.logGroups[0], Items: items, Start: start}, nil
+}
+
+// enisOf maps chosen stream names to their interfaces, the stream-name prefixes the
+// source narrows to. If one has no interface in its name, or there are more than Live
+// Tail takes, every stream is read instead (nil).
+func enisOf(streams []cloudwatch.Stream, names []string) []string {
+	byName := map[string]string{}
+	for _, s := range streams {
+		byName[s.Name] = s.ENI
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range names {
+		eni := byName[n]
+		if eni == "" {
+			return nil
+		}
+		if !seen[eni] {
+			seen[eni] = true
+			out = append(out, eni)
+		}
+	}
+	if len(out) > cloudwatch.MaxStreamPrefixes {
+		return nil
+	}
+	return out
+}
+
+// openLog opens the log file; the explorer never logs to the screen. A log that cannot be
+// opened is not worth refusing to start over, so logging is then dropped.
+func openLog(path string) (*slog.Logger, func()) {
+	discard := func() (*slog.Logger, func()) { return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {} }
+	if path == "" {
+		dir := os.Getenv("XDG_STATE_HOME")
+		if dir == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return discard()
+			}
+			dir = filepath.Join(home, ".local", "state")
+		}
+		path = filepath.Join(dir, "flowlens", "flowlens.log")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return discard()
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return discard()
+	}
+	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }
+}
+
+// demoRules loads the simulated VPC's security groups and NACLs that come with the demo.
+func demoRules() (*rules.Set, error) {
+	set := rules.NewSet()
+	for name, data := range source.DemoRules() {
+		s, err := rules.Load(bytes.NewReader(data), name)
+		if err != nil {
+			return nil, fmt.Errorf("the demo's rules: %w", err)
+		}
+		set.Merge(s)
+	}
+	return set, nil
+}
+
+// checkCommandTypo turns `flowlens pirnt` into a usage error that suggests `print`,
+// instead of "no such file". Only arguments that are not existing files are considered.
+func checkCommandTypo(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(args[0]); err == nil || args[0] == "-" {
+		return nil
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		return usagef("unknown command %q: did you mean %q?", args[0], s[0])
+	}
+	return nil
+}

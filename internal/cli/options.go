@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/filter"
+	"github.com/flowlens/flowlens/model/output"
+	"github.com/flowlens/flowlens/model/rules"
+	"github.com/flowlens/flowlens/source/awsclient"
+	"github.com/flowlens/flowlens/source/cloudwatch"
+)
+
+// The options several commands share. Each command's options struct embeds the ones it
+// takes, and bind registers their flags on it.
+
+// readOptions are the options of every command that reads records.
+type readOptions struct {
+	filter  string
+	format  string
+	output  string
+	quiet   bool
+	workers int
+}
+
+func (o *readOptions) bind(cmd *cobra.Command, withOutput bool) {
+	fl := cmd.Flags()
+	fl.StringVar(&o.filter, "filter", "", "only records matching `EXPR` (see docs/filter.md), e.g. 'action=REJECT dstport=22'")
+	fl.StringVar(&o.format, "format", "", "the record `FORMAT` when the input has no header line: '${version} ${srcaddr} ...' or plain field names (default: the version 2 format)")
+	if withOutput {
+		fl.StringVarP(&o.output, "output", "o", "text", "output `KIND`: text, jsonl or csv")
+		_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Kinds, cobra.ShellCompDirectiveNoFileComp))
+	}
+	fl.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the summary on stderr (errors are still printed)")
+	fl.IntVar(&o.workers, "workers", 0, "parsing goroutines (default: one per CPU)")
+	_ = fl.MarkHidden("workers")
+}
+
+// parsedFormat reads --format; nil when not given.
+func (o *readOptions) parsedFormat() (*model.Format, error) {
+	if strings.TrimSpace(o.format) == "" {
+		return nil, nil
+	}
+	fm, err := model.ParseFormat(o.format)
+	if err != nil {
+		return nil, usagef("bad --format: %v", err)
+	}
+	return fm, nil
+}
+
+// filterOptions lets a filter name the custom columns of --format.
+func filterOptions(format *model.Format) filter.Options {
+	var opts filter.Options
+	if format != nil {
+		opts.Formats = []*model.Format{format}
+	}
+	return opts
+}
+
+// compileFilter compiles --filter, pointing at the mistake when there is one.
+func compileFilter(expr string, format *model.Format) (*filter.Filter, error) {
+	f, err := filter.Compile(expr, filterOptions(format))
+	if err != nil {
+		return nil, filterUsageError(expr, err)
+	}
+	return f, nil
+}
+
+// filterUsageError is a mistake in --filter, with a caret under the column it was found.
+func filterUsageError(expr string, err error) error {
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		return usagef("bad --filter: %v\n  %s\n  %s^", err, expr, strings.Repeat(" ", caretOffset(expr, fe.Pos)))
+	}
+	return usagef("bad --filter: %v", err)
+}
+
+// caretOffset turns a 1-based column into the number of spaces before a caret.
+func caretOffset(expr string, pos int) int {
+	return min(max(pos-1, 0), utf8.RuneCountInString(expr))
+}
+
+// loadRules reads the --rules files and merges them in the order given, a later file
+// overriding objects of an earlier one; nil when none were given. model/rules opens no
+// files, so the reading is done here. A file that cannot be read or is not describe-*
+// JSON is the command line's mistake, the same in every command: inputError, status 2.
+func loadRules(paths []string) (*rules.Set, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	set := rules.NewSet()
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, inputError(errors.New("bad --rules: " + err.Error()))
+		}
+		one, err := rules.Load(bytes.NewReader(data), path)
+		if err != nil {
+			return nil, inputError(errors.New("bad --rules: " + err.Error()))
+		}
+		set.Merge(one)
+	}
+	return set, nil
+}
+
+// awsOptions choose the account, Region and endpoint of the AWS commands and of
+// --log-group. Empty values leave the choice to the SDK's usual sources (AWS_PROFILE,
+// AWS_REGION, AWS_ENDPOINT_URL*, the shared config files).
+type awsOptions struct {
+	profile     string
+	region      string
+	endpointURL string
+}
+
+func (o *awsOptions) bind(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&o.profile, "profile", "", "the AWS `PROFILE` of the shared config files (default: AWS_PROFILE, or default)")
+	fl.StringVar(&o.region, "region", "", "the AWS `REGION` (default: AWS_REGION, or the profile's region)")
+	fl.StringVar(&o.endpointURL, "endpoint-url", "", "send AWS requests to `URL` instead, such as a local test server (AWS_ENDPOINT_URL works too)")
+}
+
+// load builds the SDK configuration. Its errors say what to do: set a Region, log in.
+func (o *awsOptions) load(ctx context.Context) (aws.Config, error) {
+	cfg, err := awsclient.Load(ctx, awsclient.Options{Profile: o.profile, Region: o.region, EndpointURL: o.endpointURL})
+	if err != nil {
+		return aws.Config{}, errors.New(awsclient.Explain(err, o.profile))
+	}
+	return cfg, nil
+}
+
+// cloudWatchOptions choose what to read from CloudWatch Logs. The explorer and print
+// take the same flags; --follow defaults to off here, and the explorer passes
+// followByDefault to turn it on unless the person said otherwise.
+type cloudWatchOptions struct {
+	logGroups    []string
+	enis         []string
+	streamPrefix string
+	since        string
+	until        string
+	follow       bool
+	poll         bool
+	// changed reports whether a flag was given on the command line, to tell a default
+	// from a choice.
+	changed func(name string) bool
+}
+
+func (o *cloudWatchOptions) bind(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&o.logGroups, "log-group", nil, "read flow logs from the CloudWatch Logs `GROUP` (repeatable, up to 10; flowlens groups lists them)")
+	fl.StringArrayVar(&o.enis, "eni", nil, "only the network interface `ID`, such as eni-0abc1234def567890 (repeatable; flowlens enis lists them)")
+	fl.StringVar(&o.streamPrefix, "stream-prefix", "", "only the log streams whose name starts with `PREFIX`")
+	fl.StringVar(&o.since, "since", "15m", "read from `WHEN`: a duration before now (15m, 2h, 1d) or a time (2025-03-01T12:00:00Z, '2025-03-01 12:00')")
+	fl.StringVar(&o.until, "until", "", "read up to `WHEN` (a duration before now, or a time), then stop")
+	fl.BoolVarP(&o.follow, "follow", "f", false, "with --log-group, keep reading new records (Live Tail) until interrupted")
+	fl.BoolVar(&o.poll, "poll", false, "follow by polling FilterLogEvents instead of Live Tail")
+	o.changed = fl.Changed
+}
+
+// enabled reports whether CloudWatch was asked for.
+func (o *cloudWatchOptions) enabled() bool { return len(o.logGroups) > 0 }
+
+// config checks the options and builds the source configuration, without clients.
+// Without --log-group it only checks that no other CloudWatch flag was given.
+func (o *cloudWatchOptions) config(followByDefault bool, now time.Time) (cloudwatch.Config, error) {
+	if !o.enabled() {
+		for _, name := range []string{"eni", "stream-prefix", "since", "until", "follow", "poll"} {
+			if o.changed(name) {
+				return cloudwatch.Config{}, usagef("--%s needs --log-group", name)
+			}
+		}
+		return cloudwatch.Config{}, nil
+	}
+	cfg := cloudwatch.Config{LogGroups: o.logGroups, ENIs: o.enis, StreamPrefix: o.streamPrefix, Poll: o.poll}
+	var err error
+	if cfg.Since, err = cloudwatch.ParseWhen(o.since, now); err != nil {
+		return cfg, usagef("bad --since: %v", err)
+	}
+	if o.until != "" {
+		if cfg.Until, err = cloudwatch.ParseWhen(o.until, now); err != nil {
+			return cfg, usagef("bad --until: %v", err)
+		}
+	}
+	cfg.Follow = followByDefault && o.until == ""
+	if o.changed("follow") {
+		cfg.Follow = o.follow
+	}
+	switch {
+	case cfg.Follow && o.until != "":
+		return cfg, usagef("--until ends the reading, --follow goes on: use one of them")
+	case o.poll && !cfg.Follow:
+		return cfg, usagef("--poll chooses how to follow: add --follow")
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, usageError(err)
+	}
+	return cfg, nil
+}
+
+// open connects a source for --log-group: it loads the AWS configuration, finds the
+// groups and learns their formats, so that every start-up problem is reported here,
+// before any output. format is --format (nil: learned from DescribeFlowLogs).
+func (o *cloudWatchOptions) open(ctx context.Context, awsOpts *awsOptions, format *model.Format, followByDefault bool) (*cloudwatch.Source, error) {
+	cfg, err := o.config(followByDefault, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsOpts.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Logs, cfg.EC2 = awsclient.NewLogs(awsCfg), awsclient.NewEC2(awsCfg)
+	cfg.Region, cfg.Profile, cfg.Format = awsCfg.Region, awsOpts.profile, format
+	return cloudwatch.New(ctx, cfg)
+}

@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// run runs a command line in-process, as main does.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return Run(context.Background(), args, stdin, stdout, stderr)
+}
+
+// runForOutput runs a command line in-process and returns the exit status and what it
+// wrote.
+func runForOutput(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// Mistakes on the command line exit with 2, cobra's own checks included.
+func TestUsageMistakesExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{"generate", "x"}, {"groups", "x"}, {"man", "a", "b"}, {"enis"}, {"print", "--filter", "dsport=22"},
+		{"print", "--output", "xml"}, {"print", "--nope"}, {"pirnt"}, {"pairs", "--filter", "verdict=nacll"},
+		{"completion", "bash", "extra"}, {"generate", "--records", "many"}, {"--capacity", "0"},
+	} {
+		var out, errOut strings.Builder
+		if code := run(args, strings.NewReader(""), &out, &errOut); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d\n%s", args, code, ExitUsage, errOut.String())
+		}
+	}
+}
+
+// A usage error is followed by the usage of the command that was wrong, not the root's;
+// the missing required flag is named.
+func TestUsageErrorShowsTheCommandsUsage(t *testing.T) {
+	code, out, errOut := runForOutput(t, "enis")
+	if code != ExitUsage || out != "" {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	if !strings.HasPrefix(errOut, "flowlens: ") || !strings.Contains(errOut, `"log-group"`) {
+		t.Errorf("the message does not name the missing flag:\n%s", errOut)
+	}
+	if !strings.Contains(errOut, "Usage:\n  flowlens enis --log-group GROUP") {
+		t.Errorf("the usage is not enis's:\n%s", errOut)
+	}
+}
+
+// A --rules file that is missing or is not describe-* JSON ends every command the same
+// way: status 2, the file named, and no usage burying the line and column.
+func TestBadRulesExitTwoEverywhere(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("{\"SecurityGroups\": [}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.json")
+	for _, cmd := range [][]string{{}, {"pairs"}} {
+		for _, file := range []string{bad, missing} {
+			args := append(append([]string{}, cmd...), "--rules", file, "-")
+			code, _, errOut := runForOutput(t, args...)
+			if code != ExitUsage {
+				t.Errorf("%v: exit %d, want %d\n%s", args, code, ExitUsage, errOut)
+			}
+			if !strings.HasPrefix(errOut, "flowlens: bad --rules: ") || !strings.Contains(errOut, filepath.Base(file)) {
+				t.Errorf("%v: the message does not name the file:\n%s", args, errOut)
+			}
+			if strings.Contains(errOut, "Usage:") {
+				t.Errorf("%v: the usage follows a rules file's error:\n%s", args, errOut)
+			}
+		}
+	}
+}
+
+// exitStatus is the one place an error becomes a status; what it prints depends on the
+// kind of error, never on its text.
+func TestExitStatus(t *testing.T) {
+	usage := func() string { return "Usage: flowlens x\n" }
+	for _, tc := range []struct {
+		name string
+		err  error
+		code int
+		want string
+	}{
+		{"success", nil, ExitOK, ""},
+		{"runtime", errors.New("the disk is on fire"), ExitRuntime, "flowlens: the disk is on fire\n"},
+		{"wrapped", fmt.Errorf("reading: %w", usagef("bad --x")), ExitUsage, "flowlens: reading: bad --x\n\nUsage: flowlens x\n"},
+		{"usage", usagef("bad --x"), ExitUsage, "flowlens: bad --x\n\nUsage: flowlens x\n"},
+		{"input", inputError(errors.New("bad --rules: f.json:1:2: oops")), ExitUsage, "flowlens: bad --rules: f.json:1:2: oops\n"},
+		{"already reported", silent(ExitRuntime), ExitRuntime, ""},
+		{"SIGINT", silent(signalStatus(syscall.SIGINT)), 130, ""},
+		{"SIGHUP", silent(signalStatus(syscall.SIGHUP)), 129, ""},
+		{"SIGQUIT", silent(signalStatus(syscall.SIGQUIT)), 131, ""},
+		{"SIGTERM", silent(signalStatus(syscall.SIGTERM)), ExitOK, ""},
+	} {
+		var stderr bytes.Buffer
+		if code := exitStatus(tc.err, &stderr, usage); code != tc.code || stderr.String() != tc.want {
+			t.Errorf("%s: exit %d, stderr %q; want %d, %q", tc.name, code, stderr.String(), tc.code, tc.want)
+		}
+	}
+}
+
+// A context that a signal ended tells which signal; one the caller cancelled counts as an
+// interrupt; a live one is no failure.
+func TestStopped(t *testing.T) {
+	if err := stopped(context.Background()); err != nil {
+		t.Errorf("a live context: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if code := exitStatus(stopped(ctx), io.Discard, nil); code != 130 {
+		t.Errorf("a cancelled context: exit %d, want 130", code)
+	}
+	for sig, want := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: ExitOK} {
+		ctx, stop := withSignals(context.Background())
+		if err := syscall.Kill(syscall.Getpid(), sig); err != nil {
+			t.Fatal(err)
+		}
+		<-ctx.Done()
+		if code := exitStatus(stopped(ctx), io.Discard, nil); code != want {
+			t.Errorf("%v: exit %d, want %d", sig, code, want)
+		}
+		stop()
+	}
+}
+
+// The explorer checks its flags before it asks for a terminal, so a script gets the
+// mistake rather than "needs a terminal".
+func TestExplorerChecksFlagsFirst(t *testing.T) {
+	code, _, errOut := runForOutput(t, "--filter", "dsport=22", "-")
+	if code != ExitUsage || !strings.Contains(errOut, "bad --filter") {
+		t.Errorf("exit %d:\n%s", code, errOut)
+	}
+	code, _, errOut = runForOutput(t, "-")
+	if code != ExitUsage || !strings.Contains(errOut, "needs a terminal on stdout") {
+		t.Errorf("without a terminal: exit %d:\n%s", code, errOut)
+	}
+}
