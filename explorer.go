@@ -253,7 +253,7 @@ func openCloudWatch(ctx context.Context, cmd *cobra.Command, flags *explorerFlag
 		for i, s := range streams {
 			items[i] = ui.PickItem{Name: s.Name, ENI: s.ENI, LastEvent: s.LastEvent}
 		}
-		picker := &ui.Picker{Group: cw.logGroups[0], Items: items, Start: func(names []string) (source.Feed, error) {
+		picker := &ui.Picker{Group: cw.logGroups[0], Items: items, Start: func(names []string) (ui.Feed, error) {
 			chosen := cw
 			chosen.enis = enisOf(streams, names)
 			src, err := newCloudWatchSource(ctx, cmd, &flags.aws, &chosen, format, true)

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"time"
+
+	"github.com/flowlens/flowlens/feed"
 )
 
 // pollEvery is how often a followed file is checked for new lines, rotation and
@@ -26,17 +28,17 @@ func FollowFile(ctx context.Context, path string, opts Options) Feed {
 		return OpenFiles(ctx, []Input{{Name: path, Path: path}}, opts)
 	}
 	f := newFeed(ctx, false)
-	f.setStatus(Status{Source: path, State: StateReading})
+	f.setStatus(feed.Status{Source: path, State: feed.StateReading})
 	go func() {
 		defer f.close()
 		defer ReportPanic(f.fail)
-		fl := &follower{feed: f, path: path, opts: opts}
+		fl := &follower{sourceFeed: f, path: path, opts: opts}
 		pipeline(f.ctx, fl.produce, opts.Workers, nil, func(c *Chunk) bool {
 			f.add(c.Records, &c.Stats)
 			if c.Err != nil {
 				f.fail(c.Err)
 			}
-			f.updateStatus(func(s *Status) { s.Progress = c.Progress })
+			f.updateStatus(func(s *feed.Status) { s.Progress = c.Progress.feed() })
 			return true
 		})
 	}()
@@ -44,7 +46,7 @@ func FollowFile(ctx context.Context, path string, opts Options) Feed {
 }
 
 type follower struct {
-	*feed
+	*sourceFeed
 	path string
 	opts Options
 }
@@ -97,7 +99,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			if errors.Is(err, fs.ErrNotExist) {
 				if !waiting {
 					waiting = true
-					fl.updateStatus(func(st *Status) { st.State = StateFollowing; st.Note = "waiting for the file to appear" })
+					fl.updateStatus(func(st *feed.Status) { st.State = feed.StateFollowing; st.Note = "waiting for the file to appear" })
 				}
 				return false
 			}
@@ -112,7 +114,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 		file, info, offset, waiting, head = f, st, 0, false, nil
 		s = newSplitter(fl.path, fl.opts.Format)
 		s.live, s.follow = true, true
-		fl.updateStatus(func(st *Status) { st.State = StateFollowing; st.Note = note })
+		fl.updateStatus(func(st *feed.Status) { st.State = feed.StateFollowing; st.Note = note })
 		return true
 	}
 	reopen("")
@@ -167,7 +169,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 				s.carry = s.carry[:0]
 				offset, head = 0, nil
 				info = now
-				fl.updateStatus(func(st *Status) { st.Note = "file truncated: reading from the start" })
+				fl.updateStatus(func(st *feed.Status) { st.Note = "file truncated: reading from the start" })
 			}
 		default:
 			info = now

@@ -1,7 +1,7 @@
 // Package ui is the explorer's screen: a Bubble Tea program whose root model owns the ring
 // of records and dispatches messages to the panes (flows table, detail, filter bar,
 // status bar, overlays). It never calls AWS and never reads files itself: records arrive
-// as batches from a source.Feed.
+// as batches from a Feed, which the commands connect to a source.
 package ui
 
 import (
@@ -14,18 +14,18 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/filter"
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/ring"
 	"github.com/flowlens/flowlens/model/rules"
-	"github.com/flowlens/flowlens/source"
 )
 
 // Options configures the explorer.
 type Options struct {
-	Feed     source.Feed
+	Feed     Feed
 	Capacity int             // records held; ring.DefaultCapacity when 0
 	Keys     *keymap.Map     // keymap.Default() when nil
 	Notices  []string        // shown at start, e.g. problems in the key config
@@ -109,7 +109,7 @@ type Model struct {
 	overlay       overlayKind
 	overlayOffset int
 
-	src        source.Status
+	src        feed.Status
 	srcDone    bool
 	stats      model.Stats
 	srcDropped uint64
@@ -136,7 +136,7 @@ type Model struct {
 // Messages of the update loop.
 type (
 	batchMsg struct {
-		batch source.Batch
+		batch feed.Batch
 		ok    bool
 	}
 	tickMsg     time.Time

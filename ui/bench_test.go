@@ -6,7 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/feed"
 )
 
 // loaded returns an explorer holding n records with a filter applied, sized 160x48.
@@ -17,7 +17,7 @@ func loaded(b *testing.B, n int, filter string) *Model {
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	recs := testRecords(n)
 	for i := 0; i < len(recs); i += 8192 {
-		deliver(m, source.Batch{Records: recs[i:min(i+8192, len(recs))]})
+		deliver(m, feed.Batch{Records: recs[i:min(i+8192, len(recs))]})
 	}
 	if filter != "" {
 		m.applyFilter(filter, true)

@@ -7,8 +7,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
-	"github.com/flowlens/flowlens/source"
 )
 
 // The golden frames: the whole screen at a wide and a narrow size, in dark and light.
@@ -34,7 +34,7 @@ func TestGolden(t *testing.T) {
 					}
 					recs = append(recs, r)
 				}
-				deliver(m, source.Batch{Records: recs, Status: source.Status{Source: "flows.log", State: source.StateDone}})
+				deliver(m, feed.Batch{Records: recs, Status: feed.Status{Source: "flows.log", State: feed.StateDone}})
 				press(m, "k") // select the v5 REJECT, so the detail shows flags and direction
 				frame := m.render()
 				golden.RequireEqual(t, frame)

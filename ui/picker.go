@@ -10,7 +10,6 @@ import (
 
 	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model/output"
-	"github.com/flowlens/flowlens/source"
 )
 
 // Picker lets the user choose what to tail when --log-group was given without --eni:
@@ -20,7 +19,7 @@ type Picker struct {
 	Items []PickItem
 	// Start opens the source for the chosen streams (all of them when empty). It runs on
 	// its own goroutine: it talks to AWS.
-	Start func(streams []string) (source.Feed, error)
+	Start func(streams []string) (Feed, error)
 }
 
 // PickItem is one log stream.
@@ -43,7 +42,7 @@ type picker struct {
 
 // Messages of the picker.
 type feedStartedMsg struct {
-	feed source.Feed
+	feed Feed
 	err  error
 }
 
