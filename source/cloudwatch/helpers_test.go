@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/internal/fakeaws"
 	"github.com/flowlens/flowlens/model"
-	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/source/awsclient"
 )
 

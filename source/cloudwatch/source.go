@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
-	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/feed"
+	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/source"
 	"github.com/flowlens/flowlens/source/awsclient"
 )
