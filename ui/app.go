@@ -116,6 +116,8 @@ type Model struct {
 	trimmed    uint64 // records of batches larger than the ring, never held
 	rate       rateMeter
 	paused     bool
+	olderAsked bool   // the source was asked for older records and has not answered yet
+	narrowed   string // the filter last offered to the source to push down
 	local      bool
 	formats    map[model.FormatID]*model.Format
 
@@ -302,6 +304,7 @@ func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
 				m.interfaces[ifc] = true
 			}
 		}
+		m.olderAsked = false
 		m.view.Update()
 		m.table.afterAppend()
 		m.refreshDetail()

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/feed"
+	"github.com/flowlens/flowlens/model"
 )
 
 // Feed is what the explorer consumes: batches of records with the source's status, and
@@ -38,3 +39,38 @@ type (
 		LoadBefore(t time.Time) error
 	}
 )
+
+// narrow offers the flows filter the user kept to a source that can push it down. What
+// the source pushed shows in its status fields; a refusal is only logged, because the
+// explorer's own filter applies either way.
+func (m *Model) narrow(expr string) {
+	n, ok := m.opts.Feed.(Narrower)
+	if !ok || m.mode != modeFlows || m.srcDone || expr == m.narrowed {
+		return
+	}
+	m.narrowed = expr
+	if err := n.Narrow(expr); err != nil {
+		m.log.Info("narrow", "filter", expr, "err", err)
+	}
+}
+
+// loadOlder asks a source that can read further back for the records before the first
+// one held: what moving up past the first row means. One request at a time: the next
+// batch with records ends it.
+func (m *Model) loadOlder() {
+	h, ok := m.opts.Feed.(HistoryLoader)
+	if !ok || m.olderAsked || m.ring.Len() == 0 {
+		return
+	}
+	first := m.ring.At(m.ring.First())
+	if !first.Has(model.FStart) {
+		return
+	}
+	before := time.Unix(int64(first.Start), 0)
+	if err := h.LoadBefore(before); err != nil {
+		m.notify("no older records: "+err.Error(), true, 8*time.Second)
+		return
+	}
+	m.olderAsked = true
+	m.notify("reading the records before "+clock(first.Start, true, m.local)+"…", false, 10*time.Second)
+}

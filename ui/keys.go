@@ -43,6 +43,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		case m.bar.applied != "":
 			m.bar.input.SetValue("")
 			m.applyFilter("", false)
+			m.narrow("")
 		}
 	case m.is(msg, keymap.NextPane):
 		m.focus = (m.focus + 1) % numPanes
@@ -166,8 +167,12 @@ func (m *Model) handleMove(msg tea.KeyPressMsg, sc scroller) bool {
 }
 
 func (m *Model) handleTableKey(msg tea.KeyPressMsg) {
+	atTop := m.table.sel == 0
 	switch {
 	case m.handleMove(msg, m.table):
+		if atTop && (m.is(msg, keymap.Up) || m.is(msg, keymap.PageUp) || m.is(msg, keymap.Top)) {
+			m.loadOlder()
+		}
 		m.refreshDetail()
 	case m.is(msg, keymap.FocusDetail):
 		m.focus = paneDetail
@@ -201,6 +206,7 @@ func (m *Model) handleFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.applyFilter(m.bar.input.Value(), true)
 		if m.bar.err == nil {
 			m.bar.blur()
+			m.narrow(m.bar.applied)
 		}
 		return nil
 	case m.is(msg, keymap.FilterCancel):
@@ -208,6 +214,7 @@ func (m *Model) handleFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.bar.err = nil
 		m.applyFilter("", false)
 		m.bar.blur()
+		m.narrow("")
 		return nil
 	case msg.String() == "ctrl+c":
 		if m.opts.Feed != nil {
