@@ -183,12 +183,15 @@ func New(opts Options) *Model {
 		log:        opts.Log,
 		ring:       r,
 		view:       ring.NewView(r, nil),
-		bar:        newFilterBar(),
+		bar:        newFilterBar(opts.Keys.Short(keymap.Help)),
 		local:      opts.Local,
 		formats:    map[model.FormatID]*model.Format{},
 	}
 	m.table = newFlowTable(m.view)
 	m.table.setLocal(opts.Local)
+	if opts.Picker != nil && opts.Feed == nil {
+		m.picker = newPicker(opts.Picker)
+	}
 	dark := true
 	if opts.Dark != nil {
 		dark = *opts.Dark
@@ -196,9 +199,6 @@ func New(opts Options) *Model {
 	m.setStyles(dark)
 	for _, f := range opts.Formats {
 		m.formats[f.ID] = f
-	}
-	if opts.Picker != nil && opts.Feed == nil {
-		m.picker = newPicker(opts.Picker)
 	}
 	if len(opts.Notices) > 0 {
 		m.notify(strings.Join(opts.Notices, "; "), true, 15*time.Second)
@@ -213,6 +213,10 @@ func New(opts Options) *Model {
 func (m *Model) setStyles(dark bool) {
 	m.styles = NewStyles(dark, m.opts.NoColor)
 	m.bar.setStyles(m.styles)
+	m.detail.setStyles(m.styles)
+	if m.picker != nil {
+		m.picker.query.SetStyles(inputStyles(m.styles))
+	}
 }
 
 // Init starts the source, the clock and asks the terminal for its background.
@@ -220,6 +224,9 @@ func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.waitBatch(), tick()}
 	if m.opts.Dark == nil {
 		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	if m.picker != nil {
+		cmds = append(cmds, m.picker.query.Focus())
 	}
 	return tea.Batch(cmds...)
 }
@@ -242,18 +249,24 @@ func tick() tea.Cmd {
 }
 
 // Update dispatches: overlays and the filter bar get keys first, then the global keys,
-// then the focused pane.
+// then the focused pane. After every message it settles what the next frame shows, so
+// that View only reads.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.dispatch(msg)
+	m.settle()
+	return m, cmd
+}
+
+func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
 	case tea.BackgroundColorMsg:
 		m.setStyles(msg.IsDark())
-		m.table.invalidate()
 	case batchMsg:
-		return m, m.handleBatch(msg)
+		return m.handleBatch(msg)
 	case tickMsg:
-		return m, m.handleTick(time.Time(msg))
+		return m.handleTick(time.Time(msg))
 	case debounceMsg:
 		if msg.gen == m.bar.gen {
 			m.applyFilter(m.bar.input.Value(), false)
@@ -261,17 +274,46 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case exportedMsg:
 		m.handleExported(msg)
 	case feedStartedMsg:
-		return m, m.handleFeedStarted(msg)
+		return m.handleFeedStarted(msg)
 	case rulesFetchedMsg:
 		m.handleRulesFetched(msg)
 	case tea.KeyPressMsg:
-		return m, m.handleKey(msg)
+		return m.handleKey(msg)
 	case tea.MouseWheelMsg:
 		m.handleWheel(msg)
 	case tea.MouseClickMsg:
-		m.handleClick(msg)
+		return m.handleClick(msg)
 	}
-	return m, nil
+	return nil
+}
+
+// settle brings what the next frame shows in line with the model: the picker's and the
+// overlays' offsets clamped to what there is to scroll (a batch can change both), and
+// the rows on screen rendered (the flows) or judged (the conversations). The detail and
+// verdict panes lay themselves out when their record or size changes.
+func (m *Model) settle() {
+	if m.width == 0 || m.lay.tooSmall {
+		return
+	}
+	if m.picker != nil {
+		m.picker.clamp(m.height)
+		return
+	}
+	m.clampOverlay()
+	if m.mode == modePairs {
+		m.pv.prepare(m.pairs, m.rules)
+	} else {
+		m.table.prepare()
+	}
+}
+
+// clampOverlay keeps the overlay's offset within its lines.
+func (m *Model) clampOverlay() {
+	if m.overlay == overlayNone {
+		m.overlayOffset = 0
+		return
+	}
+	m.overlayOffset = max(0, min(m.overlayOffset, len(m.overlayLines())-m.overlayRows()))
 }
 
 func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
@@ -406,10 +448,20 @@ func (m *Model) selectedRecord() (*model.Flow, ring.Seq) {
 	return m.table.Selected()
 }
 
-// applyFilter compiles expr and, when it is valid, refilters the ring. An invalid
-// expression leaves the last valid filter in place, so the table does not blank out
-// half-way through typing.
+// applyFilter compiles expr and, when it is valid and not what is applied already,
+// refilters the ring. An invalid expression leaves the last valid filter in place, so
+// the table does not blank out half-way through typing.
 func (m *Model) applyFilter(expr string, remember bool) {
+	if m.mode == modeFlows && expr == m.bar.applied && !remember {
+		m.bar.err = nil // back to the valid text applied, after an invalid one
+		return
+	}
+	m.setFilter(expr, remember)
+}
+
+// setFilter applies expr to the view shown, even when it is the expression applied:
+// after a switch of views, the same text means another filter.
+func (m *Model) setFilter(expr string, remember bool) {
 	formats := make([]*model.Format, 0, len(m.formats))
 	for _, f := range m.formats {
 		formats = append(formats, f)
@@ -421,9 +473,6 @@ func (m *Model) applyFilter(expr string, remember bool) {
 	flt, err := filter.Compile(expr, filter.Options{Formats: formats})
 	m.bar.err = err
 	if err != nil {
-		return
-	}
-	if expr == m.bar.applied && !remember {
 		return
 	}
 	m.bar.applied = expr
@@ -472,9 +521,8 @@ func (m *Model) toggleMode() {
 		m.mode = modeFlows
 	}
 	m.bar.err = nil
-	m.bar.applied = "\x00" // force the apply below
 	m.bar.input.SetValue(next)
-	m.applyFilter(next, false)
+	m.setFilter(next, false)
 	m.focus = paneTable
 	m.refreshDetail()
 }

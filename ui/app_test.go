@@ -163,6 +163,14 @@ func TestFilterAppliesAsYouTypeAndKeepsLastValid(t *testing.T) {
 	if !strings.Contains(out, "unknown field 'dsport' at 8, did you mean 'dstport'?") || !strings.Contains(out, "✗ /") {
 		t.Errorf("the error is not shown:\n%s", lastLines(out, 3))
 	}
+	// Back to the text applied: the error goes.
+	press(m, "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace")
+	m.Update(debounceMsg{gen: m.bar.gen})
+	if m.bar.input.Value() != "reject" || m.bar.err != nil {
+		t.Fatalf("back to %q: err %v", m.bar.input.Value(), m.bar.err)
+	}
+	typeText(m, " dsport=22")
+	m.Update(debounceMsg{gen: m.bar.gen})
 	// A stale debounce tick must not apply an older text.
 	old := m.bar.gen
 	press(m, "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace")
@@ -298,9 +306,16 @@ func TestExportWritesTheFilteredView(t *testing.T) {
 	if err != nil || strings.Count(string(data), "\n") != 10 || !strings.Contains(string(data), `"action":"REJECT"`) {
 		t.Fatalf("exported file: %v\n%s", err, data)
 	}
-	abs, _ := filepath.Abs(msg.path)
-	if !strings.Contains(strings.ReplaceAll(screen(m), "\n", ""), "exported 10 records to") || !strings.HasPrefix(msg.path, m.opts.ExportDir) || abs == "" {
-		t.Errorf("the status does not say where:\n%s", lastLines(screen(m), 1))
+	if filepath.Dir(msg.path) != m.opts.ExportDir {
+		t.Errorf("exported to %s, not to the export directory %s", msg.path, m.opts.ExportDir)
+	}
+	// The status says where, as an absolute path a person can open.
+	abs, err := filepath.Abs(msg.path)
+	if err != nil || m.message != "exported 10 records to "+abs || !filepath.IsAbs(abs) {
+		t.Errorf("message %q, want the absolute path %s (%v)", m.message, abs, err)
+	}
+	if !strings.Contains(lastLines(screen(m), 1), "exported 10 records to /") {
+		t.Errorf("the status bar does not show it:\n%s", lastLines(screen(m), 1))
 	}
 }
 
@@ -318,6 +333,14 @@ func TestMouse(t *testing.T) {
 	m.Update(tea.MouseClickMsg{X: 150, Y: 5, Button: tea.MouseLeft})
 	if m.focus != paneDetail {
 		t.Fatal("a click in the detail pane did not focus it")
+	}
+	m.Update(tea.MouseClickMsg{X: 10, Y: m.lay.barY, Button: tea.MouseLeft})
+	if !m.bar.active {
+		t.Fatal("a click on the filter bar did not open it")
+	}
+	typeText(m, "reject")
+	if m.bar.input.Value() != "reject" {
+		t.Fatalf("typing after the click gave %q", m.bar.input.Value())
 	}
 }
 

@@ -5,6 +5,9 @@ import "github.com/flowlens/flowlens/model"
 // What the external tests (package ui_test, which run the explorer over real sources
 // without package ui importing them) may look at.
 
+// WaitScreen waits until the program's output shows every want.
+var WaitScreen = waitScreen
+
 // Held is the number of records in the ring.
 func (m *Model) Held() int { return m.ring.Len() }
 

@@ -56,6 +56,8 @@ type statusInfo struct {
 	local     bool
 	message   string
 	msgError  bool
+	// the first keys of the actions the bar mentions, as rebound
+	followKey, malformedKey, helpKey string
 }
 
 // statusPart is one piece of the status bar. When the bar is too narrow, the parts of
@@ -81,7 +83,7 @@ const (
 	rankNote   = rankZone + 1
 )
 
-func renderStatus(s Styles, st statusInfo, width int, helpLabel string) string {
+func renderStatus(s Styles, st statusInfo, width int) string {
 	var parts []statusPart
 	add := func(text string, style lipgloss.Style, rank int) {
 		parts = append(parts, statusPart{text, style, rank})
@@ -142,10 +144,10 @@ func renderStatus(s Styles, st statusInfo, width int, helpLabel string) string {
 		add(fmt.Sprintf("dropped %s", thousands(st.dropped)), s.Warn, rankTrouble)
 	}
 	if st.malformed > 0 {
-		add(fmt.Sprintf("malformed %s (m)", thousands(st.malformed)), s.Warn, rankTrouble)
+		add(fmt.Sprintf("malformed %s (%s)", thousands(st.malformed), st.malformedKey), s.Warn, rankTrouble)
 	}
 	if !st.following {
-		add("not following: G to follow", s.Warn, rankWarning)
+		add("not following: "+st.followKey+" to follow", s.Warn, rankWarning)
 	}
 	if st.local {
 		add("local time", s.Muted, rankZone)
@@ -159,7 +161,7 @@ func renderStatus(s Styles, st statusInfo, width int, helpLabel string) string {
 		add(st.src.LastError, s.Reject, rankTrouble)
 	}
 
-	right := s.BarKey.Render(helpLabel) + s.Muted.Render(" help")
+	right := s.BarKey.Render(st.helpKey) + s.Muted.Render(" help")
 	room := width - ansi.StringWidth(right) - 1
 	const sepWidth = 3
 	widths := make([]int, len(parts))

@@ -18,10 +18,10 @@ func TestStatusBarShowsFieldsAndDropsWholeParts(t *testing.T) {
 	st.SetField("pushed", "action=REJECT")
 	st.SetField("scanned", "1.2 GiB")
 	st.SetField("mode", "reading") // repeats the state: not shown twice
-	info := statusInfo{src: st, held: 1234, rate: 50, malformed: 3, following: true}
+	info := statusInfo{src: st, held: 1234, rate: 50, malformed: 3, following: true, followKey: "G", malformedKey: "m", helpKey: "?"}
 	s := NewStyles(true, false)
 
-	wide := ansi.Strip(renderStatus(s, info, 200, "?"))
+	wide := ansi.Strip(renderStatus(s, info, 200))
 	for _, want := range []string{"● reading", " 30%", "s3://flows/2024/05/01/", "pushed action=REJECT", "scanned 1.2 GiB",
 		"lag 1m30s", "1,234 in ring", "50/s", "malformed 3 (m)", "UTC", "format from the header line", "? help"} {
 		if !strings.Contains(wide, want) {
@@ -32,7 +32,7 @@ func TestStatusBarShowsFieldsAndDropsWholeParts(t *testing.T) {
 		t.Errorf("a field that repeats the state is shown:\n%s", wide)
 	}
 
-	narrow := ansi.Strip(renderStatus(s, info, 80, "?"))
+	narrow := ansi.Strip(renderStatus(s, info, 80))
 	if w := ansi.StringWidth(narrow); w != 80 {
 		t.Fatalf("the bar is %d cells wide, want 80", w)
 	}
@@ -58,7 +58,7 @@ func TestStatusBarShowsFieldsAndDropsWholeParts(t *testing.T) {
 
 	// A message alone longer than the bar is cut at a word.
 	info.message = "exported 1,234 records to /home/someone/a/rather/long/path/flowlens-20240501-120000.jsonl"
-	alone := ansi.Strip(renderStatus(s, info, 60, "?"))
+	alone := ansi.Strip(renderStatus(s, info, 60))
 	if !strings.HasPrefix(alone, "exported 1,234 records to…") {
 		t.Errorf("a long message was not cut at a word:\n%s", alone)
 	}

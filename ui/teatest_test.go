@@ -1,7 +1,6 @@
 package ui_test
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -26,11 +25,11 @@ func TestDemoProgram(t *testing.T) {
 	dark := true
 	m := ui.New(ui.Options{Feed: feed, Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 48))
-	waitScreen(t, tm, "replaying", "in ring", "demo: incident")
+	ui.WaitScreen(t, tm, "replaying", "in ring", "demo: incident")
 
 	tm.Type("/")
 	tm.Type("reject")
-	waitScreen(t, tm, "reject", "match")
+	ui.WaitScreen(t, tm, "reject", "match")
 
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
@@ -47,16 +46,4 @@ func TestDemoProgram(t *testing.T) {
 			t.Fatalf("a %s record passed the reject filter", r.Action)
 		}
 	}
-}
-
-func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
-	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(out []byte) bool {
-		for _, w := range want {
-			if !bytes.Contains(out, []byte(w)) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
 }
