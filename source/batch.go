@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -142,6 +143,7 @@ func (b *batcher) add(recs []model.Flow, st *model.Stats) {
 }
 
 func (b *batcher) setStatus(st feed.Status) {
+	cleanStatus(&st)
 	b.mu.Lock()
 	b.pending.Status = st
 	b.dirty = true
@@ -157,11 +159,13 @@ func (b *batcher) status() feed.Status {
 func (b *batcher) updateStatus(fn func(*feed.Status)) {
 	b.mu.Lock()
 	fn(&b.pending.Status)
+	cleanStatus(&b.pending.Status)
 	b.dirty = true
 	b.mu.Unlock()
 }
 
 func (b *batcher) fail(err error) {
+	err = cleanError(err)
 	b.mu.Lock()
 	if b.pending.Err == nil {
 		b.pending.Err = err
@@ -186,3 +190,39 @@ func (b *batcher) close() {
 	b.nudge()
 	<-b.done
 }
+
+// cleanStatus makes every text of a status clean, as the feed contract promises the
+// screen: the one place the sources' words pass before they leave (a file name, a
+// stream name, an AWS message). Clean text is kept as it is, without allocating.
+func cleanStatus(st *feed.Status) {
+	st.Source = model.CleanText(st.Source)
+	st.Note = model.CleanText(st.Note)
+	st.LastError = model.CleanText(st.LastError)
+	for i, f := range st.Fields {
+		if l, v := model.CleanText(f.Label), model.CleanText(f.Value); l != f.Label || v != f.Value {
+			st.Fields = slices.Clone(st.Fields) // copies handed out keep theirs
+			st.Fields[i] = feed.Field{Label: l, Value: v}
+		}
+	}
+}
+
+// cleanError is an error whose message is clean; the error it wraps stays reachable
+// for errors.Is and errors.As.
+func cleanError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := model.CleanText(err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	return &cleanedError{msg: msg, err: err}
+}
+
+type cleanedError struct {
+	msg string
+	err error
+}
+
+func (e *cleanedError) Error() string { return e.msg }
+func (e *cleanedError) Unwrap() error { return e.err }
