@@ -205,7 +205,7 @@ func New(opts Options) *Model {
 	}
 	if opts.Filter != "" {
 		m.bar.input.SetValue(opts.Filter)
-		m.applyFilter(opts.Filter, true)
+		m.applyFilter(m.bar.input.Value(), true) // as the input holds it: without control characters
 	}
 	return m
 }
@@ -424,8 +424,11 @@ func (m *Model) handleRulesFetched(msg rulesFetchedMsg) {
 	m.notify(fmt.Sprintf("live rules: %d security groups, %d network ACLs for %d interfaces", len(msg.set.SecurityGroups()), len(msg.set.NetworkACLs()), msg.count), false, 8*time.Second)
 }
 
+// notify shows a message in the status bar. Messages quote errors of any origin (the
+// operating system's, a fetch's), so this is where the screen cleans what it did not get
+// from a source: the one guard of the explorer's own (records and statuses come clean).
 func (m *Model) notify(text string, isError bool, d time.Duration) {
-	m.message, m.msgError, m.msgUntil = text, isError, m.now().Add(d)
+	m.message, m.msgError, m.msgUntil = model.CleanText(text), isError, m.now().Add(d)
 }
 
 // refreshDetail shows the selected record in the detail and verdict panes: the table's

@@ -195,7 +195,7 @@ func describe(r *model.Flow, local bool, now time.Time) []detailLine {
 			out = append(out, detailLine{label: name, value: "-", meaning: absentMeaning(r, fld), kind: lineNote})
 			continue
 		}
-		value := output.Sanitize(r.Value(fld))
+		value := r.Value(fld)
 		l := detailLine{label: name, value: value}
 		switch fld {
 		case model.FProtocol:

@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/flowlens/flowlens/keymap"
-	"github.com/flowlens/flowlens/model/output"
+	"github.com/flowlens/flowlens/model"
 )
 
 // Picker lets the user choose what to tail when --log-group was given without --eni:
@@ -25,7 +25,7 @@ type Picker struct {
 
 // PickItem is one log stream.
 type PickItem struct {
-	Name      string // the stream's name (untrusted: sanitised before drawing)
+	Name      string // the stream's name (cloudwatch.ListStreams hands it over clean)
 	ENI       string // the interface it belongs to, "" when its name names none
 	LastEvent time.Time
 }
@@ -38,7 +38,7 @@ type picker struct {
 	sel, top int
 	chosen   map[int]bool
 	starting bool
-	err      error
+	err      string // why the source did not start (cleaned)
 }
 
 // Messages of the picker.
@@ -47,7 +47,17 @@ type feedStartedMsg struct {
 	err  error
 }
 
+// newPicker takes the streams to offer; what it shows of them is cleaned here, once,
+// as it enters the screen (the group comes from the command line, the streams from
+// AWS), not while drawing.
 func newPicker(spec *Picker) *picker {
+	clean := *spec
+	clean.Group = model.CleanText(spec.Group)
+	clean.Items = make([]PickItem, len(spec.Items))
+	for i, it := range spec.Items {
+		clean.Items[i] = PickItem{Name: model.CleanText(it.Name), ENI: model.CleanText(it.ENI), LastEvent: it.LastEvent}
+	}
+	spec = &clean
 	in := textinput.New()
 	in.Prompt = ""
 	in.Placeholder = "part of a stream or interface name"
@@ -111,7 +121,7 @@ func (m *Model) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 		if len(p.shown) == 0 && len(p.chosen) == 0 {
 			return nil
 		}
-		p.starting, p.err = true, nil
+		p.starting, p.err = true, ""
 		prefixes, start := p.prefixes(), p.spec.Start
 		return func() tea.Msg {
 			feed, err := start(prefixes)
@@ -156,7 +166,7 @@ func (m *Model) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) handleFeedStarted(msg feedStartedMsg) tea.Cmd {
 	if msg.err != nil {
-		m.picker.starting, m.picker.err = false, msg.err
+		m.picker.starting, m.picker.err = false, model.CleanText(msg.err.Error())
 		return nil
 	}
 	m.opts.Feed = msg.feed
@@ -187,7 +197,7 @@ func (m *Model) renderPicker(w, h int) string {
 	rows := p.rows(m.height)
 	lines := []string{
 		s.Text.Render(fmt.Sprintf(" %d streams in %s, most recently active first. Type to filter; %s chooses, %s chooses all, %s tails.",
-			len(p.spec.Items), output.Sanitize(p.spec.Group), m.keys.Label(keymap.PickerToggle), m.keys.Label(keymap.PickerAll), m.keys.Label(keymap.PickerConfirm))),
+			len(p.spec.Items), p.spec.Group, m.keys.Label(keymap.PickerToggle), m.keys.Label(keymap.PickerAll), m.keys.Label(keymap.PickerConfirm))),
 		" " + s.Key.Render("filter: ") + p.query.View(),
 		"",
 		s.Header.Render(fmt.Sprintf("    %-40s %-22s %s", "STREAM", "INTERFACE", "LAST EVENT")),
@@ -203,7 +213,7 @@ func (m *Model) renderPicker(w, h int) string {
 		if !it.LastEvent.IsZero() {
 			last = it.LastEvent.UTC().Format("2006-01-02 15:04:05") + " UTC, " + age(now.Sub(it.LastEvent))
 		}
-		line := fmt.Sprintf(" %s %-40s %-22s %s", mark, truncate(output.Sanitize(it.Name), 40), output.Sanitize(it.ENI), last)
+		line := fmt.Sprintf(" %s %-40s %-22s %s", mark, truncate(it.Name, 40), it.ENI, last)
 		if i == p.sel {
 			line = s.Selected.Render(line)
 		} else {
@@ -217,8 +227,8 @@ func (m *Model) renderPicker(w, h int) string {
 	switch {
 	case p.starting:
 		lines = append(lines, "", s.Warn.Render(" connecting: reading the history, then Live Tail…"))
-	case p.err != nil:
-		lines = append(lines, "", s.Reject.Render(" "+output.Sanitize(p.err.Error())))
+	case p.err != "":
+		lines = append(lines, "", s.Reject.Render(" "+p.err))
 	}
 	right := fmt.Sprintf("%d chosen", len(p.chosen))
 	return s.box("Choose interfaces to tail", right, lines, w, h, true)

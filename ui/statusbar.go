@@ -117,7 +117,9 @@ func renderStatus(s Styles, st statusInfo, width int) string {
 		progress = len(parts)
 		add(fmt.Sprintf("%3.0f%%", frac*100), s.Muted, rankRing)
 	}
-	add(st.src.Source, s.Text, rankSource)
+	if st.src.Source != "" {
+		add(st.src.Source, s.Text, rankSource)
+	}
 	for i, f := range st.src.Fields {
 		text := strings.TrimSpace(f.Label + " " + f.Value)
 		if f.Value == "" || f.Value == string(st.src.State) {

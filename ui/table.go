@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -362,7 +363,7 @@ func (t *flowTable) rowText(r *model.Flow) rowText {
 			cur = &post
 			continue
 		}
-		v := output.Sanitize(c.cell(r, t.local))
+		v := c.cell(r, t.local)
 		if c.right {
 			cur.WriteString(padLeft(v, c.width))
 		} else {
@@ -385,16 +386,17 @@ func clock(sec uint32, ok, local bool) string {
 }
 
 // shortID keeps the start and the end of a long ID ("eni-…c123456789"), the parts that
-// tell interfaces apart.
+// tell interfaces apart. It counts characters, not bytes: a damaged ID holds U+FFFD.
 func shortID(id string, w int) string {
-	if len(id) <= w {
+	r := []rune(id)
+	if len(r) <= w {
 		return id
 	}
-	dash := strings.IndexByte(id, '-')
+	dash := slices.Index(r, '-')
 	if dash < 0 || dash+2 > w {
-		return id[:w-1] + "…"
+		return string(r[:w-1]) + "…"
 	}
-	return id[:dash+1] + "…" + id[len(id)-(w-dash-2):]
+	return string(r[:dash+1]) + "…" + string(r[len(r)-(w-dash-2):])
 }
 
 func sym(r *model.Flow, f model.Field) string {

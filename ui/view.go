@@ -8,7 +8,6 @@ import (
 
 	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model"
-	"github.com/flowlens/flowlens/model/output"
 )
 
 type rect struct{ x, y, w, h int }
@@ -97,7 +96,7 @@ func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "flowlens: " + output.Sanitize(m.src.Source)
+	v.WindowTitle = "flowlens: " + m.src.Source
 	return v
 }
 
@@ -243,6 +242,9 @@ func (m *Model) malformedLines() []string {
 	s := m.styles
 	st := &m.stats
 	var lines []string
+	if st.Cleaned > 0 {
+		lines = append(lines, "", s.Text.Render(fmt.Sprintf(" %s records had text with control characters or invalid UTF-8: kept, the damage shown as \uFFFD.", thousands(st.Cleaned))))
+	}
 	if st.Malformed == 0 {
 		lines = append(lines, "", s.Muted.Render(" No malformed lines so far."))
 	} else {
@@ -254,7 +256,7 @@ func (m *Model) malformedLines() []string {
 		}
 		lines = append(lines, "", s.Header.Render(" First samples"))
 		for _, smp := range st.Samples {
-			lines = append(lines, "", " "+s.Warn.Render(output.Sanitize(smp.String())), "   "+s.Muted.Render(output.Sanitize(smp.Text)))
+			lines = append(lines, "", " "+s.Warn.Render(smp.String()), "   "+s.Muted.Render(smp.Text))
 		}
 	}
 	return lines
