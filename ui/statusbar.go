@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,7 +62,8 @@ type statusInfo struct {
 }
 
 // statusPart is one piece of the status bar. When the bar is too narrow, the parts of
-// the highest rank go first, whole; only a part left alone is ever cut, at a word.
+// the lowest rank are kept, whole, as many as fit; only the first, alone too wide, is
+// ever cut, at a word.
 type statusPart struct {
 	text  string // plain, clean text
 	style lipgloss.Style
@@ -167,29 +169,31 @@ func renderStatus(s Styles, st statusInfo, width int) string {
 	room := width - ansi.StringWidth(right) - 1
 	const sepWidth = 3
 	widths := make([]int, len(parts))
-	total := -sepWidth
 	for i, p := range parts {
 		widths[i] = ansi.StringWidth(p.text)
 		if i == progress {
 			widths[i] += progressCells + 1
 		}
-		total += widths[i] + sepWidth
 	}
-	// Drop whole parts, the least needed first (the rightmost of equals), until the rest
-	// fit; a part left alone is cut at a word.
+	total := 0
+	// Keep whole parts, the most needed first, as long as they fit: a part too wide for
+	// what is left goes, and a smaller, less needed one may still take its place.
+	order := make([]int, len(parts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return parts[a].rank - parts[b].rank })
 	kept := make([]bool, len(parts))
-	for i := range kept {
-		kept[i] = true
-	}
-	for n := len(parts); total > room && n > 1; n-- {
-		worst := -1
-		for i, p := range parts {
-			if kept[i] && (worst < 0 || p.rank >= parts[worst].rank) {
-				worst = i
-			}
+	total = 0
+	for _, i := range order {
+		need := widths[i]
+		if total > 0 {
+			need += sepWidth
 		}
-		kept[worst] = false
-		total -= widths[worst] + sepWidth
+		if total+need <= room || total == 0 {
+			kept[i] = true
+			total += need
+		}
 	}
 	sep := s.Faint.Render(" │ ")
 	var b strings.Builder

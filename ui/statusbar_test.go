@@ -56,6 +56,15 @@ func TestStatusBarShowsFieldsAndDropsWholeParts(t *testing.T) {
 		}
 	}
 
+	// A part too wide for what is left goes; smaller, less needed ones still fill the
+	// room (the demo at 80 columns, scrolled up).
+	demo := statusInfo{src: feed.Status{Source: "demo: incident in vpc-0demo (replay)", State: feed.StateReplaying, Note: "simulated: no AWS account used"},
+		held: 2904, rate: 36, following: false, followKey: "G", malformedKey: "m", helpKey: "?"}
+	bar := ansi.Strip(renderStatus(s, demo, 80))
+	if !strings.Contains(bar, "demo: incident in vpc-0demo (replay) │ 2,904 in ring │ 36/s") || strings.Contains(bar, "…") {
+		t.Errorf("the bar at 80 columns:\n%s", bar)
+	}
+
 	// A message alone longer than the bar is cut at a word.
 	info.message = "exported 1,234 records to /home/someone/a/rather/long/path/flowlens-20240501-120000.jsonl"
 	alone := ansi.Strip(renderStatus(s, info, 60))
