@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/flowlens/flowlens/feed"
@@ -88,6 +89,7 @@ type Model struct {
 
 	width, height int
 	lay           layout
+	help          help.Model // the short help at the end of the status bar
 
 	ring    *ring.Ring
 	view    *ring.View
@@ -184,6 +186,7 @@ func New(opts Options) *Model {
 		ring:       r,
 		view:       ring.NewView(r, nil),
 		bar:        newFilterBar(opts.Keys.Short(keymap.Help)),
+		help:       help.New(),
 		local:      opts.Local,
 		formats:    map[model.FormatID]*model.Format{},
 	}
@@ -213,6 +216,8 @@ func New(opts Options) *Model {
 func (m *Model) setStyles(dark bool) {
 	m.styles = NewStyles(dark, m.opts.NoColor)
 	m.bar.setStyles(m.styles)
+	m.help.Styles.ShortKey, m.help.Styles.ShortDesc = m.styles.BarKey, m.styles.Muted
+	m.help.Styles.ShortSeparator = m.styles.Faint
 	m.detail.setStyles(m.styles)
 	if m.picker != nil {
 		m.picker.query.SetStyles(inputStyles(m.styles))

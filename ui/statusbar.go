@@ -57,8 +57,9 @@ type statusInfo struct {
 	local     bool
 	message   string
 	msgError  bool
-	// the first keys of the actions the bar mentions, as rebound
-	followKey, malformedKey, helpKey string
+	// the first keys of the actions the bar mentions, as rebound, and the short help
+	followKey, malformedKey string
+	help                    string
 }
 
 // statusPart is one piece of the status bar. When the bar is too narrow, the parts of
@@ -165,7 +166,7 @@ func renderStatus(s Styles, st statusInfo, width int) string {
 		add(st.src.LastError, s.Reject, rankTrouble)
 	}
 
-	right := s.BarKey.Render(st.helpKey) + s.Muted.Render(" help")
+	right := st.help
 	room := width - ansi.StringWidth(right) - 1
 	const sepWidth = 3
 	widths := make([]int, len(parts))

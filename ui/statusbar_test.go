@@ -18,7 +18,7 @@ func TestStatusBarShowsFieldsAndDropsWholeParts(t *testing.T) {
 	st.SetField("pushed", "action=REJECT")
 	st.SetField("scanned", "1.2 GiB")
 	st.SetField("mode", "reading") // repeats the state: not shown twice
-	info := statusInfo{src: st, held: 1234, rate: 50, malformed: 3, following: true, followKey: "G", malformedKey: "m", helpKey: "?"}
+	info := statusInfo{src: st, held: 1234, rate: 50, malformed: 3, following: true, followKey: "G", malformedKey: "m", help: "? help"}
 	s := NewStyles(true, false)
 
 	wide := ansi.Strip(renderStatus(s, info, 200))
@@ -59,7 +59,7 @@ func TestStatusBarShowsFieldsAndDropsWholeParts(t *testing.T) {
 	// A part too wide for what is left goes; smaller, less needed ones still fill the
 	// room (the demo at 80 columns, scrolled up).
 	demo := statusInfo{src: feed.Status{Source: "demo: incident in vpc-0demo (replay)", State: feed.StateReplaying, Note: "simulated: no AWS account used"},
-		held: 2904, rate: 36, following: false, followKey: "G", malformedKey: "m", helpKey: "?"}
+		held: 2904, rate: 36, following: false, followKey: "G", malformedKey: "m", help: "? help"}
 	bar := ansi.Strip(renderStatus(s, demo, 80))
 	if !strings.Contains(bar, "demo: incident in vpc-0demo (replay) │ 2,904 in ring │ 36/s") || strings.Contains(bar, "…") {
 		t.Errorf("the bar at 80 columns:\n%s", bar)

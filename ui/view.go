@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -179,7 +180,7 @@ func (m *Model) statusInfo() statusInfo {
 
 		followKey:    m.keys.Short(keymap.Bottom),
 		malformedKey: m.keys.Short(keymap.Malformed),
-		helpKey:      m.keys.Label(keymap.Help),
+		help:         m.help.ShortHelpView([]key.Binding{m.keys.Key(keymap.Help)}),
 	}
 }
 
