@@ -5,8 +5,11 @@ package keymap
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 
@@ -21,13 +24,21 @@ type Action string
 type Context string
 
 const (
-	Global Context = "global"
-	Table  Context = "table"
-	Detail Context = "detail"
-	Filter Context = "filter"
-	Pairs  Context = "pairs"
-	Picker Context = "picker"
+	Global Context = "global" // the panes and the overlays
+	Move   Context = "move"   // moving in the tables, the detail and verdict panes, the overlays
+	Table  Context = "table"  // the flows table
+	Pairs  Context = "pairs"  // the conversations list
+	Filter Context = "filter" // typing a filter
+	Picker Context = "picker" // choosing the log streams to tail, typing to narrow them
 )
+
+// typing are the contexts where keys type text, and the actions of other contexts that
+// still work there, by their keys that type nothing: ctrl+c quits while a filter is
+// typed, the arrows move through the streams while their names are typed.
+var typing = map[Context][]Action{
+	Filter: {Quit},
+	Picker: {Quit, Back, Up, Down, PageUp, PageDown},
+}
 
 // The actions.
 const (
@@ -50,6 +61,7 @@ const (
 	ExportCSV   Action = "export-csv"
 	Reverse     Action = "reverse"
 	PairsView   Action = "pairs-view"
+	PairsOpen   Action = "pairs-open"
 
 	FilterApply   Action = "filter-apply"
 	FilterCancel  Action = "filter-cancel"
@@ -70,14 +82,15 @@ type Binding struct {
 
 // defaults lists every action with its default keys, in the order the help shows them.
 var defaults = []Binding{
-	{Up, Table, []string{"k", "up"}, "move up"},
-	{Down, Table, []string{"j", "down"}, "move down"},
-	{PageUp, Table, []string{"pgup", "ctrl+b"}, "page up"},
-	{PageDown, Table, []string{"pgdown", "ctrl+f"}, "page down"},
-	{Top, Table, []string{"g", "home"}, "first row"},
-	{Bottom, Table, []string{"G", "end"}, "last row, follow new rows"},
+	{Up, Move, []string{"k", "up"}, "move up; above the first row, older records if the source has them"},
+	{Down, Move, []string{"j", "down"}, "move down"},
+	{PageUp, Move, []string{"pgup", "ctrl+b"}, "page up"},
+	{PageDown, Move, []string{"pgdown", "ctrl+f"}, "page down"},
+	{Top, Move, []string{"g", "home"}, "first row"},
+	{Bottom, Move, []string{"G", "end"}, "last row, follow new rows"},
 	{FocusDetail, Table, []string{"enter"}, "focus the detail pane"},
 	{Reverse, Table, []string{"r"}, "jump to the reverse flow"},
+	{PairsOpen, Pairs, []string{"enter"}, "the conversation's newest record in the flows table"},
 	{NextPane, Global, []string{"tab"}, "next pane"},
 	{OpenFilter, Global, []string{"/"}, "filter"},
 	{Back, Global, []string{"esc"}, "back / clear the filter"},
@@ -88,7 +101,7 @@ var defaults = []Binding{
 	{ExportJSONL, Global, []string{"e"}, "export the view (flows or conversations) as JSON Lines"},
 	{ExportCSV, Global, []string{"E"}, "export the view (flows or conversations) as CSV"},
 	{Help, Global, []string{"?"}, "help"},
-	{Quit, Global, []string{"q", "ctrl+c"}, "quit"},
+	{Quit, Global, []string{"q", "ctrl+c"}, "quit; a key that types nothing (ctrl+c) quits even while typing"},
 
 	{FilterApply, Filter, []string{"enter"}, "keep the filter"},
 	{FilterCancel, Filter, []string{"esc"}, "clear the filter"},
@@ -104,6 +117,9 @@ var defaults = []Binding{
 type Map struct {
 	bindings []Binding
 	byAction map[Action]int
+	// keys and typingKeys are the bubbles bindings of each action, built when the keys
+	// change, not on every key press
+	keys, typingKeys []key.Binding
 }
 
 // Default returns the default bindings.
@@ -114,7 +130,37 @@ func Default() *Map {
 		m.byAction[b.Action] = len(m.bindings)
 		m.bindings = append(m.bindings, b)
 	}
+	m.build()
 	return m
+}
+
+// build makes the bubbles bindings of every action.
+func (m *Map) build() {
+	m.keys = make([]key.Binding, len(m.bindings))
+	m.typingKeys = make([]key.Binding, len(m.bindings))
+	for i, b := range m.bindings {
+		m.keys[i] = key.NewBinding(key.WithKeys(b.Keys...), key.WithHelp(displayKeys(b.Keys), b.Help))
+		var quiet []string
+		for _, k := range b.Keys {
+			if !Types(k) {
+				quiet = append(quiet, k)
+			}
+		}
+		m.typingKeys[i] = key.NewBinding(key.WithKeys(quiet...), key.WithHelp(displayKeys(quiet), b.Help))
+		if len(quiet) == 0 {
+			m.typingKeys[i].SetEnabled(false)
+		}
+	}
+}
+
+// Types reports whether a key types text where text is typed: a printable character or
+// the space bar. Such keys go to the text; an action's other keys still act.
+func Types(k string) bool {
+	if k == "space" {
+		return true
+	}
+	r, size := utf8.DecodeRuneInString(k)
+	return size == len(k) && r != utf8.RuneError && unicode.IsPrint(r)
 }
 
 // Override rebinds actions by name, as the config file gives them. It returns what it
@@ -139,6 +185,10 @@ func (m *Map) Override(keys map[string][]string) []string {
 			problems = append(problems, fmt.Sprintf("action %q has no keys in the key config; keeping %s", name, strings.Join(m.bindings[i].Keys, ", ")))
 			continue
 		}
+		if bad := badKey(want); bad != "" {
+			problems = append(problems, fmt.Sprintf("%q for %q is not a key name; keeping %s", bad, name, strings.Join(m.bindings[i].Keys, ", ")))
+			continue
+		}
 		old := m.bindings[i].Keys
 		m.bindings[i].Keys = want
 		if c := m.conflict(i); c != "" {
@@ -146,20 +196,32 @@ func (m *Map) Override(keys map[string][]string) []string {
 			problems = append(problems, c)
 		}
 	}
+	m.build()
 	return problems
 }
 
-// conflict reports a key of binding i that another binding of an overlapping context
+// badKey returns a key that cannot be a key name: the config file is the user's, but a
+// name with control characters could never be pressed, and would be drawn in the help.
+func badKey(keys []string) string {
+	for _, k := range keys {
+		if k == "" || !utf8.ValidString(k) || strings.ContainsFunc(k, unicode.IsControl) {
+			return k
+		}
+	}
+	return ""
+}
+
+// conflict reports a key of binding i that another binding pressed in the same place
 // also uses.
 func (m *Map) conflict(i int) string {
 	b := m.bindings[i]
 	for j, o := range m.bindings {
-		if j == i || !overlap(b.Context, o.Context) {
+		if j == i {
 			continue
 		}
 		for _, k := range b.Keys {
 			for _, ok := range o.Keys {
-				if k == ok {
+				if k == ok && samePlace(b, o, k) {
 					return fmt.Sprintf("key %q for %q is already bound to %q; keeping %q on %s", k, b.Action, o.Action, b.Action, strings.Join(m.defaultKeys(b.Action), ", "))
 				}
 			}
@@ -168,15 +230,20 @@ func (m *Map) conflict(i int) string {
 	return ""
 }
 
-// overlap reports whether keys of two contexts can be pressed in the same place: the
-// global keys work in the table, detail and pairs panes, not while typing a filter or in
-// the picker.
-func overlap(a, b Context) bool {
-	if a == b {
+// samePlace reports whether key k of two bindings can be pressed in the same place: the
+// global and movement keys work in the tables, the panes and the overlays; while text is
+// typed, only the keys of the actions that reach there and type nothing.
+func samePlace(a, b Binding, k string) bool {
+	if a.Context == b.Context {
 		return true
 	}
-	panes := map[Context]bool{Table: true, Detail: true, Pairs: true}
-	return a == Global && panes[b] || b == Global && panes[a]
+	panes := func(c Context) bool { return c == Global || c == Move }
+	if panes(a.Context) && (panes(b.Context) || b.Context == Table || b.Context == Pairs) ||
+		panes(b.Context) && (a.Context == Table || a.Context == Pairs) {
+		return true
+	}
+	reaches := func(x, y Binding) bool { return slices.Contains(typing[y.Context], x.Action) && !Types(k) }
+	return reaches(a, b) || reaches(b, a)
 }
 
 func (m *Map) defaultKeys(a Action) []string {
@@ -199,10 +266,30 @@ func suggestAction(name string) string {
 	return ""
 }
 
-// Key returns the bubbles binding of an action, for matching key presses.
-func (m *Map) Key(a Action) key.Binding {
-	b := m.bindings[m.byAction[a]]
-	return key.NewBinding(key.WithKeys(b.Keys...), key.WithHelp(displayKeys(b.Keys), b.Help))
+// Key returns the bubbles binding of an action, for matching key presses; its help is
+// the keys as the help screen shows them and what the action does.
+func (m *Map) Key(a Action) key.Binding { return m.keys[m.byAction[a]] }
+
+// TypingKey returns the binding of an action of another context where text is typed
+// (c is Filter or Picker): only its keys that type nothing (ctrl+c of quit, the arrows
+// of up and down). It matches nothing when the action does not reach c.
+func (m *Map) TypingKey(c Context, a Action) key.Binding {
+	if !slices.Contains(typing[c], a) {
+		return key.NewBinding(key.WithDisabled())
+	}
+	return m.typingKeys[m.byAction[a]]
+}
+
+// Help lists the bindings of a context in help order, as bubbles bindings (the keys and
+// what they do in Help()).
+func (m *Map) Help(c Context) []key.Binding {
+	var out []key.Binding
+	for i, b := range m.bindings {
+		if b.Context == c {
+			out = append(out, m.keys[i])
+		}
+	}
+	return out
 }
 
 // Bindings lists the bindings of a context in help order.
@@ -228,6 +315,9 @@ func Actions() []Action {
 // Label is how the help shows an action's keys, e.g. "j/↓".
 func (m *Map) Label(a Action) string { return displayKeys(m.bindings[m.byAction[a]].Keys) }
 
+// Short is an action's first key, for hints in running text ("G to follow").
+func (m *Map) Short(a Action) string { return displayKeys(m.bindings[m.byAction[a]].Keys[:1]) }
+
 func displayKeys(keys []string) string {
 	pretty := map[string]string{"up": "↑", "down": "↓", "left": "←", "right": "→", "pgup": "PgUp", "pgdown": "PgDn", "home": "Home", "end": "End", "enter": "Enter", "esc": "Esc", "tab": "Tab", "space": "Space"}
 	out := make([]string, len(keys))
@@ -245,7 +335,7 @@ func displayKeys(keys []string) string {
 func (m *Map) Markdown() string {
 	var b strings.Builder
 	b.WriteString("| where | keys | action | does |\n|---|---|---|---|\n")
-	for _, c := range []Context{Global, Table, Filter, Pairs, Picker} {
+	for _, c := range []Context{Global, Move, Table, Pairs, Filter, Picker} {
 		for _, bd := range m.Bindings(c) {
 			keys := make([]string, len(bd.Keys))
 			for i, k := range bd.Keys {

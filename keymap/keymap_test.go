@@ -71,3 +71,73 @@ func TestLoadConfig(t *testing.T) {
 		t.Fatal(ConfigPath())
 	}
 }
+
+func TestTypesAndTypingKeys(t *testing.T) {
+	for k, want := range map[string]bool{"q": true, "G": true, "?": true, "é": true, "space": true,
+		"ctrl+c": false, "up": false, "esc": false, "enter": false, "f1": false, "alt+x": false} {
+		if Types(k) != want {
+			t.Errorf("Types(%q) = %v", k, !want)
+		}
+	}
+	m := Default()
+	quit := m.TypingKey(Filter, Quit)
+	if !key.Matches(keyString("ctrl+c"), quit) || key.Matches(keyString("q"), quit) {
+		t.Errorf("quit while typing a filter: %v", quit.Keys())
+	}
+	if up := m.TypingKey(Picker, Up); !key.Matches(keyString("up"), up) || key.Matches(keyString("k"), up) {
+		t.Errorf("up in the picker: %v", up.Keys())
+	}
+	if key.Matches(keyString("up"), m.TypingKey(Filter, Up)) {
+		t.Error("up moves while a filter is typed; it walks the history there")
+	}
+	// A rebinding reaches the typing contexts too.
+	m.Override(map[string][]string{"quit": {"x", "ctrl+q"}})
+	if !key.Matches(keyString("ctrl+q"), m.TypingKey(Picker, Quit)) || key.Matches(keyString("ctrl+c"), m.TypingKey(Picker, Quit)) {
+		t.Error("the rebound quit does not reach the picker")
+	}
+}
+
+// Keys are checked against every place they can be pressed: a key that types nothing
+// reaches the filter bar and the picker.
+func TestOverrideConflictsWhereTextIsTyped(t *testing.T) {
+	m := Default()
+	problems := m.Override(map[string][]string{
+		"filter-apply":  {"ctrl+c"}, // quits while typing
+		"picker-toggle": {"down"},   // moves in the picker
+		"history-prev":  {"k"},      // types a k: no conflict with up
+		"pairs-open":    {"o"},
+	})
+	joined := strings.Join(problems, "\n")
+	if len(problems) != 2 || !strings.Contains(joined, `key "ctrl+c" for "filter-apply" is already bound to "quit"`) ||
+		!strings.Contains(joined, `key "down" for "picker-toggle" is already bound to "down"`) {
+		t.Fatalf("problems:\n%s", joined)
+	}
+	if !key.Matches(keyString("k"), m.Key(HistoryPrev)) || !key.Matches(keyString("o"), m.Key(PairsOpen)) {
+		t.Error("the overrides without conflict were not applied")
+	}
+	// A key name with control characters is refused: it could never be pressed, and the
+	// help would draw it.
+	problems = m.Override(map[string][]string{"help": {"\x1b]52;c;aGk=\a"}})
+	if len(problems) != 1 || !strings.Contains(problems[0], "is not a key name") || m.Label(Help) != "?" {
+		t.Fatalf("%q, label %q", problems, m.Label(Help))
+	}
+}
+
+func TestHelpComesAsBubblesBindings(t *testing.T) {
+	m := Default()
+	m.Override(map[string][]string{"reverse": {"R"}})
+	var found bool
+	for _, b := range m.Help(Table) {
+		if b.Help().Desc == "jump to the reverse flow" {
+			found = b.Help().Key == "R"
+		}
+	}
+	if !found {
+		t.Error("the help does not show the rebound key")
+	}
+	for _, c := range []Context{Global, Move, Table, Pairs, Filter, Picker} {
+		if len(m.Help(c)) == 0 {
+			t.Errorf("context %s has no bindings", c)
+		}
+	}
+}

@@ -163,8 +163,8 @@ func swar8(x uint64) uint64 {
 	return (x * (10000<<32 + 1)) >> 32
 }
 
-// fastToken reads a token of printable bytes up to a single space; "-" and control
-// bytes are refusals.
+// fastToken reads a token of printable ASCII up to a single space; "-", control bytes
+// and bytes >= 0x80 (text the general path cleans) are refusals.
 func fastToken(line []byte, pos int) ([]byte, int, bool) {
 	start := pos
 	for pos < len(line) {
@@ -172,7 +172,7 @@ func fastToken(line []byte, pos int) ([]byte, int, bool) {
 		if c == ' ' {
 			break
 		}
-		if c < ' ' || c == 0x7f {
+		if c-'!' > '~'-'!' { // below '!', or above '~'
 			return nil, pos, false
 		}
 		pos++

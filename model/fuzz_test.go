@@ -13,6 +13,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA"))
 	f.Add([]byte("version srcaddr dstaddr ${custom}"))
 	f.Add([]byte("\x1f\x8b\x08\x00"))
+	f.Add([]byte("2 123456789010 eni-\u009b31m\x9d 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		for _, format := range []*Format{DefaultFormat, MustParseFormat(v5Format)} {
 			p := NewParser("fuzz", format)
@@ -33,6 +34,10 @@ func FuzzParse(f *testing.F) {
 				continue
 			}
 			text := r.AppendRecord(nil)
+			// What a record holds is clean: no control character, valid UTF-8.
+			if !isCleanText(string(text)) {
+				t.Fatalf("record %q holds text that is not clean", text)
+			}
 			q := NewParser("again", r.FormatOf())
 			var again Flow
 			if q.Parse(text, &again) != LineRecord {

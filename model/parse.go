@@ -92,8 +92,12 @@ type Stats struct {
 	Headers   int64
 	Blank     int64
 	Malformed int64
-	ByReason  [NumReasons]int64
-	Samples   []Malformed
+	// Cleaned counts records whose text fields held control characters or invalid
+	// UTF-8, replaced by U+FFFD (the record is kept: its addresses, ports and action
+	// are sound).
+	Cleaned  int64
+	ByReason [NumReasons]int64
+	Samples  []Malformed
 }
 
 // Add folds o into s, keeping the first MaxSamples samples.
@@ -103,6 +107,7 @@ func (s *Stats) Add(o *Stats) {
 	s.Headers += o.Headers
 	s.Blank += o.Blank
 	s.Malformed += o.Malformed
+	s.Cleaned += o.Cleaned
 	for i := range s.ByReason {
 		s.ByReason[i] += o.ByReason[i]
 	}
@@ -171,6 +176,7 @@ const (
 	clsText = iota
 	clsSpace
 	clsControl
+	clsHigh // not ASCII: the token takes the slow path that cleans it (see cleanToken)
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -178,6 +184,9 @@ var byteClass = func() (t [256]uint8) {
 		t[c] = clsControl
 	}
 	t[0x7f] = clsControl
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = clsHigh
+	}
 	for _, c := range []byte{' ', '\t', '\r', '\n', '\v', '\f'} {
 		t[c] = clsSpace
 	}
@@ -215,21 +224,31 @@ func (p *Parser) Parse(line []byte, out *Flow) LineKind {
 	if f.needsExt {
 		out.Ext = p.newExt(f)
 	}
-	n, control := 0, false
+	n, control, cleaned := 0, false, false
 	badCol, badReason, badDetail := -1, Reason(0), ""
 	var badTok []byte
 	for i < len(line) {
-		start := i
+		start, high := i, false
 		for i < len(line) {
 			i = skipText(line, i)
-			if i >= len(line) || byteClass[line[i]] == clsSpace {
+			if i >= len(line) {
 				break
 			}
-			control = true
+			cls := byteClass[line[i]]
+			if cls == clsSpace {
+				break
+			}
+			high = high || cls == clsHigh
+			control = control || cls == clsControl
 			i++
 		}
 		if n < len(cols) && badCol < 0 {
 			tok := line[start:i]
+			if high {
+				var changed bool
+				tok, changed = cleanToken(tok)
+				cleaned = cleaned || changed
+			}
 			if reason, detail := p.setField(out, n, cols[n], tok); detail != "" {
 				badCol, badReason, badDetail, badTok = n, reason, detail, tok
 			}
@@ -250,27 +269,31 @@ func (p *Parser) Parse(line []byte, out *Flow) LineKind {
 		return p.malformed(line, badReason, fmt.Sprintf("%s %q: %s", f.Names[badCol], truncate(badTok, 40), badDetail))
 	}
 	p.stats.Records++
+	if cleaned {
+		p.stats.Cleaned++
+	}
 	return LineRecord
 }
 
-// skipText returns the index of the first byte at or after i that is white space or a
-// control byte (<= 0x20 or 0x7f), or len(line). It looks at eight bytes at a time: tokens
-// are 10-40 bytes long, and a byte loop was a third of the parse time.
+// skipText returns the index of the first byte at or after i that is white space, a
+// control byte (<= 0x20 or 0x7f) or not ASCII (>= 0x80), or len(line). It looks at eight
+// bytes at a time: tokens are 10-40 bytes long, and a byte loop was a third of the parse
+// time.
 func skipText(line []byte, i int) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for i+8 <= len(line) {
 		x := binary.LittleEndian.Uint64(line[i:])
-		// a byte < 0x21, or a byte equal to 0x7f; borrows only run upwards, so the
-		// lowest flagged byte is exact.
+		// a byte < 0x21, a byte equal to 0x7f, or a byte with its high bit set; borrows
+		// only run upwards, so the lowest flagged byte is exact.
 		y := x ^ (0x7f * ones)
-		m := ((x-0x21*ones)&^x | (y-ones)&^y) & highs
+		m := ((x-0x21*ones)&^x | (y-ones)&^y | x) & highs
 		if m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 		i += 8
 	}
 	for i < len(line) {
-		if c := line[i]; c <= ' ' || c == 0x7f {
+		if c := line[i]; c-'!' > '~'-'!' { // below '!', or above '~'
 			return i
 		}
 		i++

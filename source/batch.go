@@ -2,62 +2,20 @@ package source
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
 )
 
-// Batch is what a source hands the explorer: the records read since the last batch, what
-// parsing counted, and the source's health. The explorer receives one message per batch,
-// never one per record.
-type Batch struct {
-	Records []model.Flow
-	Stats   model.Stats // counts of this batch only (lines, malformed with samples)
-	Dropped uint64      // records thrown away since the last batch because the screen lagged
-	Status  Status
-	Err     error // something the user should see; the source goes on unless Status says otherwise
-	Done    bool  // the source has finished; no batch follows
-}
-
-// State is a source's condition, as the status bar shows it.
-type State string
-
-const (
-	StateConnecting State = "connecting"
-	StateReading    State = "reading"
-	StateFollowing  State = "following"
-	StateLiveTail   State = "live tail"
-	StatePolling    State = "polling"
-	StatePaused     State = "paused"
-	StateReplaying  State = "replaying"
-	StateDone       State = "done"
-	StateError      State = "error"
-)
-
-// Status is a snapshot of a source's health.
-type Status struct {
-	Source   string // what is read, e.g. "flows.log.gz", "stdin", "/vpc/flows (eni-0abc)"
-	State    State
-	Progress Progress // bytes read of total, for files
-	Note     string   // a short remark: "format from DescribeFlowLogs", "EC2 access denied: default format"
-
-	// CloudWatch
-	Mode        string        // "live tail" or "polling"
-	SessionAge  time.Duration // of the current Live Tail session
-	Lag         time.Duration // now minus the newest record's time
-	EventsPerS  float64
-	Sampled     bool // Live Tail is sampling (more than 500 events/s)
-	Retries     int
-	LastError   string
-	LastErrorAt time.Time
-}
-
-// Feed is a running source.
+// Feed is a running source, as the commands hold it. The explorer declares the same
+// methods as the interface it consumes (ui.Feed), so it never imports this package.
 type Feed interface {
 	// Batches delivers batches until one with Done; then it is closed.
-	Batches() <-chan Batch
+	Batches() <-chan feed.Batch
 	// Pause stops reading (and, for CloudWatch, closes the billed Live Tail session)
 	// until Resume.
 	Pause()
@@ -78,14 +36,14 @@ const (
 // with drop set a batch that cannot be delivered is counted as dropped instead; a file
 // waits, because its records are all wanted and the reader can simply pause.
 type batcher struct {
-	out  chan Batch
+	out  chan feed.Batch
 	drop atomic.Bool // set while the source is live; a followed file sets it after its history
 	ctx  context.Context
 
 	// sendMu keeps batches in order when the reader and the ticker both flush
 	sendMu  sync.Mutex
 	mu      sync.Mutex
-	pending Batch
+	pending feed.Batch
 	dirty   bool // the status changed since the last batch
 	closed  bool
 	kick    chan struct{}
@@ -93,7 +51,7 @@ type batcher struct {
 }
 
 func newBatcher(ctx context.Context, drop bool) *batcher {
-	b := &batcher{out: make(chan Batch, 4), ctx: ctx, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	b := &batcher{out: make(chan feed.Batch, 4), ctx: ctx, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	b.drop.Store(drop)
 	go b.loop()
 	return b
@@ -129,7 +87,7 @@ func (b *batcher) flush(final bool) bool {
 	}
 	batch := b.pending
 	batch.Done = b.closed || final
-	b.pending = Batch{Status: batch.Status}
+	b.pending = feed.Batch{Status: batch.Status}
 	b.dirty = false
 	b.mu.Unlock()
 
@@ -184,27 +142,30 @@ func (b *batcher) add(recs []model.Flow, st *model.Stats) {
 	}
 }
 
-func (b *batcher) setStatus(st Status) {
+func (b *batcher) setStatus(st feed.Status) {
+	cleanStatus(&st)
 	b.mu.Lock()
 	b.pending.Status = st
 	b.dirty = true
 	b.mu.Unlock()
 }
 
-func (b *batcher) status() Status {
+func (b *batcher) status() feed.Status {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.pending.Status
 }
 
-func (b *batcher) updateStatus(fn func(*Status)) {
+func (b *batcher) updateStatus(fn func(*feed.Status)) {
 	b.mu.Lock()
 	fn(&b.pending.Status)
+	cleanStatus(&b.pending.Status)
 	b.dirty = true
 	b.mu.Unlock()
 }
 
 func (b *batcher) fail(err error) {
+	err = cleanError(err)
 	b.mu.Lock()
 	if b.pending.Err == nil {
 		b.pending.Err = err
@@ -229,3 +190,39 @@ func (b *batcher) close() {
 	b.nudge()
 	<-b.done
 }
+
+// cleanStatus makes every text of a status clean, as the feed contract promises the
+// screen: the one place the sources' words pass before they leave (a file name, a
+// stream name, an AWS message). Clean text is kept as it is, without allocating.
+func cleanStatus(st *feed.Status) {
+	st.Source = model.CleanText(st.Source)
+	st.Note = model.CleanText(st.Note)
+	st.LastError = model.CleanText(st.LastError)
+	for i, f := range st.Fields {
+		if l, v := model.CleanText(f.Label), model.CleanText(f.Value); l != f.Label || v != f.Value {
+			st.Fields = slices.Clone(st.Fields) // copies handed out keep theirs
+			st.Fields[i] = feed.Field{Label: l, Value: v}
+		}
+	}
+}
+
+// cleanError is an error whose message is clean; the error it wraps stays reachable
+// for errors.Is and errors.As.
+func cleanError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := model.CleanText(err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	return &cleanedError{msg: msg, err: err}
+}
+
+type cleanedError struct {
+	msg string
+	err error
+}
+
+func (e *cleanedError) Error() string { return e.msg }
+func (e *cleanedError) Unwrap() error { return e.err }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
 )
 
@@ -86,7 +87,7 @@ func OpenDemo(ctx context.Context, now time.Time) (Feed, error) {
 		recs[i].End = uint32(int64(recs[i].End) + shift)
 	}
 	f := newFeed(ctx, false)
-	f.setStatus(Status{Source: "demo: incident in vpc-0demo (replay)", State: StateReplaying, Note: "simulated: no AWS account used"})
+	f.setStatus(feed.Status{Source: "demo: incident in vpc-0demo (replay)", State: feed.StateReplaying, Note: "simulated: no AWS account used"})
 	go func() {
 		defer f.close()
 		defer ReportPanic(f.fail)
@@ -109,7 +110,7 @@ func OpenDemo(ctx context.Context, now time.Time) (Feed, error) {
 			f.add(rest[:n], nil)
 			rest = rest[n:]
 		}
-		f.updateStatus(func(s *Status) { s.State = StateDone; s.Note = "replay finished: explore at leisure" })
+		f.updateStatus(func(s *feed.Status) { s.State = feed.StateDone; s.Note = "replay finished: explore at leisure" })
 	}()
 	return f, nil
 }

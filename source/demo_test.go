@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model/rules"
 )
@@ -51,7 +52,7 @@ func TestDemoReplaysEverythingShiftedToNow(t *testing.T) {
 	}
 	defer f.Close()
 	first := <-f.Batches()
-	if len(first.Records) < len(all)/3 || first.Status.State != StateReplaying {
+	if len(first.Records) < len(all)/3 || first.Status.State != feed.StateReplaying {
 		t.Fatalf("the history came as %d records, state %q", len(first.Records), first.Status.State)
 	}
 	newest := uint32(0)

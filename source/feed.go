@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
 )
 
-// feed is the common body of the sources the explorer runs: a batcher for delivery, a
+// sourceFeed is the common body of the sources the explorer runs: a batcher for delivery, a
 // pause gate the reading goroutine waits on, and cancellation.
-type feed struct {
+type sourceFeed struct {
 	*batcher
 	cancel context.CancelFunc
 	ctx    context.Context
@@ -21,14 +22,14 @@ type feed struct {
 	onPause func(paused bool)
 }
 
-func newFeed(parent context.Context, drop bool) *feed {
+func newFeed(parent context.Context, drop bool) *sourceFeed {
 	ctx, cancel := context.WithCancel(parent)
-	return &feed{batcher: newBatcher(ctx, drop), ctx: ctx, cancel: cancel}
+	return &sourceFeed{batcher: newBatcher(ctx, drop), ctx: ctx, cancel: cancel}
 }
 
-func (f *feed) Batches() <-chan Batch { return f.out }
+func (f *sourceFeed) Batches() <-chan feed.Batch { return f.out }
 
-func (f *feed) Pause() {
+func (f *sourceFeed) Pause() {
 	f.mu.Lock()
 	if !f.paused {
 		f.paused = true
@@ -41,7 +42,7 @@ func (f *feed) Pause() {
 	}
 }
 
-func (f *feed) Resume() {
+func (f *sourceFeed) Resume() {
 	f.mu.Lock()
 	if f.paused {
 		f.paused = false
@@ -54,10 +55,10 @@ func (f *feed) Resume() {
 	}
 }
 
-func (f *feed) Close() { f.cancel() }
+func (f *sourceFeed) Close() { f.cancel() }
 
 // wait blocks while the feed is paused; false when the feed was closed meanwhile.
-func (f *feed) wait() bool {
+func (f *sourceFeed) wait() bool {
 	f.mu.Lock()
 	paused, ch := f.paused, f.resume
 	f.mu.Unlock()
@@ -65,11 +66,11 @@ func (f *feed) wait() bool {
 		return f.ctx.Err() == nil
 	}
 	prev := f.status().State
-	f.updateStatus(func(s *Status) { s.State = StatePaused })
+	f.updateStatus(func(s *feed.Status) { s.State = feed.StatePaused })
 	f.nudge()
 	select {
 	case <-ch:
-		f.updateStatus(func(s *Status) { s.State = prev })
+		f.updateStatus(func(s *feed.Status) { s.State = prev })
 		return true
 	case <-f.ctx.Done():
 		return false
@@ -81,7 +82,7 @@ func (f *feed) wait() bool {
 func OpenFiles(ctx context.Context, inputs []Input, opts Options) Feed {
 	f := newFeed(ctx, false)
 	name := describeInputs(inputs)
-	f.setStatus(Status{Source: name, State: StateReading})
+	f.setStatus(feed.Status{Source: name, State: feed.StateReading})
 	go func() {
 		defer f.close()
 		defer ReportPanic(f.fail)
@@ -91,8 +92,8 @@ func OpenFiles(ctx context.Context, inputs []Input, opts Options) Feed {
 				return false
 			}
 			f.add(c.Records, &c.Stats)
-			f.updateStatus(func(s *Status) {
-				s.Progress = c.Progress
+			f.updateStatus(func(s *feed.Status) {
+				s.Progress = c.Progress.feed()
 				if c.Progress.Inputs > 1 {
 					s.Source = fmt.Sprintf("%s (%d of %d)", c.Progress.Input, c.Progress.Index+1, c.Progress.Inputs)
 				}
@@ -103,11 +104,11 @@ func OpenFiles(ctx context.Context, inputs []Input, opts Options) Feed {
 			}
 			return true
 		})
-		f.updateStatus(func(s *Status) {
+		f.updateStatus(func(s *feed.Status) {
 			s.Source = name
-			s.State = StateDone
+			s.State = feed.StateDone
 			if failed {
-				s.State = StateError
+				s.State = feed.StateError
 			}
 		})
 	}()
@@ -129,7 +130,7 @@ func describeInputs(inputs []Input) string {
 // batching, and the same dropping and counting when the screen lags, as the feeds of this
 // package. A Writer has no pause gate: a source with something to stop on Pause (a
 // billed Live Tail session) wraps the Feed and handles Pause and Resume itself.
-type Writer struct{ f *feed }
+type Writer struct{ f *sourceFeed }
 
 // NewWriter returns a Feed and the Writer that fills it. With drop, a batch the screen is
 // not ready for is dropped and counted instead of waited for.
@@ -145,7 +146,7 @@ func (w *Writer) Context() context.Context { return w.f.ctx }
 func (w *Writer) Add(recs []model.Flow, st *model.Stats) { w.f.add(recs, st) }
 
 // SetStatus replaces the status the next batch carries.
-func (w *Writer) SetStatus(st Status) { w.f.setStatus(st) }
+func (w *Writer) SetStatus(st feed.Status) { w.f.setStatus(st) }
 
 // Fail reports an error in the next batch.
 func (w *Writer) Fail(err error) { w.f.fail(err) }

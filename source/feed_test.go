@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
 )
 
@@ -25,7 +26,7 @@ type collector struct {
 	done    chan struct{}
 	dropped uint64
 	errs    []string
-	last    Status
+	last    feed.Status
 }
 
 func collect(f Feed) *collector {
@@ -85,7 +86,7 @@ func TestOpenFilesDeliversEverythingInOrder(t *testing.T) {
 	c := collect(f)
 	c.expect(t, 0, 30100)
 	<-c.done
-	if c.last.State != StateDone || c.dropped != 0 || len(c.errs) != 0 {
+	if c.last.State != feed.StateDone || c.dropped != 0 || len(c.errs) != 0 {
 		t.Fatalf("status %+v dropped %d errs %v", c.last, c.dropped, c.errs)
 	}
 }

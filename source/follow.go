@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"time"
+
+	"github.com/flowlens/flowlens/feed"
+	"github.com/flowlens/flowlens/model"
 )
 
 // pollEvery is how often a followed file is checked for new lines, rotation and
@@ -26,17 +29,18 @@ func FollowFile(ctx context.Context, path string, opts Options) Feed {
 		return OpenFiles(ctx, []Input{{Name: path, Path: path}}, opts)
 	}
 	f := newFeed(ctx, false)
-	f.setStatus(Status{Source: path, State: StateReading})
+	name := model.CleanText(path)
+	f.setStatus(feed.Status{Source: name, State: feed.StateReading})
 	go func() {
 		defer f.close()
 		defer ReportPanic(f.fail)
-		fl := &follower{feed: f, path: path, opts: opts}
+		fl := &follower{sourceFeed: f, path: path, name: name, opts: opts}
 		pipeline(f.ctx, fl.produce, opts.Workers, nil, func(c *Chunk) bool {
 			f.add(c.Records, &c.Stats)
 			if c.Err != nil {
 				f.fail(c.Err)
 			}
-			f.updateStatus(func(s *Status) { s.Progress = c.Progress })
+			f.updateStatus(func(s *feed.Status) { s.Progress = c.Progress.feed() })
 			return true
 		})
 	}()
@@ -44,8 +48,9 @@ func FollowFile(ctx context.Context, path string, opts Options) Feed {
 }
 
 type follower struct {
-	*feed
+	*sourceFeed
 	path string
+	name string // the path as shown: cleaned
 	opts Options
 }
 
@@ -70,7 +75,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 		for {
 			c, err := s.read(file)
 			offset, _ = file.Seek(0, io.SeekCurrent)
-			c.Progress = Progress{Input: fl.path, Inputs: 1, Read: offset, Total: max(offset, info.Size()), Following: true, LinesTotal: s.line}
+			c.Progress = Progress{Input: fl.name, Inputs: 1, Read: offset, Total: max(offset, info.Size()), Following: true, LinesTotal: s.line}
 			if len(c.data) > 0 || c.Stats.Lines > 0 || c.Err != nil {
 				if !emit(c) {
 					return false
@@ -78,7 +83,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			}
 			if err != nil {
 				if !errors.Is(err, io.EOF) {
-					fl.fail(fmt.Errorf("reading %s: %w", fl.path, err))
+					fl.fail(fmt.Errorf("reading %s: %w", fl.name, describeOSError(err)))
 				}
 				if len(head) < headBytes {
 					head = readHead(file)
@@ -97,11 +102,11 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			if errors.Is(err, fs.ErrNotExist) {
 				if !waiting {
 					waiting = true
-					fl.updateStatus(func(st *Status) { st.State = StateFollowing; st.Note = "waiting for the file to appear" })
+					fl.updateStatus(func(st *feed.Status) { st.State = feed.StateFollowing; st.Note = "waiting for the file to appear" })
 				}
 				return false
 			}
-			fl.fail(fmt.Errorf("cannot open %s: %w", fl.path, describeOSError(err)))
+			fl.fail(fmt.Errorf("cannot open %s: %w", fl.name, describeOSError(err)))
 			return false
 		}
 		st, err := f.Stat()
@@ -110,9 +115,9 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			return false
 		}
 		file, info, offset, waiting, head = f, st, 0, false, nil
-		s = newSplitter(fl.path, fl.opts.Format)
+		s = newSplitter(fl.name, fl.opts.Format)
 		s.live, s.follow = true, true
-		fl.updateStatus(func(st *Status) { st.State = StateFollowing; st.Note = note })
+		fl.updateStatus(func(st *feed.Status) { st.State = feed.StateFollowing; st.Note = note })
 		return true
 	}
 	reopen("")
@@ -151,7 +156,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			}
 			if len(s.carry) > 0 {
 				s.carry = append(s.carry, '\n')
-				c := newChunk(fl.path, s.format, s.line)
+				c := newChunk(fl.name, s.format, s.line)
 				c.data = append(getBlock(), s.carry...)
 				s.scan(s.carry)
 				s.carry = s.carry[:0]
@@ -167,7 +172,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 				s.carry = s.carry[:0]
 				offset, head = 0, nil
 				info = now
-				fl.updateStatus(func(st *Status) { st.Note = "file truncated: reading from the start" })
+				fl.updateStatus(func(st *feed.Status) { st.Note = "file truncated: reading from the start" })
 			}
 		default:
 			info = now

@@ -17,11 +17,15 @@ import (
 	"strings"
 
 	gzip "github.com/klauspost/compress/gzip"
+
+	"github.com/flowlens/flowlens/model"
 )
 
 // Input is one stream of lines: a file or stdin.
 type Input struct {
-	Name string // as shown to the user; "-" or "stdin" for standard input
+	// Name is as shown to the user (cleaned: a file name can hold escape sequences);
+	// "stdin" for standard input.
+	Name string
 	Path string // "" for stdin
 	Size int64  // bytes on disk, 0 when unknown
 	// Err is why the input cannot be read (a missing file among several): reading it
@@ -57,13 +61,14 @@ func expand(args []string) []Input {
 			out = append(out, Input{Name: StdinName})
 			continue
 		}
+		name := model.CleanText(a)
 		st, err := os.Stat(a)
 		if err != nil {
-			out = append(out, Input{Name: a, Path: a, Err: fmt.Errorf("cannot read %s: %w", a, describeOSError(err))})
+			out = append(out, Input{Name: name, Path: a, Err: fmt.Errorf("cannot read %s: %w", name, describeOSError(err))})
 			continue
 		}
 		if !st.IsDir() {
-			out = append(out, Input{Name: a, Path: a, Size: st.Size()})
+			out = append(out, Input{Name: name, Path: a, Size: st.Size()})
 			continue
 		}
 		var files []Input
@@ -90,16 +95,16 @@ func expand(args []string) []Input {
 			} else if !d.Type().IsRegular() {
 				return nil
 			}
-			files = append(files, Input{Name: path, Path: path, Size: info.Size()})
+			files = append(files, Input{Name: model.CleanText(path), Path: path, Size: info.Size()})
 			return nil
 		})
 		if err != nil {
-			out = append(out, Input{Name: a, Path: a, Err: fmt.Errorf("cannot read directory %s: %w", a, describeOSError(err))})
+			out = append(out, Input{Name: name, Path: a, Err: fmt.Errorf("cannot read directory %s: %w", name, describeOSError(err))})
 			continue
 		}
 		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 		if len(files) == 0 {
-			out = append(out, Input{Name: a, Path: a, Err: fmt.Errorf("directory %s holds no files", a)})
+			out = append(out, Input{Name: name, Path: a, Err: fmt.Errorf("directory %s holds no files", name)})
 			continue
 		}
 		out = append(out, files...)
@@ -107,12 +112,17 @@ func expand(args []string) []Input {
 	return out
 }
 
+// describeOSError says what went wrong without the path, which the message around it
+// names already (cleaned).
 func describeOSError(err error) error {
+	var pe *fs.PathError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return errors.New("no such file or directory")
 	case errors.Is(err, fs.ErrPermission):
 		return errors.New("permission denied")
+	case errors.As(err, &pe):
+		return pe.Err
 	}
 	return err
 }

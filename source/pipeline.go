@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
 )
 
@@ -50,6 +51,11 @@ type Progress struct {
 	Following  bool  // the input is followed for new lines
 	Truncated  bool  // a followed file was truncated or replaced
 	LinesTotal int64 // lines read from this input so far
+}
+
+// feed is the progress as the screen shows it: bytes of the current input.
+func (p Progress) feed() feed.Progress {
+	return feed.Progress{Done: p.Read, Total: p.Total, Unit: feed.Bytes}
 }
 
 // producer emits chunks holding raw lines; the pipeline parses them.

@@ -1,7 +1,7 @@
 // Package ui is the explorer's screen: a Bubble Tea program whose root model owns the ring
 // of records and dispatches messages to the panes (flows table, detail, filter bar,
 // status bar, overlays). It never calls AWS and never reads files itself: records arrive
-// as batches from a source.Feed.
+// as batches from a Feed, which the commands connect to a source.
 package ui
 
 import (
@@ -12,20 +12,21 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/filter"
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/ring"
 	"github.com/flowlens/flowlens/model/rules"
-	"github.com/flowlens/flowlens/source"
 )
 
 // Options configures the explorer.
 type Options struct {
-	Feed     source.Feed
+	Feed     Feed
 	Capacity int             // records held; ring.DefaultCapacity when 0
 	Keys     *keymap.Map     // keymap.Default() when nil
 	Notices  []string        // shown at start, e.g. problems in the key config
@@ -88,6 +89,7 @@ type Model struct {
 
 	width, height int
 	lay           layout
+	help          help.Model // the short help at the end of the status bar
 
 	ring    *ring.Ring
 	view    *ring.View
@@ -109,13 +111,15 @@ type Model struct {
 	overlay       overlayKind
 	overlayOffset int
 
-	src        source.Status
+	src        feed.Status
 	srcDone    bool
 	stats      model.Stats
 	srcDropped uint64
 	trimmed    uint64 // records of batches larger than the ring, never held
 	rate       rateMeter
 	paused     bool
+	olderAsked bool   // the source was asked for older records and has not answered yet
+	narrowed   string // the filter last offered to the source to push down
 	local      bool
 	formats    map[model.FormatID]*model.Format
 
@@ -136,7 +140,7 @@ type Model struct {
 // Messages of the update loop.
 type (
 	batchMsg struct {
-		batch source.Batch
+		batch feed.Batch
 		ok    bool
 	}
 	tickMsg     time.Time
@@ -181,12 +185,16 @@ func New(opts Options) *Model {
 		log:        opts.Log,
 		ring:       r,
 		view:       ring.NewView(r, nil),
-		bar:        newFilterBar(),
+		bar:        newFilterBar(opts.Keys.Short(keymap.Help)),
+		help:       help.New(),
 		local:      opts.Local,
 		formats:    map[model.FormatID]*model.Format{},
 	}
 	m.table = newFlowTable(m.view)
 	m.table.setLocal(opts.Local)
+	if opts.Picker != nil && opts.Feed == nil {
+		m.picker = newPicker(opts.Picker)
+	}
 	dark := true
 	if opts.Dark != nil {
 		dark = *opts.Dark
@@ -195,15 +203,12 @@ func New(opts Options) *Model {
 	for _, f := range opts.Formats {
 		m.formats[f.ID] = f
 	}
-	if opts.Picker != nil && opts.Feed == nil {
-		m.picker = newPicker(opts.Picker)
-	}
 	if len(opts.Notices) > 0 {
 		m.notify(strings.Join(opts.Notices, "; "), true, 15*time.Second)
 	}
 	if opts.Filter != "" {
 		m.bar.input.SetValue(opts.Filter)
-		m.applyFilter(opts.Filter, true)
+		m.applyFilter(m.bar.input.Value(), true) // as the input holds it: without control characters
 	}
 	return m
 }
@@ -211,6 +216,12 @@ func New(opts Options) *Model {
 func (m *Model) setStyles(dark bool) {
 	m.styles = NewStyles(dark, m.opts.NoColor)
 	m.bar.setStyles(m.styles)
+	m.help.Styles.ShortKey, m.help.Styles.ShortDesc = m.styles.BarKey, m.styles.Muted
+	m.help.Styles.ShortSeparator = m.styles.Faint
+	m.detail.setStyles(m.styles)
+	if m.picker != nil {
+		m.picker.query.SetStyles(inputStyles(m.styles))
+	}
 }
 
 // Init starts the source, the clock and asks the terminal for its background.
@@ -218,6 +229,9 @@ func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.waitBatch(), tick()}
 	if m.opts.Dark == nil {
 		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	if m.picker != nil {
+		cmds = append(cmds, m.picker.query.Focus())
 	}
 	return tea.Batch(cmds...)
 }
@@ -240,18 +254,24 @@ func tick() tea.Cmd {
 }
 
 // Update dispatches: overlays and the filter bar get keys first, then the global keys,
-// then the focused pane.
+// then the focused pane. After every message it settles what the next frame shows, so
+// that View only reads.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.dispatch(msg)
+	m.settle()
+	return m, cmd
+}
+
+func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
 	case tea.BackgroundColorMsg:
 		m.setStyles(msg.IsDark())
-		m.table.invalidate()
 	case batchMsg:
-		return m, m.handleBatch(msg)
+		return m.handleBatch(msg)
 	case tickMsg:
-		return m, m.handleTick(time.Time(msg))
+		return m.handleTick(time.Time(msg))
 	case debounceMsg:
 		if msg.gen == m.bar.gen {
 			m.applyFilter(m.bar.input.Value(), false)
@@ -259,17 +279,46 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case exportedMsg:
 		m.handleExported(msg)
 	case feedStartedMsg:
-		return m, m.handleFeedStarted(msg)
+		return m.handleFeedStarted(msg)
 	case rulesFetchedMsg:
 		m.handleRulesFetched(msg)
 	case tea.KeyPressMsg:
-		return m, m.handleKey(msg)
+		return m.handleKey(msg)
 	case tea.MouseWheelMsg:
 		m.handleWheel(msg)
 	case tea.MouseClickMsg:
-		m.handleClick(msg)
+		return m.handleClick(msg)
 	}
-	return m, nil
+	return nil
+}
+
+// settle brings what the next frame shows in line with the model: the picker's and the
+// overlays' offsets clamped to what there is to scroll (a batch can change both), and
+// the rows on screen rendered (the flows) or judged (the conversations). The detail and
+// verdict panes lay themselves out when their record or size changes.
+func (m *Model) settle() {
+	if m.width == 0 || m.lay.tooSmall {
+		return
+	}
+	if m.picker != nil {
+		m.picker.clamp(m.height)
+		return
+	}
+	m.clampOverlay()
+	if m.mode == modePairs {
+		m.pv.prepare(m.pairs, m.rules)
+	} else {
+		m.table.prepare()
+	}
+}
+
+// clampOverlay keeps the overlay's offset within its lines.
+func (m *Model) clampOverlay() {
+	if m.overlay == overlayNone {
+		m.overlayOffset = 0
+		return
+	}
+	m.overlayOffset = max(0, min(m.overlayOffset, len(m.overlayLines())-m.overlayRows()))
 }
 
 func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
@@ -302,6 +351,7 @@ func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
 				m.interfaces[ifc] = true
 			}
 		}
+		m.olderAsked = false
 		m.view.Update()
 		m.table.afterAppend()
 		m.refreshDetail()
@@ -379,8 +429,11 @@ func (m *Model) handleRulesFetched(msg rulesFetchedMsg) {
 	m.notify(fmt.Sprintf("live rules: %d security groups, %d network ACLs for %d interfaces", len(msg.set.SecurityGroups()), len(msg.set.NetworkACLs()), msg.count), false, 8*time.Second)
 }
 
+// notify shows a message in the status bar. Messages quote errors of any origin (the
+// operating system's, a fetch's), so this is where the screen cleans what it did not get
+// from a source: the one guard of the explorer's own (records and statuses come clean).
 func (m *Model) notify(text string, isError bool, d time.Duration) {
-	m.message, m.msgError, m.msgUntil = text, isError, m.now().Add(d)
+	m.message, m.msgError, m.msgUntil = model.CleanText(text), isError, m.now().Add(d)
 }
 
 // refreshDetail shows the selected record in the detail and verdict panes: the table's
@@ -403,10 +456,20 @@ func (m *Model) selectedRecord() (*model.Flow, ring.Seq) {
 	return m.table.Selected()
 }
 
-// applyFilter compiles expr and, when it is valid, refilters the ring. An invalid
-// expression leaves the last valid filter in place, so the table does not blank out
-// half-way through typing.
+// applyFilter compiles expr and, when it is valid and not what is applied already,
+// refilters the ring. An invalid expression leaves the last valid filter in place, so
+// the table does not blank out half-way through typing.
 func (m *Model) applyFilter(expr string, remember bool) {
+	if m.mode == modeFlows && expr == m.bar.applied && !remember {
+		m.bar.err = nil // back to the valid text applied, after an invalid one
+		return
+	}
+	m.setFilter(expr, remember)
+}
+
+// setFilter applies expr to the view shown, even when it is the expression applied:
+// after a switch of views, the same text means another filter.
+func (m *Model) setFilter(expr string, remember bool) {
 	formats := make([]*model.Format, 0, len(m.formats))
 	for _, f := range m.formats {
 		formats = append(formats, f)
@@ -418,9 +481,6 @@ func (m *Model) applyFilter(expr string, remember bool) {
 	flt, err := filter.Compile(expr, filter.Options{Formats: formats})
 	m.bar.err = err
 	if err != nil {
-		return
-	}
-	if expr == m.bar.applied && !remember {
 		return
 	}
 	m.bar.applied = expr
@@ -469,9 +529,8 @@ func (m *Model) toggleMode() {
 		m.mode = modeFlows
 	}
 	m.bar.err = nil
-	m.bar.applied = "\x00" // force the apply below
 	m.bar.input.SetValue(next)
-	m.applyFilter(next, false)
+	m.setFilter(next, false)
 	m.focus = paneTable
 	m.refreshDetail()
 }

@@ -11,24 +11,24 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/rules"
-	"github.com/flowlens/flowlens/source"
 )
 
 // fakeFeed is a Feed the test fills by hand.
 type fakeFeed struct {
-	ch      chan source.Batch
+	ch      chan feed.Batch
 	pauses  int
 	resumes int
 	closed  bool
 }
 
-func newFakeFeed() *fakeFeed                     { return &fakeFeed{ch: make(chan source.Batch, 16)} }
-func (f *fakeFeed) Batches() <-chan source.Batch { return f.ch }
-func (f *fakeFeed) Pause()                       { f.pauses++ }
-func (f *fakeFeed) Resume()                      { f.resumes++ }
-func (f *fakeFeed) Close()                       { f.closed = true }
+func newFakeFeed() *fakeFeed                   { return &fakeFeed{ch: make(chan feed.Batch, 16)} }
+func (f *fakeFeed) Batches() <-chan feed.Batch { return f.ch }
+func (f *fakeFeed) Pause()                     { f.pauses++ }
+func (f *fakeFeed) Resume()                    { f.resumes++ }
+func (f *fakeFeed) Close()                     { f.closed = true }
 
 var testNow = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 
@@ -56,13 +56,13 @@ func testRecords(n int) []model.Flow {
 
 func newTestModel(t *testing.T, dark bool, w, h int) (*Model, *fakeFeed) {
 	t.Helper()
-	feed := newFakeFeed()
-	m := New(Options{Feed: feed, Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
+	src := newFakeFeed()
+	m := New(Options{Feed: src, Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	return m, feed
+	return m, src
 }
 
-func deliver(m *Model, b source.Batch) tea.Cmd {
+func deliver(m *Model, b feed.Batch) tea.Cmd {
 	_, cmd := m.Update(batchMsg{batch: b, ok: true})
 	return cmd
 }
@@ -100,11 +100,11 @@ func screen(m *Model) string { return ansi.Strip(m.render()) }
 
 func TestFollowsTheTailUntilTheUserMovesUp(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
-	deliver(m, source.Batch{Records: testRecords(100)})
+	deliver(m, feed.Batch{Records: testRecords(100)})
 	if !m.table.following || m.table.sel != 99 {
 		t.Fatalf("after the first batch: following %v sel %d", m.table.following, m.table.sel)
 	}
-	deliver(m, source.Batch{Records: testRecords(10)})
+	deliver(m, feed.Batch{Records: testRecords(10)})
 	if m.table.sel != 109 {
 		t.Fatalf("following did not move to the newest row: %d", m.table.sel)
 	}
@@ -113,7 +113,7 @@ func TestFollowsTheTailUntilTheUserMovesUp(t *testing.T) {
 		t.Fatalf("after k k: following %v sel %d", m.table.following, m.table.sel)
 	}
 	selected, _ := m.table.Selected()
-	deliver(m, source.Batch{Records: testRecords(5)})
+	deliver(m, feed.Batch{Records: testRecords(5)})
 	if got, _ := m.table.Selected(); got.Start != selected.Start || got.SrcPort != selected.SrcPort {
 		t.Fatalf("the selection moved while not following")
 	}
@@ -140,7 +140,7 @@ func TestFollowsTheTailUntilTheUserMovesUp(t *testing.T) {
 
 func TestFilterAppliesAsYouTypeAndKeepsLastValid(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
-	deliver(m, source.Batch{Records: testRecords(300)})
+	deliver(m, feed.Batch{Records: testRecords(300)})
 	press(m, "/")
 	if !m.bar.active {
 		t.Fatal("/ did not open the filter bar")
@@ -163,6 +163,14 @@ func TestFilterAppliesAsYouTypeAndKeepsLastValid(t *testing.T) {
 	if !strings.Contains(out, "unknown field 'dsport' at 8, did you mean 'dstport'?") || !strings.Contains(out, "✗ /") {
 		t.Errorf("the error is not shown:\n%s", lastLines(out, 3))
 	}
+	// Back to the text applied: the error goes.
+	press(m, "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace")
+	m.Update(debounceMsg{gen: m.bar.gen})
+	if m.bar.input.Value() != "reject" || m.bar.err != nil {
+		t.Fatalf("back to %q: err %v", m.bar.input.Value(), m.bar.err)
+	}
+	typeText(m, " dsport=22")
+	m.Update(debounceMsg{gen: m.bar.gen})
 	// A stale debounce tick must not apply an older text.
 	old := m.bar.gen
 	press(m, "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace")
@@ -200,7 +208,7 @@ func TestFilterAppliesAsYouTypeAndKeepsLastValid(t *testing.T) {
 
 func TestSelectionStaysOnTheRecordAcrossRefilter(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
-	deliver(m, source.Batch{Records: testRecords(300)})
+	deliver(m, feed.Batch{Records: testRecords(300)})
 	press(m, "g", "j", "j", "j") // row 3: a REJECT (every third)
 	r, seq := m.table.Selected()
 	if r.Action != model.Reject {
@@ -217,8 +225,8 @@ func TestSelectionStaysOnTheRecordAcrossRefilter(t *testing.T) {
 }
 
 func TestKeysForPanesOverlaysPauseTimeAndQuit(t *testing.T) {
-	m, feed := newTestModel(t, true, 160, 48)
-	deliver(m, source.Batch{Records: testRecords(50), Status: source.Status{Source: "test.log", State: source.StateReading}})
+	m, src := newTestModel(t, true, 160, 48)
+	deliver(m, feed.Batch{Records: testRecords(50), Status: feed.Status{Source: "test.log", State: feed.StateReading}})
 
 	press(m, "enter")
 	if m.focus != paneDetail {
@@ -241,11 +249,11 @@ func TestKeysForPanesOverlaysPauseTimeAndQuit(t *testing.T) {
 		t.Fatal("esc did not close the help")
 	}
 	press(m, "space")
-	if feed.pauses != 1 || !m.paused || !strings.Contains(screen(m), "paused") {
+	if src.pauses != 1 || !m.paused || !strings.Contains(screen(m), "paused") {
 		t.Fatal("space did not pause the source")
 	}
 	press(m, "space")
-	if feed.resumes != 1 || m.paused {
+	if src.resumes != 1 || m.paused {
 		t.Fatal("space did not resume the source")
 	}
 	press(m, "G")
@@ -255,7 +263,7 @@ func TestKeysForPanesOverlaysPauseTimeAndQuit(t *testing.T) {
 		t.Fatal("t did not switch to local time")
 	}
 	press(m, "t")
-	if cmd := press(m, "q"); cmd == nil || !feed.closed {
+	if cmd := press(m, "q"); cmd == nil || !src.closed {
 		t.Fatal("q did not quit and close the source")
 	} else if _, ok := cmd().(tea.QuitMsg); !ok {
 		t.Fatal("q did not return tea.Quit")
@@ -268,7 +276,7 @@ func TestMalformedOverlay(t *testing.T) {
 	var r model.Flow
 	p.Parse([]byte("2 123 eni-1 1.2.3 5.6.7.8 1 2 6 1 1 1 1 ACCEPT OK"), &r)
 	p.Parse([]byte("garbage"), &r)
-	deliver(m, source.Batch{Stats: *p.Stats()})
+	deliver(m, feed.Batch{Stats: *p.Stats()})
 	if !strings.Contains(screen(m), "malformed 2 (m)") {
 		t.Fatalf("status bar:\n%s", lastLines(screen(m), 1))
 	}
@@ -283,7 +291,7 @@ func TestMalformedOverlay(t *testing.T) {
 
 func TestExportWritesTheFilteredView(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
-	deliver(m, source.Batch{Records: testRecords(30)})
+	deliver(m, feed.Batch{Records: testRecords(30)})
 	m.applyFilter("reject", true)
 	cmd := press(m, "e")
 	if cmd == nil {
@@ -298,15 +306,22 @@ func TestExportWritesTheFilteredView(t *testing.T) {
 	if err != nil || strings.Count(string(data), "\n") != 10 || !strings.Contains(string(data), `"action":"REJECT"`) {
 		t.Fatalf("exported file: %v\n%s", err, data)
 	}
-	abs, _ := filepath.Abs(msg.path)
-	if !strings.Contains(strings.ReplaceAll(screen(m), "\n", ""), "exported 10 records to") || !strings.HasPrefix(msg.path, m.opts.ExportDir) || abs == "" {
-		t.Errorf("the status does not say where:\n%s", lastLines(screen(m), 1))
+	if filepath.Dir(msg.path) != m.opts.ExportDir {
+		t.Errorf("exported to %s, not to the export directory %s", msg.path, m.opts.ExportDir)
+	}
+	// The status says where, as an absolute path a person can open.
+	abs, err := filepath.Abs(msg.path)
+	if err != nil || m.message != "exported 10 records to "+abs || !filepath.IsAbs(abs) {
+		t.Errorf("message %q, want the absolute path %s (%v)", m.message, abs, err)
+	}
+	if !strings.Contains(lastLines(screen(m), 1), "exported 10 records to /") {
+		t.Errorf("the status bar does not show it:\n%s", lastLines(screen(m), 1))
 	}
 }
 
 func TestMouse(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
-	deliver(m, source.Batch{Records: testRecords(200)})
+	deliver(m, feed.Batch{Records: testRecords(200)})
 	m.Update(tea.MouseWheelMsg{X: 10, Y: 10, Button: tea.MouseWheelUp})
 	if m.table.following || m.table.sel != 196 {
 		t.Fatalf("wheel up: following %v sel %d", m.table.following, m.table.sel)
@@ -318,6 +333,14 @@ func TestMouse(t *testing.T) {
 	m.Update(tea.MouseClickMsg{X: 150, Y: 5, Button: tea.MouseLeft})
 	if m.focus != paneDetail {
 		t.Fatal("a click in the detail pane did not focus it")
+	}
+	m.Update(tea.MouseClickMsg{X: 10, Y: m.lay.barY, Button: tea.MouseLeft})
+	if !m.bar.active {
+		t.Fatal("a click on the filter bar did not open it")
+	}
+	typeText(m, "reject")
+	if m.bar.input.Value() != "reject" {
+		t.Fatalf("typing after the click gave %q", m.bar.input.Value())
 	}
 }
 
@@ -336,12 +359,12 @@ func TestTooSmall(t *testing.T) {
 // and 200,000 records.
 func TestFrameDoesNotGrowWithTheRing(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
-	deliver(m, source.Batch{Records: testRecords(100)})
+	deliver(m, feed.Batch{Records: testRecords(100)})
 	small := len(m.render())
 	m2, _ := newTestModel(t, true, 160, 48)
 	recs := testRecords(200000)
 	for i := 0; i < len(recs); i += 8192 {
-		deliver(m2, source.Batch{Records: recs[i:min(i+8192, len(recs))]})
+		deliver(m2, feed.Batch{Records: recs[i:min(i+8192, len(recs))]})
 	}
 	big := len(m2.render())
 	if big > small*3/2 {
@@ -378,7 +401,7 @@ func pingRecords(t *testing.T) []model.Flow {
 
 func TestVerdictPaneReverseAndPairsView(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
-	deliver(m, source.Batch{Records: pingRecords(t)})
+	deliver(m, feed.Batch{Records: pingRecords(t)})
 	press(m, "g") // the ping request
 	out := screen(m)
 	for _, want := range []string{"Verdict: nacl", "BLOCKED by a network ACL: the reply", "REJECT ×1"} {
@@ -430,15 +453,15 @@ func TestVerdictPaneReverseAndPairsView(t *testing.T) {
 }
 
 func TestPairsFollowRingEviction(t *testing.T) {
-	feed := newFakeFeed()
+	src := newFakeFeed()
 	dark := true
-	m := New(Options{Feed: feed, Capacity: 50, Dark: &dark, Now: func() time.Time { return testNow }})
+	m := New(Options{Feed: src, Capacity: 50, Dark: &dark, Now: func() time.Time { return testNow }})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	// Batches larger than the ring, after the ring is full: the index must hold exactly
 	// what the ring holds.
 	for i := 0; i < 3; i++ {
-		deliver(m, source.Batch{Records: testRecords(500)})
-		deliver(m, source.Batch{Records: testRecords(30)})
+		deliver(m, feed.Batch{Records: testRecords(500)})
+		deliver(m, feed.Batch{Records: testRecords(30)})
 	}
 	held := 0
 	for _, p := range m.pairs.All() {
@@ -457,15 +480,15 @@ func TestLiveRulesAreFetchedForNewInterfaces(t *testing.T) {
 "SecurityGroups":[{"GroupId":"sg-1","VpcId":"vpc-1","IpPermissions":[{"IpProtocol":"-1","IpRanges":[{"CidrIp":"0.0.0.0/0"}]}],"IpPermissionsEgress":[{"IpProtocol":"-1","IpRanges":[{"CidrIp":"0.0.0.0/0"}]}]}],
 "NetworkAcls":[{"NetworkAclId":"acl-0ping","VpcId":"vpc-1","Associations":[{"SubnetId":"subnet-1"}],"Entries":[{"RuleNumber":100,"Protocol":"-1","RuleAction":"allow","Egress":false,"CidrBlock":"0.0.0.0/0"},{"RuleNumber":100,"Protocol":"6","RuleAction":"allow","Egress":true,"CidrBlock":"0.0.0.0/0","PortRange":{"From":1024,"To":65535}}]}]}`
 	var asked []string
-	feed := newFakeFeed()
+	src := newFakeFeed()
 	dark := true
-	m := New(Options{Feed: feed, Dark: &dark, Now: func() time.Time { return testNow },
+	m := New(Options{Feed: src, Dark: &dark, Now: func() time.Time { return testNow },
 		FetchRules: func(enis []string) (*rules.Set, error) {
 			asked = enis
 			return rules.Load(strings.NewReader(doc), "test")
 		}})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
-	deliver(m, source.Batch{Records: pingRecords(t)})
+	deliver(m, feed.Batch{Records: pingRecords(t)})
 	cmd := m.handleTick(testNow)
 	for _, msg := range runBatch(cmd) {
 		if f, ok := msg.(rulesFetchedMsg); ok {
@@ -516,7 +539,7 @@ func TestDetailScrollsToTheLastField(t *testing.T) {
 	if p.Parse([]byte("5 10.0.1.5 52.95.128.179 34210 443 6 1714564700 1714564760 7 471 eni-0ccc ACCEPT 3 egress 8 - S3 - OK"), &r) != model.LineRecord {
 		t.Fatal(p.Stats().Samples)
 	}
-	deliver(m, source.Batch{Records: []model.Flow{r}})
+	deliver(m, feed.Batch{Records: []model.Flow{r}})
 	press(m, "enter", "G")
 	if out := screen(m); !strings.Contains(out, "log-status") || !strings.Contains(out, "duration") {
 		t.Fatalf("the last fields are out of reach:\n%s", out)
@@ -527,7 +550,7 @@ func TestDetailScrollsToTheLastField(t *testing.T) {
 func TestActionFitsAtTheMinimumWidth(t *testing.T) {
 	for _, w := range []int{60, 62, 64, 66} {
 		m, _ := newTestModel(t, true, w, 14)
-		deliver(m, source.Batch{Records: testRecords(20)})
+		deliver(m, feed.Batch{Records: testRecords(20)})
 		out := screen(m)
 		if !strings.Contains(out, "ACTION") || !strings.Contains(out, "REJECT") {
 			t.Errorf("width %d: the action column is cut:\n%s", w, out)
@@ -538,7 +561,7 @@ func TestActionFitsAtTheMinimumWidth(t *testing.T) {
 // In the pairs view, e exports the conversations shown, not the flows.
 func TestExportInThePairsViewWritesConversations(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
-	deliver(m, source.Batch{Records: pingRecords(t)})
+	deliver(m, feed.Batch{Records: pingRecords(t)})
 	press(m, "p", "/")
 	typeText(m, "verdict=nacl")
 	press(m, "enter")

@@ -12,15 +12,17 @@ import (
 	"github.com/flowlens/flowlens/model/ring"
 )
 
-// detailPane shows every field of the selected record, decoded. Its lines are built when
-// the selection changes (in Update), never while drawing.
+// detailPane shows every field of the selected record, decoded. Its lines are built,
+// wrapped and styled when the selection, the size or the theme changes (in Update),
+// never while drawing: drawing takes the ones from the offset on.
 type detailPane struct {
 	width, height int
+	styles        Styles
 	seq           ring.Seq
 	has           bool
 	lines         []detailLine
-	offset        int // in screen lines, which long values wrap onto
-	rendered      int // screen lines of all the lines at the current width
+	screen        []string // the lines wrapped to the pane and styled
+	offset        int      // in screen lines, which long values wrap onto
 }
 
 // detailLine is a label, the raw value and what it means.
@@ -39,12 +41,15 @@ const (
 	lineSection
 )
 
-func (d *detailPane) SetSize(w, h int) { d.width, d.height = w, h; d.measure(); d.clampScroll() }
+func (d *detailPane) SetSize(w, h int) { d.width, d.height = w, h; d.layout() }
+
+func (d *detailPane) setStyles(s Styles) { d.styles = s; d.layout() }
 
 // SetRecord decodes r (nil clears the pane); now is the clock for ages.
 func (d *detailPane) SetRecord(r *model.Flow, seq ring.Seq, local bool, now time.Time) {
 	if r == nil {
 		d.has, d.lines = false, nil
+		d.layout()
 		return
 	}
 	if d.has && d.seq != seq {
@@ -52,19 +57,15 @@ func (d *detailPane) SetRecord(r *model.Flow, seq ring.Seq, local bool, now time
 	}
 	d.has, d.seq = true, seq
 	d.lines = describe(r, local, now)
-	d.measure()
+	d.layout()
+}
+
+// layout wraps and styles the lines for the pane's width, so that drawing only slices
+// them and scrolling reaches the last field.
+func (d *detailPane) layout() {
+	d.screen = d.renderAll(d.styles)
 	d.clampScroll()
 }
-
-// measure counts the screen lines the pane's lines wrap onto, so scrolling reaches the
-// last field.
-func (d *detailPane) measure() {
-	d.rendered = len(d.renderAll(measureStyles))
-}
-
-// measureStyles are any styles: wrapping does not depend on colours, so the ones built
-// once serve every measurement.
-var measureStyles = NewStyles(true, true)
 
 func (d *detailPane) scroll(delta int) {
 	d.offset += delta
@@ -72,21 +73,18 @@ func (d *detailPane) scroll(delta int) {
 }
 
 func (d *detailPane) clampScroll() {
-	d.offset = max(0, min(d.offset, d.rendered-(d.height-2)))
+	d.offset = max(0, min(d.offset, len(d.screen)-(d.height-2)))
 }
 
 // Render draws the pane.
 func (d *detailPane) Render(s Styles, focused bool) string {
-	var lines []string
+	lines := d.screen[min(d.offset, len(d.screen)):]
 	if !d.has {
 		lines = []string{"", s.Muted.Render("  no record selected")}
-	} else {
-		lines = d.renderAll(s)
-		lines = lines[min(d.offset, len(lines)):]
 	}
 	right := ""
-	if d.has && d.rendered > d.height-2 {
-		right = fmt.Sprintf("%d/%d", d.offset+1, d.rendered)
+	if d.has && len(d.screen) > d.height-2 {
+		right = fmt.Sprintf("%d/%d", d.offset+1, len(d.screen))
 	}
 	return s.box("Detail", right, lines, d.width, d.height, focused)
 }
@@ -197,7 +195,7 @@ func describe(r *model.Flow, local bool, now time.Time) []detailLine {
 			out = append(out, detailLine{label: name, value: "-", meaning: absentMeaning(r, fld), kind: lineNote})
 			continue
 		}
-		value := output.Sanitize(r.Value(fld))
+		value := r.Value(fld)
 		l := detailLine{label: name, value: value}
 		switch fld {
 		case model.FProtocol:

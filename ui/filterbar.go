@@ -28,10 +28,12 @@ type filterBar struct {
 // maxHistory bounds the remembered filters.
 const maxHistory = 100
 
-func newFilterBar() filterBar {
+// newFilterBar makes the bar; helpKey is the key of the help, which the placeholder
+// points to.
+func newFilterBar(helpKey string) filterBar {
 	in := textinput.New()
 	in.Prompt = ""
-	in.Placeholder = "action=REJECT dstport=22, 10.0.0.0/8, proto=tcp, flags=syn ... (see ? for help)"
+	in.Placeholder = "action=REJECT dstport=22, 10.0.0.0/8, proto=tcp, flags=syn ... (see " + helpKey + " for help)"
 	in.CharLimit = 4096
 	return filterBar{input: in}
 }
@@ -41,14 +43,17 @@ func (f *filterBar) SetSize(w int) {
 	f.input.SetWidth(max(10, w/2))
 }
 
-func (f *filterBar) setStyles(s Styles) {
+func (f *filterBar) setStyles(s Styles) { f.input.SetStyles(inputStyles(s)) }
+
+// inputStyles are the styles of the text inputs (the filter bar, the picker's query).
+func inputStyles(s Styles) textinput.Styles {
 	st := textinput.DefaultStyles(s.dark)
 	st.Cursor.Blink = false // a steady cursor: no timer messages, stable screenshots
 	st.Focused.Text = s.Text
 	st.Focused.Placeholder = s.Faint
 	st.Blurred.Text = s.Text
 	st.Blurred.Placeholder = s.Faint
-	f.input.SetStyles(st)
+	return st
 }
 
 func (f *filterBar) focus() tea.Cmd {

@@ -2,44 +2,78 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
-	"github.com/flowlens/flowlens/source"
 )
 
-// The golden frames: the whole screen at a wide and a narrow size, in dark and light.
-// Each case has a .golden file with the escape sequences (colours included) and a
-// .txt.golden file without them, which is the one to read when reviewing a change.
+// The golden frames: the whole screen at a wide and a narrow size. Each size has the
+// styled frame (the escape sequences, colours included) for a dark and a light
+// background, and for NO_COLOR what the terminal receives (colours dropped by the
+// renderer, attributes kept: the marks that must carry the meaning then), so that a
+// change of colour or attribute fails; and one text frame, the one to read when
+// reviewing a change, which every theme must strip to.
 // Update with: go test ./ui/ -run TestGolden -update
 func TestGolden(t *testing.T) {
-	v5 := model.MustParseFormat("version srcaddr dstaddr srcport dstport protocol start end packets bytes interface-id action tcp-flags flow-direction traffic-path log-status")
+	themes := []struct {
+		name          string
+		dark, noColor bool
+	}{{"dark", true, false}, {"light", false, false}, {"no-color", true, true}}
 	for _, size := range []struct{ w, h int }{{160, 48}, {100, 30}} {
-		for _, dark := range []bool{true, false} {
-			theme := map[bool]string{true: "dark", false: "light"}[dark]
-			t.Run(fmt.Sprintf("%dx%d-%s", size.w, size.h, theme), func(t *testing.T) {
-				m, _ := newTestModel(t, dark, size.w, size.h)
-				recs := testRecords(120)
-				p := model.NewParser("v5", v5)
-				var r model.Flow
-				for _, line := range []string{
-					"5 198.51.100.9 10.0.1.5 51515 22 6 1714564700 1714564760 1 44 eni-0ccc REJECT 2 ingress - OK",
-					"5 10.0.1.5 52.95.128.179 34210 443 6 1714564700 1714564760 7 471 eni-0ccc ACCEPT 3 egress 8 OK",
-				} {
-					if p.Parse([]byte(line), &r) != model.LineRecord {
-						t.Fatal(p.Stats().Samples)
-					}
-					recs = append(recs, r)
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			frames := map[string]string{}
+			for _, th := range themes {
+				frames[th.name] = goldenFrame(t, size.w, size.h, th.dark, th.noColor)
+				t.Run(th.name, func(t *testing.T) { golden.RequireEqual(t, frames[th.name]) })
+			}
+			t.Run("text", func(t *testing.T) { golden.RequireEqual(t, ansi.Strip(frames["dark"])) })
+			for _, th := range themes[1:] {
+				if ansi.Strip(frames[th.name]) != ansi.Strip(frames["dark"]) {
+					t.Errorf("%s shows other text than dark", th.name)
 				}
-				deliver(m, source.Batch{Records: recs, Status: source.Status{Source: "flows.log", State: source.StateDone}})
-				press(m, "k") // select the v5 REJECT, so the detail shows flags and direction
-				frame := m.render()
-				golden.RequireEqual(t, frame)
-				t.Run("text", func(t *testing.T) { golden.RequireEqual(t, ansi.Strip(frame)) })
-			})
-		}
+			}
+			if frames["dark"] == frames["light"] || frames["dark"] == frames["no-color"] || frames["light"] == frames["no-color"] {
+				t.Error("two themes draw the same frame: the colours are not in it")
+			}
+		})
 	}
+}
+
+func goldenFrame(t *testing.T, w, h int, dark, noColor bool) string {
+	t.Helper()
+	m := New(Options{Feed: newFakeFeed(), Dark: &dark, NoColor: noColor, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	recs := testRecords(120)
+	p := model.NewParser("v5", model.MustParseFormat("version srcaddr dstaddr srcport dstport protocol start end packets bytes interface-id action tcp-flags flow-direction traffic-path log-status"))
+	var r model.Flow
+	for _, line := range []string{
+		"5 198.51.100.9 10.0.1.5 51515 22 6 1714564700 1714564760 1 44 eni-0ccc REJECT 2 ingress - OK",
+		"5 10.0.1.5 52.95.128.179 34210 443 6 1714564700 1714564760 7 471 eni-0ccc ACCEPT 3 egress 8 OK",
+	} {
+		if p.Parse([]byte(line), &r) != model.LineRecord {
+			t.Fatal(p.Stats().Samples)
+		}
+		recs = append(recs, r)
+	}
+	deliver(m, feed.Batch{Records: recs, Status: feed.Status{Source: "flows.log", State: feed.StateDone}})
+	press(m, "k") // select the v5 REJECT, so the detail shows flags and direction
+	frame := m.View().Content
+	if noColor {
+		// NO_COLOR: Bubble Tea's renderer downsamples to this profile.
+		var b strings.Builder
+		w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.Ascii}
+		if _, err := w.WriteString(frame); err != nil {
+			t.Fatal(err)
+		}
+		frame = b.String()
+	}
+	return frame
 }

@@ -14,6 +14,21 @@ func (m *Model) is(msg tea.KeyPressMsg, a keymap.Action) bool {
 	return key.Matches(msg, m.keys.Key(a))
 }
 
+// isTyping matches the keys of action a that work in context c while text is typed
+// there (the filter bar, the picker): those that type nothing.
+func (m *Model) isTyping(msg tea.KeyPressMsg, c keymap.Context, a keymap.Action) bool {
+	return key.Matches(msg, m.keys.TypingKey(c, a))
+}
+
+// quit ends the program, closing the source first: a Live Tail session is billed until
+// it is closed.
+func (m *Model) quit() tea.Cmd {
+	if m.opts.Feed != nil {
+		m.opts.Feed.Close()
+	}
+	return tea.Quit
+}
+
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.picker != nil {
 		return m.handlePickerKey(msg)
@@ -26,10 +41,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case m.is(msg, keymap.Quit):
-		if m.opts.Feed != nil {
-			m.opts.Feed.Close() // a Live Tail session is billed until closed
-		}
-		return tea.Quit
+		return m.quit()
 	case m.is(msg, keymap.Help):
 		m.overlay, m.overlayOffset = overlayHelp, 0
 	case m.is(msg, keymap.Malformed):
@@ -43,6 +55,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		case m.bar.applied != "":
 			m.bar.input.SetValue("")
 			m.applyFilter("", false)
+			m.narrow("")
 		}
 	case m.is(msg, keymap.NextPane):
 		m.focus = (m.focus + 1) % numPanes
@@ -79,7 +92,7 @@ func (m *Model) handlePairsKey(msg tea.KeyPressMsg) {
 	switch {
 	case m.handleMove(msg, &m.pv):
 		m.refreshDetail()
-	case m.is(msg, keymap.FocusDetail):
+	case m.is(msg, keymap.PairsOpen):
 		row := m.pv.selected()
 		if row == nil {
 			return
@@ -87,7 +100,7 @@ func (m *Model) handlePairsKey(msg tea.KeyPressMsg) {
 		seq := ring.Seq(newestSeq(m.pairs, m.rules, row))
 		m.toggleMode()
 		if !m.table.selectSeq(seq) {
-			m.notify("that conversation's records are hidden by the flows filter (esc clears it)", true, 8*time.Second)
+			m.notify("that conversation's records are hidden by the flows filter ("+m.keys.Short(keymap.Back)+" clears it)", true, 8*time.Second)
 		}
 		m.refreshDetail()
 	}
@@ -96,9 +109,17 @@ func (m *Model) handlePairsKey(msg tea.KeyPressMsg) {
 func (m *Model) handleVerdictKey(msg tea.KeyPressMsg) {
 	switch {
 	case m.is(msg, keymap.Up):
-		m.verdict.offset = max(0, m.verdict.offset-1)
+		m.verdict.scroll(-1)
 	case m.is(msg, keymap.Down):
-		m.verdict.offset++
+		m.verdict.scroll(1)
+	case m.is(msg, keymap.PageUp):
+		m.verdict.scroll(-(m.verdict.height - 3))
+	case m.is(msg, keymap.PageDown):
+		m.verdict.scroll(m.verdict.height - 3)
+	case m.is(msg, keymap.Top):
+		m.verdict.scroll(-len(m.verdict.screen))
+	case m.is(msg, keymap.Bottom):
+		m.verdict.scroll(len(m.verdict.screen))
 	}
 }
 
@@ -115,7 +136,7 @@ func (m *Model) jumpReverse() {
 		return
 	}
 	if !m.table.selectSeq(seq) {
-		m.notify(note+": hidden by the filter (esc clears it)", true, 10*time.Second)
+		m.notify(note+": hidden by the filter ("+m.keys.Short(keymap.Back)+" clears it)", true, 10*time.Second)
 		return
 	}
 	m.notify("jumped to "+note, false, 8*time.Second)
@@ -129,7 +150,7 @@ func (m *Model) togglePause() {
 	m.paused = !m.paused
 	if m.paused {
 		m.opts.Feed.Pause()
-		m.notify("paused: the source stopped reading (space resumes)", false, 5*time.Second)
+		m.notify("paused: the source stopped reading ("+m.keys.Short(keymap.Pause)+" resumes)", false, 5*time.Second)
 	} else {
 		m.opts.Feed.Resume()
 		m.notify("resumed", false, 2*time.Second)
@@ -166,8 +187,12 @@ func (m *Model) handleMove(msg tea.KeyPressMsg, sc scroller) bool {
 }
 
 func (m *Model) handleTableKey(msg tea.KeyPressMsg) {
+	atTop := m.table.sel == 0
 	switch {
 	case m.handleMove(msg, m.table):
+		if atTop && (m.is(msg, keymap.Up) || m.is(msg, keymap.PageUp) || m.is(msg, keymap.Top)) {
+			m.loadOlder()
+		}
 		m.refreshDetail()
 	case m.is(msg, keymap.FocusDetail):
 		m.focus = paneDetail
@@ -188,9 +213,9 @@ func (m *Model) handleDetailKey(msg tea.KeyPressMsg) {
 	case m.is(msg, keymap.PageDown):
 		m.detail.scroll(page)
 	case m.is(msg, keymap.Top):
-		m.detail.offset = 0
+		m.detail.scroll(-len(m.detail.screen))
 	case m.is(msg, keymap.Bottom):
-		m.detail.scroll(m.detail.rendered)
+		m.detail.scroll(len(m.detail.screen))
 	}
 }
 
@@ -201,6 +226,7 @@ func (m *Model) handleFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.applyFilter(m.bar.input.Value(), true)
 		if m.bar.err == nil {
 			m.bar.blur()
+			m.narrow(m.bar.applied)
 		}
 		return nil
 	case m.is(msg, keymap.FilterCancel):
@@ -208,12 +234,10 @@ func (m *Model) handleFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.bar.err = nil
 		m.applyFilter("", false)
 		m.bar.blur()
+		m.narrow("")
 		return nil
-	case msg.String() == "ctrl+c":
-		if m.opts.Feed != nil {
-			m.opts.Feed.Close()
-		}
-		return tea.Quit
+	case m.isTyping(msg, keymap.Filter, keymap.Quit):
+		return m.quit()
 	case m.is(msg, keymap.HistoryPrev):
 		if m.bar.browse(-1) {
 			return m.scheduleFilter()
@@ -240,26 +264,36 @@ func (m *Model) scheduleFilter() tea.Cmd {
 	return tea.Tick(debounce, func(time.Time) tea.Msg { return debounceMsg{gen} })
 }
 
+// handleOverlayKey scrolls an overlay and closes it; the quit keys that type something
+// (q) close it, those that type nothing (ctrl+c) quit.
 func (m *Model) handleOverlayKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case msg.String() == "ctrl+c":
-		return tea.Quit
+	case m.is(msg, keymap.Quit) && !keymap.Types(msg.String()):
+		return m.quit()
 	case m.is(msg, keymap.Back), m.is(msg, keymap.Help) && m.overlay == overlayHelp,
 		m.is(msg, keymap.Malformed) && m.overlay == overlayMalformed, m.is(msg, keymap.Quit):
 		m.overlay = overlayNone
 	case m.is(msg, keymap.Up):
-		m.overlayOffset = max(0, m.overlayOffset-1)
+		m.overlayOffset--
 	case m.is(msg, keymap.Down):
 		m.overlayOffset++
 	case m.is(msg, keymap.PageUp):
-		m.overlayOffset = max(0, m.overlayOffset-10)
+		m.overlayOffset -= m.overlayRows() - 1
 	case m.is(msg, keymap.PageDown):
-		m.overlayOffset += 10
+		m.overlayOffset += m.overlayRows() - 1
+	case m.is(msg, keymap.Top):
+		m.overlayOffset = 0
+	case m.is(msg, keymap.Bottom):
+		m.overlayOffset = len(m.overlayLines())
 	}
+	m.clampOverlay()
 	return nil
 }
 
 func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
+	if m.picker != nil {
+		return
+	}
 	mouse := msg.Mouse()
 	step := 0
 	switch mouse.Button {
@@ -271,11 +305,12 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		return
 	}
 	if m.overlay != overlayNone {
-		m.overlayOffset = max(0, m.overlayOffset+step)
+		m.overlayOffset += step
+		m.clampOverlay()
 		return
 	}
 	if m.lay.inShared(mouse.X, mouse.Y) && m.focus == paneVerdict {
-		m.verdict.offset = max(0, m.verdict.offset+step)
+		m.verdict.scroll(step)
 		return
 	}
 	if m.lay.inDetail(mouse.X, mouse.Y) {
@@ -283,7 +318,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		return
 	}
 	if m.lay.inVerdict(mouse.X, mouse.Y) {
-		m.verdict.offset = max(0, m.verdict.offset+step)
+		m.verdict.scroll(step)
 		return
 	}
 	if m.lay.inTable(mouse.X, mouse.Y) {
@@ -296,10 +331,10 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	}
 }
 
-func (m *Model) handleClick(msg tea.MouseClickMsg) {
+func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	mouse := msg.Mouse()
-	if mouse.Button != tea.MouseLeft || m.overlay != overlayNone {
-		return
+	if mouse.Button != tea.MouseLeft || m.overlay != overlayNone || m.picker != nil {
+		return nil
 	}
 	switch {
 	case m.lay.inTable(mouse.X, mouse.Y):
@@ -318,7 +353,8 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) {
 		m.focus = paneDetail
 	case mouse.Y == m.lay.barY:
 		if !m.bar.active {
-			m.bar.focus()
+			return m.bar.focus()
 		}
 	}
+	return nil
 }

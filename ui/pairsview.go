@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/rules"
 )
@@ -22,6 +21,9 @@ type pairsView struct {
 	width, height int
 	match         func(*pairs.Pair, *pairs.Judgement) bool
 	dirty         bool
+	// onScreen are the judgements of the rows from top on, made in Update (prepare):
+	// judging fills the index's cache, which drawing must not touch
+	onScreen []pairs.Judgement
 }
 
 // pairRow is a conversation in the list: small, so that sorting hundreds of thousands
@@ -126,21 +128,29 @@ var pairColumns = []struct {
 	width int
 }{{"VERDICT", 11}, {"INTERFACE", 13}, {"PROTO", 5}, {"INITIATOR", 21}, {"", 1}, {"RESPONDER", 21}, {"REQUEST", 11}, {"REPLY", 11}, {"LAST", 8}}
 
-// Render draws the pane; only the rows on screen are judged.
-func (v *pairsView) Render(s Styles, ix *pairs.Index, rs *rules.Set, focused bool, local bool, total int) string {
+// prepare judges the rows on screen, after anything that changes them: only those are
+// judged, from the index's cache for the pairs that did not change.
+func (v *pairsView) prepare(ix *pairs.Index, rs *rules.Set) {
+	v.onScreen = v.onScreen[:0]
+	for idx := v.top; idx < len(v.rows) && idx < v.top+v.rowsOnScreen(); idx++ {
+		v.onScreen = append(v.onScreen, ix.Classify(v.rows[idx].p, rs))
+	}
+}
+
+// Render draws the pane from the rows judged in Update.
+func (v *pairsView) Render(s Styles, focused bool, local bool, total int) string {
 	rows := v.rowsOnScreen()
 	var b strings.Builder
 	for _, c := range pairColumns {
 		b.WriteString(padRight(c.title, c.width) + " ")
 	}
 	lines := []string{s.Header.Render(b.String())}
-	for i := 0; i < rows; i++ {
+	for i := range v.onScreen {
 		idx := v.top + i
 		if idx >= len(v.rows) {
-			break
+			break // rebuilt without an Update after (a benchmark): drawn at the next one
 		}
-		j := ix.Classify(v.rows[idx].p, rs)
-		lines = append(lines, v.renderRow(s, v.rows[idx].p, &j, idx == v.sel, local))
+		lines = append(lines, v.renderRow(s, v.rows[idx].p, &v.onScreen[i], idx == v.sel, local))
 	}
 	if len(v.rows) == 0 {
 		lines = append(lines, "", s.Muted.Render("  no conversations match"))
@@ -161,7 +171,7 @@ func (v *pairsView) renderRow(s Styles, p *pairs.Pair, j *pairs.Judgement, selec
 	cells := []string{
 		padRight(string(j.Verdict), 11),
 		padRight(shortID(k.Interface.String(), 13), 13),
-		padRight(protoOf(k.Protocol), 5),
+		padRight(protoName(k.Protocol), 5),
 		padRight(init.String(), 21),
 		"→",
 		padRight(resp.String(), 21),
@@ -185,10 +195,4 @@ func dirSummary(d *pairs.Dir) string {
 		return "-"
 	}
 	return fmt.Sprintf("%s ×%d", d.Action(), d.Records)
-}
-
-func protoOf(p uint8) string {
-	var r model.Flow
-	r.SetUint(model.FProtocol, uint64(p))
-	return protoLabel(&r)
 }

@@ -6,11 +6,11 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/flowlens/flowlens/keymap"
-	"github.com/flowlens/flowlens/model/output"
-	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/model"
 )
 
 // Picker lets the user choose what to tail when --log-group was given without --eni:
@@ -20,12 +20,12 @@ type Picker struct {
 	Items []PickItem
 	// Start opens the source for the chosen streams (all of them when empty). It runs on
 	// its own goroutine: it talks to AWS.
-	Start func(streams []string) (source.Feed, error)
+	Start func(streams []string) (Feed, error)
 }
 
 // PickItem is one log stream.
 type PickItem struct {
-	Name      string // the stream's name (untrusted: sanitised before drawing)
+	Name      string // the stream's name (cloudwatch.ListStreams hands it over clean)
 	ENI       string // the interface it belongs to, "" when its name names none
 	LastEvent time.Time
 }
@@ -33,29 +33,43 @@ type PickItem struct {
 // picker is the state of the choosing screen.
 type picker struct {
 	spec     *Picker
-	query    string
-	shown    []int // indexes into spec.Items matching the query
+	query    textinput.Model // edited with the same keys as the filter bar
+	shown    []int           // indexes into spec.Items matching the query
 	sel, top int
 	chosen   map[int]bool
 	starting bool
-	err      error
+	err      string // why the source did not start (cleaned)
 }
 
 // Messages of the picker.
 type feedStartedMsg struct {
-	feed source.Feed
+	feed Feed
 	err  error
 }
 
+// newPicker takes the streams to offer; what it shows of them is cleaned here, once,
+// as it enters the screen (the group comes from the command line, the streams from
+// AWS), not while drawing.
 func newPicker(spec *Picker) *picker {
-	p := &picker{spec: spec, chosen: map[int]bool{}}
+	clean := *spec
+	clean.Group = model.CleanText(spec.Group)
+	clean.Items = make([]PickItem, len(spec.Items))
+	for i, it := range spec.Items {
+		clean.Items[i] = PickItem{Name: model.CleanText(it.Name), ENI: model.CleanText(it.ENI), LastEvent: it.LastEvent}
+	}
+	spec = &clean
+	in := textinput.New()
+	in.Prompt = ""
+	in.Placeholder = "part of a stream or interface name"
+	in.CharLimit = 256
+	p := &picker{spec: spec, query: in, chosen: map[int]bool{}}
 	p.refilter()
 	return p
 }
 
 func (p *picker) refilter() {
 	p.shown = p.shown[:0]
-	q := strings.ToLower(p.query)
+	q := strings.ToLower(p.query.Value())
 	for i, it := range p.spec.Items {
 		if q == "" || strings.Contains(strings.ToLower(it.Name), q) || strings.Contains(strings.ToLower(it.ENI), q) {
 			p.shown = append(p.shown, i)
@@ -83,21 +97,22 @@ func (p *picker) prefixes() []string {
 	return out
 }
 
-// handlePickerKey types into the query, moves, chooses, and starts the source.
+// handlePickerKey types into the query, moves, chooses, and starts the source. The
+// query is typed, so of the other actions only the keys that type nothing work here
+// (the arrows, esc, ctrl+c unless rebound).
 func (m *Model) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 	p := m.picker
+	if m.isTyping(msg, keymap.Picker, keymap.Quit) {
+		return tea.Quit
+	}
 	if p.starting {
-		if msg.String() == "ctrl+c" {
-			return tea.Quit
-		}
 		return nil
 	}
+	last := max(0, len(p.shown)-1)
 	switch {
-	case msg.String() == "ctrl+c":
-		return tea.Quit
-	case msg.String() == "esc":
-		if p.query != "" {
-			p.query = ""
+	case m.isTyping(msg, keymap.Picker, keymap.Back):
+		if p.query.Value() != "" {
+			p.query.SetValue("")
 			p.refilter()
 			return nil
 		}
@@ -106,7 +121,7 @@ func (m *Model) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 		if len(p.shown) == 0 && len(p.chosen) == 0 {
 			return nil
 		}
-		p.starting, p.err = true, nil
+		p.starting, p.err = true, ""
 		prefixes, start := p.prefixes(), p.spec.Start
 		return func() tea.Msg {
 			feed, err := start(prefixes)
@@ -119,7 +134,7 @@ func (m *Model) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 			if !p.chosen[i] {
 				delete(p.chosen, i)
 			}
-			p.sel = min(p.sel+1, len(p.shown)-1)
+			p.sel = min(p.sel+1, last)
 		}
 	case m.is(msg, keymap.PickerAll):
 		all := len(p.chosen) == len(p.spec.Items)
@@ -129,31 +144,29 @@ func (m *Model) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 				p.chosen[i] = true
 			}
 		}
-	case msg.String() == "up":
+	case m.isTyping(msg, keymap.Picker, keymap.Up):
 		p.sel = max(0, p.sel-1)
-	case msg.String() == "down":
-		p.sel = min(max(0, len(p.shown)-1), p.sel+1)
-	case msg.String() == "pgup":
-		p.sel = max(0, p.sel-10)
-	case msg.String() == "pgdown":
-		p.sel = min(max(0, len(p.shown)-1), p.sel+10)
-	case msg.String() == "backspace":
-		if r := []rune(p.query); len(r) > 0 {
-			p.query = string(r[:len(r)-1])
-			p.refilter()
-		}
+	case m.isTyping(msg, keymap.Picker, keymap.Down):
+		p.sel = min(last, p.sel+1)
+	case m.isTyping(msg, keymap.Picker, keymap.PageUp):
+		p.sel = max(0, p.sel-p.rows(m.height))
+	case m.isTyping(msg, keymap.Picker, keymap.PageDown):
+		p.sel = min(last, p.sel+p.rows(m.height))
 	default:
-		if msg.Text != "" && msg.Mod == 0 {
-			p.query += msg.Text
+		before := p.query.Value()
+		var cmd tea.Cmd
+		p.query, cmd = p.query.Update(msg)
+		if p.query.Value() != before {
 			p.refilter()
 		}
+		return cmd
 	}
 	return nil
 }
 
 func (m *Model) handleFeedStarted(msg feedStartedMsg) tea.Cmd {
 	if msg.err != nil {
-		m.picker.starting, m.picker.err = false, msg.err
+		m.picker.starting, m.picker.err = false, model.CleanText(msg.err.Error())
 		return nil
 	}
 	m.opts.Feed = msg.feed
@@ -161,20 +174,31 @@ func (m *Model) handleFeedStarted(msg feedStartedMsg) tea.Cmd {
 	return m.waitBatch()
 }
 
-// renderPicker draws the choosing screen.
-func (m *Model) renderPicker(w, h int) string {
-	s, p := m.styles, m.picker
-	rows := max(1, h-7)
+// rows is the number of streams on screen for a terminal h lines high: the picker's box
+// above the filter and status lines, less its border and the lines above the list.
+func (p *picker) rows(h int) int { return max(1, h-2-7) }
+
+// clamp keeps the selection on screen (in Update: drawing changes nothing).
+func (p *picker) clamp(h int) {
+	rows := p.rows(h)
+	p.sel = min(p.sel, max(0, len(p.shown)-1))
 	if p.sel < p.top {
 		p.top = p.sel
 	}
 	if p.sel >= p.top+rows {
 		p.top = p.sel - rows + 1
 	}
+	p.top = max(0, min(p.top, len(p.shown)-rows))
+}
+
+// renderPicker draws the choosing screen.
+func (m *Model) renderPicker(w, h int) string {
+	s, p := m.styles, m.picker
+	rows := p.rows(m.height)
 	lines := []string{
 		s.Text.Render(fmt.Sprintf(" %d streams in %s, most recently active first. Type to filter; %s chooses, %s chooses all, %s tails.",
-			len(p.spec.Items), output.Sanitize(p.spec.Group), m.keys.Label(keymap.PickerToggle), m.keys.Label(keymap.PickerAll), m.keys.Label(keymap.PickerConfirm))),
-		" " + s.Key.Render("filter: ") + s.Text.Render(output.Sanitize(p.query)) + s.Faint.Render("▏"),
+			len(p.spec.Items), p.spec.Group, m.keys.Label(keymap.PickerToggle), m.keys.Label(keymap.PickerAll), m.keys.Label(keymap.PickerConfirm))),
+		" " + s.Key.Render("filter: ") + p.query.View(),
 		"",
 		s.Header.Render(fmt.Sprintf("    %-40s %-22s %s", "STREAM", "INTERFACE", "LAST EVENT")),
 	}
@@ -189,7 +213,7 @@ func (m *Model) renderPicker(w, h int) string {
 		if !it.LastEvent.IsZero() {
 			last = it.LastEvent.UTC().Format("2006-01-02 15:04:05") + " UTC, " + age(now.Sub(it.LastEvent))
 		}
-		line := fmt.Sprintf(" %s %-40s %-22s %s", mark, truncate(output.Sanitize(it.Name), 40), output.Sanitize(it.ENI), last)
+		line := fmt.Sprintf(" %s %-40s %-22s %s", mark, truncate(it.Name, 40), it.ENI, last)
 		if i == p.sel {
 			line = s.Selected.Render(line)
 		} else {
@@ -203,8 +227,8 @@ func (m *Model) renderPicker(w, h int) string {
 	switch {
 	case p.starting:
 		lines = append(lines, "", s.Warn.Render(" connecting: reading the history, then Live Tail…"))
-	case p.err != nil:
-		lines = append(lines, "", s.Reject.Render(" "+output.Sanitize(p.err.Error())))
+	case p.err != "":
+		lines = append(lines, "", s.Reject.Render(" "+p.err))
 	}
 	right := fmt.Sprintf("%d chosen", len(p.chosen))
 	return s.box("Choose interfaces to tail", right, lines, w, h, true)

@@ -2,13 +2,14 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/flowlens/flowlens/model/output"
-	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/feed"
 )
 
 // rateMeter turns record counts into records per second over the last few seconds.
@@ -45,103 +46,200 @@ func (r *rateMeter) rate() float64 {
 
 // statusInfo is what the status bar shows, gathered by the root model.
 type statusInfo struct {
-	src       source.Status
+	src       feed.Status
 	held      int
 	capacity  int
-	rate      float64
-	dropped   uint64 // by the ring (oldest out) and by the source (screen lagging)
+	rate      float64 // records per second arriving, as the screen measures them
+	dropped   uint64  // by the ring (oldest out) and by the source (screen lagging)
 	malformed int64
 	following bool
 	paused    bool
 	local     bool
 	message   string
 	msgError  bool
+	// the first keys of the actions the bar mentions, as rebound, and the short help
+	followKey, malformedKey string
+	help                    string
 }
 
-func renderStatus(s Styles, st statusInfo, width int, helpLabel string) string {
-	sep := s.Faint.Render(" │ ")
-	var parts []string
+// statusPart is one piece of the status bar. When the bar is too narrow, the parts of
+// the lowest rank are kept, whole, as many as fit; only the first, alone too wide, is
+// ever cut, at a word.
+type statusPart struct {
+	text  string // plain, clean text
+	style lipgloss.Style
+	rank  int
+}
 
+// The ranks: what the user needs to read the screen stays longest.
+const (
+	rankMessage = iota
+	rankState
+	rankSource
+	rankTrouble // errors and lost records
+	rankWarning // sampling, retries, a screen that does not follow
+	rankRing
+	rankLag
+	rankFields // the source's own fields, in their order
+	rankRate   = rankFields + 2
+	rankZone   = rankRate + 1
+	rankNote   = rankZone + 1
+)
+
+func renderStatus(s Styles, st statusInfo, width int) string {
+	var parts []statusPart
+	add := func(text string, style lipgloss.Style, rank int) {
+		parts = append(parts, statusPart{text, style, rank})
+	}
+	if st.message != "" {
+		style := s.Accept
+		if st.msgError {
+			style = s.Reject
+		}
+		add(st.message, style, rankMessage)
+	}
 	state := string(st.src.State)
 	if state == "" {
 		state = "starting"
 	}
 	stateStyle := s.Accept
 	switch st.src.State {
-	case source.StateError:
+	case feed.StateError:
 		stateStyle = s.Reject
-	case source.StatePaused, source.StateConnecting:
+	case feed.StatePaused, feed.StateConnecting:
 		stateStyle = s.Warn
-	case source.StateDone:
+	case feed.StateDone:
 		stateStyle = s.Muted
 	}
-	if st.paused && st.src.State != source.StatePaused {
+	if st.paused && st.src.State != feed.StatePaused {
 		state, stateStyle = "paused", s.Warn
 	}
-	parts = append(parts, stateStyle.Render("● "+state))
-	if p := st.src.Progress; st.src.State == source.StateReading && p.Total > 0 {
-		parts = append(parts, progressBar(s, p.Read, p.Total, 12))
+	add("● "+state, stateStyle, rankState)
+	progress := -1
+	if frac, ok := st.src.Progress.Fraction(); ok && st.src.State == feed.StateReading {
+		progress = len(parts)
+		add(fmt.Sprintf("%3.0f%%", frac*100), s.Muted, rankRing)
 	}
-	parts = append(parts, s.Text.Render(output.Sanitize(st.src.Source)))
-	if st.src.Mode != "" && string(st.src.State) != st.src.Mode {
-		parts = append(parts, s.Muted.Render(st.src.Mode))
+	if st.src.Source != "" {
+		add(st.src.Source, s.Text, rankSource)
 	}
-	if st.src.Mode != "" {
-		if st.src.SessionAge > 0 {
-			parts = append(parts, s.Muted.Render("session "+st.src.SessionAge.Truncate(time.Second).String()))
+	for i, f := range st.src.Fields {
+		text := strings.TrimSpace(f.Label + " " + f.Value)
+		if f.Value == "" || f.Value == string(st.src.State) {
+			continue // nothing to say, or the state said it
 		}
-		if st.src.Lag > 0 {
-			parts = append(parts, s.Muted.Render("lag "+st.src.Lag.Truncate(time.Second).String()))
-		}
-		if st.src.Sampled {
-			parts = append(parts, s.Warn.Render("sampled"))
-		}
-		if st.src.Retries > 0 {
-			parts = append(parts, s.Warn.Render(fmt.Sprintf("%d retries", st.src.Retries)))
-		}
+		add(text, s.Muted, rankFields+min(i, 1))
 	}
-	parts = append(parts, s.Text.Render(fmt.Sprintf("%s in ring", thousands(st.held))))
-	parts = append(parts, s.Muted.Render(fmt.Sprintf("%.0f/s", st.rate)))
+	if st.src.Lag > 0 {
+		add("lag "+st.src.Lag.Truncate(time.Second).String(), s.Muted, rankLag)
+	}
+	if st.src.Sampled {
+		add("sampled", s.Warn, rankWarning)
+	}
+	if st.src.Retries > 0 {
+		add(fmt.Sprintf("%d retries", st.src.Retries), s.Warn, rankWarning)
+	}
+	add(fmt.Sprintf("%s in ring", thousands(st.held)), s.Text, rankRing)
+	rate := st.rate
+	if st.src.Rate > 0 {
+		rate = st.src.Rate // the source counts what it reads, before any dropping
+	}
+	add(fmt.Sprintf("%.0f/s", rate), s.Muted, rankRate)
 	if st.dropped > 0 {
-		parts = append(parts, s.Warn.Render(fmt.Sprintf("dropped %s", thousands(st.dropped))))
+		add(fmt.Sprintf("dropped %s", thousands(st.dropped)), s.Warn, rankTrouble)
 	}
 	if st.malformed > 0 {
-		parts = append(parts, s.Warn.Render(fmt.Sprintf("malformed %s (m)", thousands(st.malformed))))
+		add(fmt.Sprintf("malformed %s (%s)", thousands(st.malformed), st.malformedKey), s.Warn, rankTrouble)
 	}
 	if !st.following {
-		parts = append(parts, s.Warn.Render("not following: G to follow"))
+		add("not following: "+st.followKey+" to follow", s.Warn, rankWarning)
 	}
 	if st.local {
-		parts = append(parts, s.Muted.Render("local time"))
+		add("local time", s.Muted, rankZone)
 	} else {
-		parts = append(parts, s.Muted.Render("UTC"))
+		add("UTC", s.Muted, rankZone)
 	}
 	if st.src.Note != "" {
-		parts = append(parts, s.Muted.Render(output.Sanitize(st.src.Note)))
+		add(st.src.Note, s.Muted, rankNote)
 	}
 	if st.src.LastError != "" {
-		parts = append(parts, s.Reject.Render(output.Sanitize(st.src.LastError)))
+		add(st.src.LastError, s.Reject, rankTrouble)
 	}
-	left := strings.Join(parts, sep)
-	if st.message != "" {
-		style := s.Accept
-		if st.msgError {
-			style = s.Reject
+
+	right := st.help
+	room := width - ansi.StringWidth(right) - 1
+	const sepWidth = 3
+	widths := make([]int, len(parts))
+	for i, p := range parts {
+		widths[i] = ansi.StringWidth(p.text)
+		if i == progress {
+			widths[i] += progressCells + 1
 		}
-		left = style.Render(output.Sanitize(st.message)) + sep + left
 	}
-	right := s.BarKey.Render(helpLabel) + s.Muted.Render(" help")
+	total := 0
+	// Keep whole parts, the most needed first, as long as they fit: a part too wide for
+	// what is left goes, and a smaller, less needed one may still take its place.
+	order := make([]int, len(parts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return parts[a].rank - parts[b].rank })
+	kept := make([]bool, len(parts))
+	total = 0
+	for _, i := range order {
+		need := widths[i]
+		if total > 0 {
+			need += sepWidth
+		}
+		if total+need <= room || total == 0 {
+			kept[i] = true
+			total += need
+		}
+	}
+	sep := s.Faint.Render(" │ ")
+	var b strings.Builder
+	for i, p := range parts {
+		if !kept[i] {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(sep)
+		}
+		text := p.text
+		if total > room {
+			text = cutAtWord(text, room)
+		}
+		if i == progress {
+			b.WriteString(progressBar(s, st.src.Progress, progressCells) + " ")
+		}
+		b.WriteString(p.style.Render(text))
+	}
+	left := b.String()
 	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
-	if lw+rw+1 > width {
-		left = ansi.Truncate(left, max(0, width-rw-1), "…")
-		lw = ansi.StringWidth(left)
-	}
 	return fit(left+spaces(width-lw-rw)+right, width)
 }
 
-func progressBar(s Styles, read, total int64, w int) string {
-	frac := float64(read) / float64(total)
-	frac = min(max(frac, 0), 1)
+// progressCells is the width of the progress bar, its percentage aside.
+const progressCells = 12
+
+func progressBar(s Styles, p feed.Progress, w int) string {
+	frac, _ := p.Fraction()
 	full := int(frac * float64(w))
-	return s.Accept.Render(strings.Repeat("█", full)) + s.Faint.Render(strings.Repeat("░", w-full)) + s.Muted.Render(fmt.Sprintf(" %3.0f%%", frac*100))
+	return s.Accept.Render(strings.Repeat("█", full)) + s.Faint.Render(strings.Repeat("░", w-full))
+}
+
+// cutAtWord shortens plain text to at most w cells, at the end of a word, marking the
+// cut with an ellipsis; a first word longer than w is cut where it must be.
+func cutAtWord(text string, w int) string {
+	if ansi.StringWidth(text) <= w {
+		return text
+	}
+	if w <= 1 {
+		return ansi.Truncate(text, max(w, 0), "")
+	}
+	cut := ansi.Truncate(text, w-1, "")
+	if i := strings.LastIndexByte(cut, ' '); i > 0 {
+		cut = strings.TrimRight(cut[:i], " ,;:")
+	}
+	return cut + "…"
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +15,8 @@ import (
 
 // flowTable is the virtualized table of flows: it renders only the rows on screen, so a
 // frame costs the same with ten records or a million. Each row's text is cached by
-// sequence number until the layout or the time zone changes.
+// sequence number until the layout or the time zone changes; the cache is filled in
+// Update (prepare), so drawing only reads it.
 type flowTable struct {
 	view *ring.View
 
@@ -156,7 +158,6 @@ func (t *flowTable) afterAppend() {
 // afterRefilter puts the selection on the same record if it still matches, else on the
 // nearest one after it.
 func (t *flowTable) afterRefilter() {
-	t.invalidateIfSmall()
 	n := t.view.Len()
 	if n == 0 {
 		t.sel, t.top = 0, 0
@@ -171,12 +172,6 @@ func (t *flowTable) afterRefilter() {
 	t.selSeq = t.view.At(t.sel)
 	t.top = t.sel - t.rows()/2
 	t.clampScroll()
-}
-
-func (t *flowTable) invalidateIfSmall() {
-	if len(t.cache) > 4096 {
-		t.invalidate()
-	}
 }
 
 // move shifts the selection by delta rows; moving up stops following the tail.
@@ -239,12 +234,37 @@ func (t *flowTable) clampScroll() {
 	t.top = max(0, min(t.top, n-rows))
 }
 
-// Render draws the pane.
+// prepare renders the rows on screen into the cache, after anything that changes what
+// is visible. Rows that scrolled away are forgotten once they outnumber the visible ones
+// a few times over, so the cache stays the size of a few screens however many records
+// pass by.
+func (t *flowTable) prepare() {
+	rows := t.rows()
+	end := min(t.top+rows, t.view.Len())
+	if len(t.cache) > 4*rows {
+		kept := make(map[ring.Seq]rowText, 2*rows)
+		for idx := t.top; idx < end; idx++ {
+			if rt, ok := t.cache[t.view.At(idx)]; ok {
+				kept[t.view.At(idx)] = rt
+			}
+		}
+		t.cache = kept
+	}
+	for idx := t.top; idx < end; idx++ {
+		if seq := t.view.At(idx); !hasRow(t.cache, seq) {
+			t.cache[seq] = t.rowText(t.view.Record(idx))
+		}
+	}
+}
+
+func hasRow(cache map[ring.Seq]rowText, seq ring.Seq) bool {
+	_, ok := cache[seq]
+	return ok
+}
+
+// Render draws the pane from the rows prepared in Update.
 func (t *flowTable) Render(s Styles, focused bool, title string, total int) string {
 	rows := t.rows()
-	if len(t.cache) > 8*rows+256 {
-		t.invalidate() // rows that scrolled away; the visible ones are rebuilt below
-	}
 	n := t.view.Len()
 	lines := make([]string, 0, rows+1)
 	lines = append(lines, s.Header.Render(t.header()))
@@ -302,11 +322,9 @@ func (t *flowTable) header() string {
 }
 
 func (t *flowTable) renderRow(s Styles, idx int, selected bool) string {
-	seq := t.view.At(idx)
-	rt, ok := t.cache[seq]
+	rt, ok := t.cache[t.view.At(idx)]
 	if !ok {
-		rt = t.rowText(t.view.Record(idx))
-		t.cache[seq] = rt
+		rt = t.rowText(t.view.Record(idx)) // not prepared (a test drawing directly): not kept
 	}
 	if selected {
 		return s.Selected.Render(rt.pre + rt.action + rt.post)
@@ -339,14 +357,13 @@ func (t *flowTable) rowText(r *model.Flow) rowText {
 		}
 		return rowText{pre: pre.String() + r.Status.String() + ": " + decode.LogStatusMeaning(r.Status.String())}
 	}
-	for i, c := range t.cols {
+	for _, c := range t.cols {
 		if c.cell == nil && c.title == "ACTION" {
 			action = padRight(r.Action.String(), c.width) + " "
 			cur = &post
 			continue
 		}
-		_ = i
-		v := output.Sanitize(c.cell(r, t.local))
+		v := c.cell(r, t.local)
 		if c.right {
 			cur.WriteString(padLeft(v, c.width))
 		} else {
@@ -369,16 +386,17 @@ func clock(sec uint32, ok, local bool) string {
 }
 
 // shortID keeps the start and the end of a long ID ("eni-…c123456789"), the parts that
-// tell interfaces apart.
+// tell interfaces apart. It counts characters, not bytes: a damaged ID holds U+FFFD.
 func shortID(id string, w int) string {
-	if len(id) <= w {
+	r := []rune(id)
+	if len(r) <= w {
 		return id
 	}
-	dash := strings.IndexByte(id, '-')
+	dash := slices.Index(r, '-')
 	if dash < 0 || dash+2 > w {
-		return id[:w-1] + "…"
+		return string(r[:w-1]) + "…"
 	}
-	return id[:dash+1] + "…" + id[len(id)-(w-dash-2):]
+	return string(r[:dash+1]) + "…" + string(r[len(r)-(w-dash-2):])
 }
 
 func sym(r *model.Flow, f model.Field) string {
@@ -396,10 +414,15 @@ func protoLabel(r *model.Flow) string {
 	if !r.Has(model.FProtocol) {
 		return "-"
 	}
-	if r.Protocol == 58 {
+	return protoName(r.Protocol)
+}
+
+// protoName names a protocol number in a few cells: tcp, udp, icmp6 (IPv6-ICMP is long).
+func protoName(p uint8) string {
+	if p == 58 {
 		return "icmp6"
 	}
-	return decode.ProtocolLabel(r.Protocol)
+	return decode.ProtocolLabel(p)
 }
 
 // number writes a count compactly: 12345, 123k, 45M.

@@ -1,7 +1,6 @@
-package ui
+package ui_test
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -10,48 +9,41 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/ui"
 )
 
+var testNow = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+
 // TestDemoProgram runs the whole Bubble Tea program over the demo source: the wiring a
-// user gets with --demo, minus the terminal.
+// user gets with --demo, minus the terminal. It lives outside package ui, which never
+// imports the sources.
 func TestDemoProgram(t *testing.T) {
 	feed, err := source.OpenDemo(context.Background(), testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dark := true
-	m := New(Options{Feed: feed, Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
+	m := ui.New(ui.Options{Feed: feed, Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 48))
-	waitScreen(t, tm, "replaying", "in ring", "demo: incident")
+	ui.WaitScreen(t, tm, "replaying", "in ring", "demo: incident")
 
 	tm.Type("/")
 	tm.Type("reject")
-	waitScreen(t, tm, "reject", "match")
+	ui.WaitScreen(t, tm, "reject", "match")
 
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
-	if final.ring.Len() < 2000 {
-		t.Fatalf("the demo delivered only %d records", final.ring.Len())
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.Model)
+	if final.Held() < 2000 {
+		t.Fatalf("the demo delivered only %d records", final.Held())
 	}
-	if !final.view.Filtered() || final.view.Len() == 0 || final.view.Len() >= final.ring.Len() {
-		t.Fatalf("the typed filter: %d of %d", final.view.Len(), final.ring.Len())
+	shown, filtered := final.Shown()
+	if !filtered || len(shown) == 0 || len(shown) >= final.Held() {
+		t.Fatalf("the typed filter: %d of %d", len(shown), final.Held())
 	}
-	for i := 0; i < final.view.Len(); i++ {
-		if r := final.view.Record(i); r.Action.String() != "REJECT" {
+	for _, r := range shown {
+		if r.Action.String() != "REJECT" {
 			t.Fatalf("a %s record passed the reject filter", r.Action)
 		}
 	}
-}
-
-func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
-	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(out []byte) bool {
-		for _, w := range want {
-			if !bytes.Contains(out, []byte(w)) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
 }

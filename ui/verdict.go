@@ -18,13 +18,15 @@ import (
 // verdictPane shows, for the selected flow and its reverse, what happened to the
 // conversation: both directions with their actions, the verdict highlighted, the
 // explanation, the signals that decided the direction and, with rules, the deciding rule
-// and the rules next to it. Its lines are built in Update.
+// and the rules next to it. Its lines are built and wrapped to the pane in Update; drawing
+// only styles the ones on screen.
 type verdictPane struct {
 	width, height int
 	lines         []verdictLine
+	screen        []verdictLine // lines wrapped and cut to the pane's width
 	verdict       pairs.Verdict
 	has           bool
-	offset        int
+	offset        int // in screen lines
 }
 
 type verdictLine struct {
@@ -45,10 +47,47 @@ const (
 	vsRule
 )
 
-func (v *verdictPane) SetSize(w, h int) { v.width, v.height = w, h }
+func (v *verdictPane) SetSize(w, h int) {
+	v.width, v.height = w, h
+	v.layout()
+}
+
+// scroll moves by delta screen lines, within the lines there are.
+func (v *verdictPane) scroll(delta int) {
+	v.offset += delta
+	v.clamp()
+}
+
+func (v *verdictPane) clamp() {
+	v.offset = max(0, min(v.offset, len(v.screen)-(v.height-2)))
+}
+
+// layout wraps the lines to the pane's width, keeping each line's indent on the lines it
+// wraps onto.
+func (v *verdictPane) layout() {
+	inner := v.width - 2
+	v.screen = v.screen[:0]
+	for _, l := range v.lines {
+		if !l.wrap {
+			v.screen = append(v.screen, verdictLine{text: truncate(l.text, inner-1), style: l.style})
+			continue
+		}
+		text := strings.TrimLeft(l.text, " ")
+		indent := strings.Repeat(" ", len(l.text)-len(text))
+		for _, t := range wrap(text, 0, max(10, inner-1-len(indent))) {
+			v.screen = append(v.screen, verdictLine{text: truncate(indent+t, inner-1), style: l.style})
+		}
+	}
+	v.clamp()
+}
 
 // SetPair judges the pair of the selected record (nil clears the pane).
 func (v *verdictPane) SetPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
+	v.setPair(ix, r, rs)
+	v.layout()
+}
+
+func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 	v.lines, v.has = nil, false
 	if r == nil {
 		return
@@ -77,11 +116,9 @@ func (v *verdictPane) SetPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 		first, second = j.Initiator, j.Initiator.Other()
 	}
 	for i, s := range []pairs.Side{first, second} {
-		label := "one way"
+		label := [2]string{"one way", "other way"}[i]
 		if j.Initiator != pairs.SideUnknown {
-			label = map[int]string{0: "request", 1: "reply"}[i]
-		} else if i == 1 {
-			label = "other way"
+			label = [2]string{"request", "reply"}[i]
 		}
 		mark := "  "
 		if s == side {
@@ -160,38 +197,27 @@ func verdictHeadline(j pairs.Judgement) string {
 	return "UNKNOWN: the records cannot tell which side started it"
 }
 
-// Render draws the pane.
+// Render draws the pane: the screen lines from the offset on, styled.
 func (v *verdictPane) Render(s Styles, focused bool) string {
-	inner := v.width - 2
 	var lines []string
 	if !v.has {
 		lines = []string{"", s.Muted.Render("  no record selected")}
 	}
-	for _, l := range v.lines {
-		texts := []string{l.text}
-		if l.wrap {
-			// keep the line's indent on every wrapped line
-			text := strings.TrimLeft(l.text, " ")
-			indent := strings.Repeat(" ", len(l.text)-len(text))
-			texts = nil
-			for _, t := range wrap(text, 0, max(10, inner-1-len(indent))) {
-				texts = append(texts, indent+t)
-			}
+	for _, l := range v.screen[min(v.offset, len(v.screen)):] {
+		if len(lines) >= v.height-2 {
+			break
 		}
-		for _, t := range texts {
-			lines = append(lines, " "+v.style(s, l.style).Render(truncate(t, inner-1)))
-		}
+		lines = append(lines, " "+v.style(s, l.style).Render(l.text))
 	}
-	v.offset = max(0, min(v.offset, len(lines)-(v.height-2)))
 	title := "Verdict"
 	if v.has && v.verdict != "" {
 		title += ": " + string(v.verdict)
 	}
 	right := ""
-	if len(lines) > v.height-2 {
-		right = fmt.Sprintf("%d/%d", v.offset+1, len(lines))
+	if len(v.screen) > v.height-2 {
+		right = fmt.Sprintf("%d/%d", v.offset+1, len(v.screen))
 	}
-	return s.box(title, right, lines[min(v.offset, len(lines)):], v.width, v.height, focused)
+	return s.box(title, right, lines, v.width, v.height, focused)
 }
 
 func (v *verdictPane) style(s Styles, st verdictStyle) lipgloss.Style {

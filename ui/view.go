@@ -3,12 +3,12 @@ package ui
 import (
 	"fmt"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model"
-	"github.com/flowlens/flowlens/model/output"
 )
 
 type rect struct{ x, y, w, h int }
@@ -97,7 +97,7 @@ func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "flowlens: " + output.Sanitize(m.src.Source)
+	v.WindowTitle = "flowlens: " + m.src.Source
 	return v
 }
 
@@ -106,24 +106,22 @@ func (m *Model) render() string {
 		return "starting…"
 	}
 	if m.lay.tooSmall {
-		msg := fmt.Sprintf("The terminal is too small: %dx%d.\nflowlens needs at least %dx%d.\n\nq quits.", m.width, m.height, minWidth, minHeight)
+		msg := fmt.Sprintf("The terminal is too small: %dx%d.\nflowlens needs at least %dx%d.\n\n%s quits.", m.width, m.height, minWidth, minHeight, m.keys.Short(keymap.Quit))
 		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, m.styles.Warn.Render(msg))
 	}
 	var main string
 	if m.picker != nil {
 		main = m.renderPicker(m.width, m.height-2)
-		return main + "\n" + spaces(m.width) + "\n" + renderStatus(m.styles, m.statusInfo(), m.width, m.keys.Label(keymap.Help))
+		return main + "\n" + spaces(m.width) + "\n" + renderStatus(m.styles, m.statusInfo(), m.width)
 	}
 	switch m.overlay {
-	case overlayHelp:
-		main = m.renderHelp(m.width, m.height-2)
-	case overlayMalformed:
-		main = m.renderMalformed(m.width, m.height-2)
+	case overlayHelp, overlayMalformed:
+		main = m.renderOverlay(m.width, m.height-2)
 	default:
 		focused := func(p pane) bool { return m.focus == p && !m.bar.active }
 		var table string
 		if m.mode == modePairs {
-			table = m.pv.Render(m.styles, m.pairs, m.rules, focused(paneTable), m.local, m.pairs.Len())
+			table = m.pv.Render(m.styles, focused(paneTable), m.local, m.pairs.Len())
 		} else {
 			table = m.table.Render(m.styles, focused(paneTable), m.tableTitle(), m.ring.Len())
 		}
@@ -145,7 +143,7 @@ func (m *Model) render() string {
 		}
 	}
 	bar := m.renderBar()
-	status := renderStatus(m.styles, m.statusInfo(), m.width, m.keys.Label(keymap.Help))
+	status := renderStatus(m.styles, m.statusInfo(), m.width)
 	return main + "\n" + bar + "\n" + status
 }
 
@@ -179,21 +177,53 @@ func (m *Model) statusInfo() statusInfo {
 		local:     m.local,
 		message:   m.message,
 		msgError:  m.msgError,
+
+		followKey:    m.keys.Short(keymap.Bottom),
+		malformedKey: m.keys.Short(keymap.Malformed),
+		help:         m.help.ShortHelpView([]key.Binding{m.keys.Key(keymap.Help)}),
 	}
 }
 
-// renderHelp lists the bindings in effect, generated from the keymap.
-func (m *Model) renderHelp(w, h int) string {
+// overlayLines are the lines of the overlay shown, built from the model (cheap: a few
+// dozen); Update clamps the offset with their count, and drawing shows them from there.
+func (m *Model) overlayLines() []string {
+	switch m.overlay {
+	case overlayHelp:
+		return m.helpLines()
+	case overlayMalformed:
+		return m.malformedLines()
+	}
+	return nil
+}
+
+// overlayRows is how many lines of an overlay fit: the screen less the filter and status
+// lines and the box's border.
+func (m *Model) overlayRows() int { return m.height - 2 - 2 }
+
+// renderOverlay draws the overlay shown.
+func (m *Model) renderOverlay(w, h int) string {
+	title := "Help"
+	if m.overlay == overlayMalformed {
+		title = "Malformed lines"
+	}
+	lines := m.overlayLines()
+	return m.styles.box(title, m.keys.Short(keymap.Back)+" closes", lines[min(m.overlayOffset, len(lines)):], w, h, true)
+}
+
+// helpLines list the bindings in effect, generated from the keymap.
+func (m *Model) helpLines() []string {
 	s := m.styles
 	var lines []string
 	section := func(title string, c keymap.Context) {
 		lines = append(lines, "", s.Header.Render(" "+title))
-		for _, b := range m.keys.Bindings(c) {
-			lines = append(lines, "   "+s.Key.Render(padRight(m.keys.Label(b.Action), 16))+s.Text.Render(b.Help))
+		for _, b := range m.keys.Help(c) {
+			lines = append(lines, "   "+s.Key.Render(padRight(b.Help().Key, 16))+s.Text.Render(b.Help().Desc))
 		}
 	}
 	section("Anywhere", keymap.Global)
+	section("Moving, in the tables, the panes and here", keymap.Move)
 	section("Flows table", keymap.Table)
+	section("Conversations", keymap.Pairs)
 	section("Filter bar", keymap.Filter)
 	lines = append(lines, "",
 		s.Header.Render(" Filter language")+s.Muted.Render("  (docs/filter.md has it all)"),
@@ -205,15 +235,17 @@ func (m *Model) renderHelp(w, h int) string {
 		"",
 		s.Muted.Render(" Keys can be rebound by action name in "+keymap.ConfigPath()),
 	)
-	m.overlayOffset = min(m.overlayOffset, max(0, len(lines)-(h-2)))
-	return s.box("Help", "esc closes", scrollLines(lines, m.overlayOffset, h-2), w, h, true)
+	return lines
 }
 
-// renderMalformed shows why lines were rejected, with the first samples.
-func (m *Model) renderMalformed(w, h int) string {
+// malformedLines say why lines were rejected, with the first samples.
+func (m *Model) malformedLines() []string {
 	s := m.styles
 	st := &m.stats
 	var lines []string
+	if st.Cleaned > 0 {
+		lines = append(lines, "", s.Text.Render(fmt.Sprintf(" %s records had text with control characters or invalid UTF-8: kept, the damage shown as \uFFFD.", thousands(st.Cleaned))))
+	}
 	if st.Malformed == 0 {
 		lines = append(lines, "", s.Muted.Render(" No malformed lines so far."))
 	} else {
@@ -225,14 +257,8 @@ func (m *Model) renderMalformed(w, h int) string {
 		}
 		lines = append(lines, "", s.Header.Render(" First samples"))
 		for _, smp := range st.Samples {
-			lines = append(lines, "", " "+s.Warn.Render(output.Sanitize(smp.String())), "   "+s.Muted.Render(output.Sanitize(smp.Text)))
+			lines = append(lines, "", " "+s.Warn.Render(smp.String()), "   "+s.Muted.Render(smp.Text))
 		}
 	}
-	m.overlayOffset = min(m.overlayOffset, max(0, len(lines)-(h-2)))
-	return s.box("Malformed lines", "esc closes", scrollLines(lines, m.overlayOffset, h-2), w, h, true)
-}
-
-func scrollLines(lines []string, offset, h int) []string {
-	offset = min(offset, max(0, len(lines)-h))
-	return lines[max(0, offset):]
+	return lines
 }

@@ -279,7 +279,7 @@ func (o *explorerOptions) openCloudWatch(ctx context.Context, format *model.Form
 	for i, s := range streams {
 		items[i] = ui.PickItem{Name: s.Name, ENI: s.ENI, LastEvent: s.LastEvent}
 	}
-	start := func(names []string) (source.Feed, error) {
+	start := func(names []string) (ui.Feed, error) {
 		chosen := cw
 		chosen.enis = enisOf(streams, names)
 		src, err := chosen.open(ctx, &o.aws, format, true)

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/decode"
@@ -67,11 +67,13 @@ func (t *textWriter) Flush() error { return t.w.Flush() }
 func AppendTextRow(b []byte, r *model.Flow) []byte {
 	b = pad(AppendTime(b, r.Start, r.Has(model.FStart)), len(b), 21)
 	start := len(b)
-	b = append(b, Sanitize(r.Interface.String())...)
+	b = append(b, r.Interface.String()...) // clean: the parser cleans text fields
 	if !r.Has(model.FInterfaceID) {
 		b = append(b, '-')
 	}
-	b = pad(b, start, 24)
+	// Padded by characters, not bytes: a damaged ID holds U+FFFD (three bytes, one cell).
+	wide := len(b) - start - utf8.RuneCount(b[start:])
+	b = pad(b, start+wide, 24)
 	if !r.IsData() {
 		b = append(b, r.Status.String()...)
 		b = append(b, ": "...)
@@ -211,61 +213,10 @@ func trimRight(b []byte) []byte {
 	return b
 }
 
-// Sanitize removes terminal escape sequences and control characters from untrusted text
-// (stream names, tags, error messages from the network) before it reaches a terminal: a
-// crafted value must not move the cursor, change colours or set the window title.
-func Sanitize(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || c == 0xc2 {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r == 0x1b && i+1 < len(rs) && rs[i+1] == '[', r == 0x9b:
-			// CSI: parameters and intermediates up to a final byte 0x40-0x7e
-			if r == 0x1b {
-				i++
-			}
-			for i+1 < len(rs) {
-				i++
-				if rs[i] >= 0x40 && rs[i] <= 0x7e {
-					break
-				}
-			}
-		case r == 0x1b && i+1 < len(rs) && (rs[i+1] == ']' || rs[i+1] == 'P' || rs[i+1] == '_' || rs[i+1] == '^'),
-			r == 0x9d || r == 0x90:
-			// OSC, DCS, APC, PM: a string up to BEL or ST (ESC \)
-			for i+1 < len(rs) {
-				i++
-				if rs[i] == 0x07 || rs[i] == 0x9c {
-					break
-				}
-				if rs[i] == 0x1b && i+1 < len(rs) && rs[i+1] == '\\' {
-					i++
-					break
-				}
-			}
-		case r == 0x1b:
-			i++ // a two-byte escape: drop the byte after it too
-		case r == '\t':
-			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
-			// other control characters vanish
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// Sanitize makes untrusted text safe for a terminal: it is model.CleanText, for the
+// commands that print what the sources and the parser have not seen (file names from
+// the command line, messages of the operating system).
+func Sanitize(s string) string { return model.CleanText(s) }
 
 // Thousands writes 1234567 as 1,234,567: counts on the status bar and in summaries.
 func Thousands(n int64) string {

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/flowlens/flowlens/model"
 )
 
 // The top-level keys a rules file may hold. Data keys carry objects; ignored keys are
@@ -177,6 +180,9 @@ func (s *Set) addDocument(name string, data []byte, start int64, raw json.RawMes
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return positioned(name, data, start, err)
 	}
+	// Names, descriptions and tags are anyone's to write, and reach the screen and the
+	// text output (the deciding rule, the explanation): cleaned here, where they enter.
+	cleanStrings(reflect.ValueOf(&doc).Elem())
 	for i, w := range doc.SecurityGroups {
 		g, err := convertGroup(w)
 		if err != nil {
@@ -480,4 +486,27 @@ func convertSubnet(w wireSubnet) (*Subnet, error) {
 		n.CIDRs = append(n.CIDRs, p)
 	}
 	return n, nil
+}
+
+// cleanStrings replaces every string reachable from v (fields, pointers, slices) with
+// its model.CleanText form.
+func cleanStrings(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if c := model.CleanText(v.String()); c != v.String() {
+			v.SetString(c)
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			cleanStrings(v.Elem())
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			cleanStrings(v.Index(i))
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			cleanStrings(v.Field(i))
+		}
+	}
 }

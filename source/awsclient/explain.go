@@ -15,14 +15,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
+
+	"github.com/flowlens/flowlens/model"
 )
 
 // Explain turns an error from Load or from an SDK call into one sentence a
 // person can act on: what failed, why, and what to do. profile is the
 // profile flowlens was asked to use ("" for the default chain); it only
 // shapes the advice. The result never contains access keys, secrets or
-// session tokens, even when AWS's own message would.
+// session tokens, even when AWS's own message would, nor anything a terminal
+// would obey (AWS messages quote names anyone can choose): it is clean text
+// (model.CleanText).
 func Explain(err error, profile string) string {
+	return model.CleanText(explain(err, profile))
+}
+
+func explain(err error, profile string) string {
 	if err == nil {
 		return ""
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -247,6 +248,9 @@ func TestExplainBuiltErrors(t *testing.T) {
 		{"nil", nil, ""},
 		{"cancelled", fmt.Errorf("poll: %w", context.Canceled), "cancelled"},
 		{"leaky text", leaky, "request failed"},
+		{"a message that would drive the terminal", &smithy.OperationError{ServiceID: "CloudWatch Logs", OperationName: "FilterLogEvents",
+			Err: &smithy.GenericAPIError{Code: "InvalidParameterException", Message: "group \x1b]52;c;aGk=\x07x\u009b2J\x9b31m is bad"}},
+			"rejected the request (InvalidParameterException): group x\uFFFD31m is bad"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -255,6 +259,9 @@ func TestExplainBuiltErrors(t *testing.T) {
 				t.Errorf("Explain = %q, want it to contain %q", got, tc.want)
 			}
 			assertSafe(t, got)
+			if strings.ContainsFunc(got, func(r rune) bool { return r < 0x20 || r >= 0x7f && r < 0xa0 }) || !utf8.ValidString(got) {
+				t.Errorf("Explain = %q holds control characters or invalid UTF-8", got)
+			}
 			if strings.Contains(got, "IQoJb3JpZ2lu") || strings.Contains(got, strings.Repeat("ab12", 16)) {
 				t.Errorf("token or signature leaked: %s", got)
 			}

@@ -170,5 +170,5 @@ func (c *Config) describe() string {
 	if p := c.prefixes(); len(p) > 0 {
 		s += " (" + strings.Join(p, ", ") + ")"
 	}
-	return s
+	return model.CleanText(s)
 }

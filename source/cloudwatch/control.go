@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/source"
 )
 
@@ -89,7 +90,7 @@ func (s *Source) gate(ctx context.Context) bool {
 		return ctx.Err() == nil
 	}
 	prev := s.h.st.State
-	s.h.st.State = source.StatePaused
+	s.h.st.State = feed.StatePaused
 	s.h.sessionStart = time.Time{}
 	_ = s.publish(nil)
 	select {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/feed"
 )
 
 func TestSeenSetKeys(t *testing.T) {
@@ -72,7 +72,7 @@ func TestSeveralGroupsFilterStreamsThemselves(t *testing.T) {
 	r.cfg.LogGroups = []string{group, "/vpc/second"}
 	k := r.run(r.newSource())
 	r.awaitSessions(1)
-	k.awaitStatus(t, "live tail state", func(st source.Status) bool { return st.State == source.StateLiveTail })
+	k.awaitStatus(t, "live tail state", func(st feed.Status) bool { return st.State == feed.StateLiveTail })
 	r.srv.AddEvents(group, "eni-0fffffffffffffff0-all", events(t0, 1)...)
 	r.srv.AddEvents("/vpc/second", eni+"-all", events(t0, 2)...)
 	r.add(t0, 3)

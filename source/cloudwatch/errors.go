@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/smithy-go"
 
+	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/source/awsclient"
 )
 
@@ -44,7 +45,11 @@ type UnknownGroupError struct {
 	More bool
 }
 
-func (e *UnknownGroupError) Error() string {
+// Error names the groups, cleaned: the missing ones come from the command line, the
+// others from AWS, and anyone may name a log group.
+func (e *UnknownGroupError) Error() string { return model.CleanText(e.text()) }
+
+func (e *UnknownGroupError) text() string {
 	var b strings.Builder
 	quoted := make([]string, len(e.Missing))
 	for i, m := range e.Missing {

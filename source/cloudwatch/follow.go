@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/source/awsclient"
 )
 
@@ -17,7 +17,7 @@ import (
 // ingested before it, so nothing falls between them; what both return is de-duplicated.
 func (s *Source) live(ctx context.Context) error {
 	for {
-		s.h.st.Mode, s.h.st.State = ModeLiveTail, source.StateConnecting
+		s.h.mode, s.h.st.State = ModeLiveTail, feed.StateConnecting
 		sess, err := startSession(ctx, s.cfg.Logs, s.liveIn, s.clock)
 		if err != nil {
 			switch {
@@ -60,14 +60,14 @@ func (s *Source) live(ctx context.Context) error {
 // new one can be opened at once.
 func (s *Source) tail(ctx context.Context, sess *session) (healthy bool, err error) {
 	s.h.sessionStart = sess.started
-	s.h.st.State = source.StateReading
+	s.h.st.State = feed.StateReading
 	if err := s.backfill(ctx, s.from, time.Time{}); err != nil {
 		return false, err
 	}
 	// Everything ingested before the session started is delivered.
 	s.advance(sess.started)
 	s.working = true
-	s.h.st.State = source.StateLiveTail
+	s.h.st.State = feed.StateLiveTail
 	if err := s.publish(nil); err != nil {
 		return false, err
 	}
@@ -106,19 +106,19 @@ func (s *Source) tail(ctx context.Context, sess *session) (healthy bool, err err
 // back before the previous poll started, because records are ingested up to ~15 minutes
 // after their timestamp; the event IDs keep what was delivered from coming again.
 func (s *Source) poll(ctx context.Context) error {
-	s.h.st.Mode = ModePolling
+	s.h.mode = ModePolling
 	s.h.sessionStart = time.Time{}
 	for {
 		started := s.clock.Now()
 		if !s.working {
-			s.h.st.State = source.StateReading
+			s.h.st.State = feed.StateReading
 		}
 		if err := s.backfill(ctx, s.from, time.Time{}); err != nil {
 			return err
 		}
 		s.advance(started)
 		s.working = true
-		s.h.st.State = source.StatePolling
+		s.h.st.State = feed.StatePolling
 		if err := s.publish(nil); err != nil {
 			return err
 		}

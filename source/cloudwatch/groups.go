@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/flowlens/flowlens/model"
 )
 
 // logGroup is a log group being read.
@@ -154,7 +156,7 @@ func ListFlowLogs(ctx context.Context, client *ec2.Client, groups ...string) ([]
 // Stream is a log stream of a flow log group: one per network interface (and traffic
 // type).
 type Stream struct {
-	Name string
+	Name string // clean (model.CleanText): a stream's name is anyone's to choose
 	// ENI is the interface the stream's name starts with, "" if it names none.
 	ENI string
 	// LastEvent is the timestamp of the newest event; zero when the stream is empty.
@@ -181,7 +183,9 @@ func ListStreams(ctx context.Context, cfg Config, group string) ([]Stream, error
 			return nil, explain(err, cfg.Profile)
 		}
 		for _, st := range page.LogStreams {
-			s := Stream{Name: aws.ToString(st.LogStreamName)}
+			// Names reach the screen (the picker, `flowlens streams`): cleaned here. The
+			// source reads the streams by interface, never by this name.
+			s := Stream{Name: model.CleanText(aws.ToString(st.LogStreamName))}
 			s.ENI = eniOf(s.Name)
 			if st.LastEventTimestamp != nil {
 				s.LastEvent = time.UnixMilli(*st.LastEventTimestamp)

@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/internal/fakeaws"
 	"github.com/flowlens/flowlens/model"
-	"github.com/flowlens/flowlens/source"
 	"github.com/flowlens/flowlens/source/awsclient"
 )
 
@@ -170,7 +170,7 @@ type sink struct {
 	ports  chan int
 	mu     sync.Mutex
 	all    []int
-	status []source.Status
+	status []feed.Status
 	stats  model.Stats
 	done   chan error
 }
@@ -242,17 +242,17 @@ func (k *sink) delivered() []int {
 	return slices.Clone(k.all)
 }
 
-func (k *sink) lastStatus() source.Status {
+func (k *sink) lastStatus() feed.Status {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if len(k.status) == 0 {
-		return source.Status{}
+		return feed.Status{}
 	}
 	return k.status[len(k.status)-1]
 }
 
 // awaitStatus waits for a status that satisfies ok.
-func (k *sink) awaitStatus(t *testing.T, what string, ok func(source.Status) bool) source.Status {
+func (k *sink) awaitStatus(t *testing.T, what string, ok func(feed.Status) bool) feed.Status {
 	t.Helper()
 	limit := time.Now().Add(deadline)
 	for time.Now().Before(limit) {
@@ -267,7 +267,7 @@ func (k *sink) awaitStatus(t *testing.T, what string, ok func(source.Status) boo
 		time.Sleep(time.Millisecond)
 	}
 	t.Fatalf("no status with %s; last: %+v", what, k.lastStatus())
-	return source.Status{}
+	return feed.Status{}
 }
 
 // assertOnce fails unless every port was delivered exactly once and nothing else.

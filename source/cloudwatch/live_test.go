@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/feed"
 )
 
 // The history is read after the Live Tail session opens, so records ingested in between
@@ -46,8 +46,8 @@ func TestHistoryThenLiveDeliversEachRecordOnce(t *testing.T) {
 	if calls := r.srv.CallsTo("FilterLogEvents"); calls[len(calls)-1].String("logStreamNamePrefix") != eni {
 		t.Errorf("FilterLogEvents not narrowed to the interface: %v", calls[len(calls)-1].Params)
 	}
-	st := k.awaitStatus(t, "live tail state", func(st source.Status) bool { return st.State == source.StateLiveTail })
-	if st.Mode != ModeLiveTail || st.Retries != 1 || !strings.Contains(st.LastError, "throttling") {
+	st := k.awaitStatus(t, "live tail state", func(st feed.Status) bool { return st.State == feed.StateLiveTail })
+	if mode(st) != ModeLiveTail || st.Retries != 1 || !strings.Contains(st.LastError, "throttling") {
 		t.Errorf("status = %+v, want live tail mode, 1 retry, the throttle as last error", st)
 	}
 }
@@ -127,7 +127,7 @@ func TestLiveRepeatsAreDropped(t *testing.T) {
 	r := newRig(t, true)
 	k := r.run(r.newSource())
 	r.awaitSessions(1)
-	k.awaitStatus(t, "live tail state", func(st source.Status) bool { return st.State == source.StateLiveTail })
+	k.awaitStatus(t, "live tail state", func(st feed.Status) bool { return st.State == feed.StateLiveTail })
 	r.srv.DuplicateLiveTailEvents(3)
 	r.add(t0, 1, 2, 3)
 	r.srv.FlushLiveTail()
@@ -142,12 +142,12 @@ func TestSampledSessionShowsInStatus(t *testing.T) {
 	r := newRig(t, true)
 	k := r.run(r.newSource())
 	r.awaitSessions(1)
-	k.awaitStatus(t, "live tail state", func(st source.Status) bool { return st.State == source.StateLiveTail })
+	k.awaitStatus(t, "live tail state", func(st feed.Status) bool { return st.State == feed.StateLiveTail })
 	r.srv.LiveTailSampled(true)
 	r.add(t0, 1)
 	r.srv.FlushLiveTail()
 	k.expect(t, 1)
-	k.awaitStatus(t, "sampled", func(st source.Status) bool { return st.Sampled })
+	k.awaitStatus(t, "sampled", func(st feed.Status) bool { return st.Sampled })
 }
 
 // Pause ends the billed session at once; Resume opens a new one and backfills what was
@@ -155,13 +155,13 @@ func TestSampledSessionShowsInStatus(t *testing.T) {
 func TestPauseClosesTheSessionAndResumeBackfills(t *testing.T) {
 	r := newRig(t, true)
 	r.add(t0.Add(-5*time.Minute), 1)
-	feed := r.newSource().Start(testContext(t))
+	f := r.newSource().Start(testContext(t))
 	got := make(chan int, 100)
-	states := make(chan source.State, 1000)
+	states := make(chan feed.State, 1000)
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		for b := range feed.Batches() {
+		for b := range f.Batches() {
 			for _, rec := range b.Records {
 				got <- int(rec.SrcPort)
 			}
@@ -182,21 +182,21 @@ func TestPauseClosesTheSessionAndResumeBackfills(t *testing.T) {
 	next(1)
 	r.awaitSessions(1)
 
-	feed.Pause()
+	f.Pause()
 	r.awaitSessions(0)
-	awaitState(t, states, source.StatePaused)
+	awaitState(t, states, feed.StatePaused)
 	r.add(t0.Add(-time.Minute), 2, 3)
 
-	feed.Resume()
+	f.Resume()
 	r.awaitSessions(1)
 	next(2)
 	next(3)
-	awaitState(t, states, source.StateLiveTail)
+	awaitState(t, states, feed.StateLiveTail)
 	r.add(t0, 4)
 	r.srv.FlushLiveTail()
 	next(4)
 
-	feed.Close()
+	f.Close()
 	r.awaitSessions(0)
 	select {
 	case <-finished:
@@ -210,7 +210,7 @@ func TestPauseClosesTheSessionAndResumeBackfills(t *testing.T) {
 	}
 }
 
-func awaitState(t *testing.T, states <-chan source.State, want source.State) {
+func awaitState(t *testing.T, states <-chan feed.State, want feed.State) {
 	t.Helper()
 	for {
 		select {

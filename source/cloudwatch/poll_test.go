@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/feed"
 )
 
 // A record that is ingested late carries a timestamp older than records already
@@ -54,7 +54,7 @@ func TestPollingFindsLateRecordsOnce(t *testing.T) {
 		t.Errorf("--poll opened %d Live Tail sessions", n)
 	}
 	st := k.lastStatus()
-	if st.Mode != ModePolling || st.State != source.StatePolling || !strings.Contains(st.Note, "--poll") {
+	if mode(st) != ModePolling || st.State != feed.StatePolling || !strings.Contains(st.Note, "--poll") {
 		t.Errorf("status = %+v, want polling shown with its reason", st)
 	}
 }
@@ -79,7 +79,7 @@ func TestLiveTailUnavailableFallsBackToPolling(t *testing.T) {
 			r.clock.wake(sleep)
 			k.expect(t, 2)
 			st := k.lastStatus()
-			if st.Mode != ModePolling || !strings.Contains(st.Note, "Live Tail unavailable") || !strings.Contains(st.Note, tc.want) {
+			if mode(st) != ModePolling || !strings.Contains(st.Note, "Live Tail unavailable") || !strings.Contains(st.Note, tc.want) {
 				t.Errorf("status = %+v, want polling with a note naming %q", st, tc.want)
 			}
 			if n := len(r.srv.CallsTo("StartLiveTail")); n != 1 {
@@ -120,7 +120,7 @@ func TestThrottledClientBacksOff(t *testing.T) {
 		prev = gap
 	}
 	st := k.lastStatus()
-	if st.Retries != 5 || !strings.Contains(st.LastError, "throttling") || st.State != source.StateDone {
+	if st.Retries != 5 || !strings.Contains(st.LastError, "throttling") || st.State != feed.StateDone {
 		t.Errorf("status = %+v, want 5 retries, the throttle as last error, done", st)
 	}
 }
@@ -161,7 +161,7 @@ func TestPollingRetriesFailuresOnceWorking(t *testing.T) {
 	r.clock.wake(sleep)
 	r.clock.step(t) // the SDK retries the 5xx itself; the denial is the source's to back off from
 	k.expect(t, 2)
-	st := k.awaitStatus(t, "the denial shown", func(st source.Status) bool {
+	st := k.awaitStatus(t, "the denial shown", func(st feed.Status) bool {
 		return strings.Contains(st.LastError, "logs:FilterLogEvents")
 	})
 	if st.Retries < 1 {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/source"
 	"github.com/flowlens/flowlens/source/awsclient"
@@ -22,7 +23,7 @@ type Chunk struct {
 	// Records are valid until the function returns.
 	Records []model.Flow
 	Stats   model.Stats
-	Status  source.Status
+	Status  feed.Status
 }
 
 // Source reads VPC flow log records from CloudWatch Logs. New does the start-up work
@@ -136,7 +137,7 @@ func (s *Source) Warnings() []string { return s.warnings }
 
 // Status is what New learned, as the status bar would show it; call it before Run or
 // Start, which then report the status with every chunk or batch.
-func (s *Source) Status() source.Status { return s.h.snapshot(s.clock.Now()) }
+func (s *Source) Status() feed.Status { return s.h.snapshot(s.clock.Now()) }
 
 // Run reads without a screen, calling fn with each chunk of records in the order they
 // arrive, the history first. Without Follow it returns once the history up to Until (or
@@ -163,7 +164,7 @@ func (s *Source) Start(ctx context.Context) source.Feed {
 	if s.used.Swap(true) {
 		panic("cloudwatch: a Source runs once")
 	}
-	feed, w := source.NewWriter(ctx, s.cfg.Follow)
+	out, w := source.NewWriter(ctx, s.cfg.Follow)
 	s.ctl = &control{}
 	s.emit = func(c *Chunk) error {
 		w.Add(c.Records, &c.Stats)
@@ -174,13 +175,13 @@ func (s *Source) Start(ctx context.Context) source.Feed {
 		defer w.Close()
 		defer source.ReportPanic(w.Fail)
 		if err := s.run(w.Context()); err != nil {
-			s.h.st.State = source.StateError
+			s.h.st.State = feed.StateError
 			s.h.failed(err.Error(), s.clock.Now())
 			w.SetStatus(s.h.snapshot(s.clock.Now()))
 			w.Fail(err)
 		}
 	}()
-	return &pausableFeed{Feed: feed, ctl: s.ctl}
+	return &pausableFeed{Feed: out, ctl: s.ctl}
 }
 
 // Open is New followed by Start.
@@ -206,7 +207,7 @@ func (e stopError) Error() string { return e.err.Error() }
 
 func (s *Source) run(ctx context.Context) error {
 	if !s.cfg.Follow {
-		s.h.st.Mode, s.h.st.State = ModeHistory, source.StateReading
+		s.h.mode, s.h.st.State = ModeHistory, feed.StateReading
 		err := s.backfill(ctx, s.since, s.until)
 		switch {
 		case ctx.Err() != nil:
@@ -214,7 +215,7 @@ func (s *Source) run(ctx context.Context) error {
 		case err != nil:
 			return err
 		}
-		s.h.st.State = source.StateDone
+		s.h.st.State = feed.StateDone
 		return s.publish(nil)
 	}
 	mode := ModeLiveTail

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/feed"
 )
 
 // Modes as the status bar shows them.
@@ -14,10 +14,17 @@ const (
 	ModeHistory  = "history"
 )
 
+// The labels of the status fields the source reports (feed.Status.Fields).
+const (
+	FieldMode    = "mode"    // one of the modes
+	FieldSession = "session" // the age of the Live Tail session, whole seconds
+)
+
 // health tracks what the status bar shows about the source. It belongs to the source's
 // goroutine.
 type health struct {
-	st     source.Status
+	st     feed.Status
+	mode   string            // ModeLiveTail, ModePolling or ModeHistory; "" before reading
 	notes  map[string]string // by topic: "format", "mode", "dedup"
 	order  []string
 	rate   rateMeter
@@ -27,7 +34,7 @@ type health struct {
 }
 
 func newHealth(name string) *health {
-	return &health{st: source.Status{Source: name, State: source.StateConnecting}, notes: map[string]string{}}
+	return &health{st: feed.Status{Source: name, State: feed.StateConnecting}, notes: map[string]string{}}
 }
 
 // note sets the remark on a topic ("" clears it).
@@ -51,7 +58,7 @@ func (h *health) failed(msg string, now time.Time) {
 }
 
 // snapshot computes the time-dependent fields for now.
-func (h *health) snapshot(now time.Time) source.Status {
+func (h *health) snapshot(now time.Time) feed.Status {
 	st := h.st
 	var notes []string
 	for _, topic := range h.order {
@@ -60,12 +67,16 @@ func (h *health) snapshot(now time.Time) source.Status {
 		}
 	}
 	st.Note = strings.Join(notes, "; ")
-	st.EventsPerS = h.rate.perSecond(now)
+	st.Rate = h.rate.perSecond(now)
 	if h.newest > 0 {
 		st.Lag = max(now.Sub(time.UnixMilli(h.newest)), 0)
 	}
+	// What only CloudWatch knows, as labelled fields: how it reads, and how old the
+	// billed Live Tail session is.
+	st.Fields = nil
+	st.SetField(FieldMode, h.mode)
 	if !h.sessionStart.IsZero() {
-		st.SessionAge = now.Sub(h.sessionStart)
+		st.SetField(FieldSession, now.Sub(h.sessionStart).Truncate(time.Second).String())
 	}
 	return st
 }

@@ -71,3 +71,19 @@ func TestFetchReportsAccessDenied(t *testing.T) {
 		t.Fatalf("err %v; explained: %s", err, awsclient.Explain(err, ""))
 	}
 }
+
+// What EC2 says about a group (its name, anyone's to choose) reaches the screen clean:
+// C1 controls pass XML, so they arrive, and the loader cleans them.
+func TestFetchCleansWhatEC2Says(t *testing.T) {
+	srv := fakeaws.Serve(t)
+	srv.AddSecurityGroups(fakeaws.SecurityGroup{GroupID: "sg-0web", GroupName: "web\u009b2J\u009d52;c;aGk=\u009c", VpcID: "vpc-1"})
+	srv.AddNetworkInterfaces(fakeaws.NetworkInterface{NetworkInterfaceID: "eni-0web", SubnetID: "subnet-web", VpcID: "vpc-1", PrivateIP: "10.0.1.10", GroupIDs: []string{"sg-0web"}})
+	set, err := Fetch(context.Background(), awsclient.NewEC2(srv.AWSConfig()), []string{"eni-0web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ok := set.SecurityGroup("sg-0web")
+	if !ok || g.Name != "web" {
+		t.Fatalf("group name %q", g.Name)
+	}
+}

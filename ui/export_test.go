@@ -1,0 +1,21 @@
+package ui
+
+import "github.com/flowlens/flowlens/model"
+
+// What the external tests (package ui_test, which run the explorer over real sources
+// without package ui importing them) may look at.
+
+// WaitScreen waits until the program's output shows every want.
+var WaitScreen = waitScreen
+
+// Held is the number of records in the ring.
+func (m *Model) Held() int { return m.ring.Len() }
+
+// Shown returns the records the filter lets through, and whether a filter is applied.
+func (m *Model) Shown() ([]*model.Flow, bool) {
+	out := make([]*model.Flow, m.view.Len())
+	for i := range out {
+		out[i] = m.view.Record(i)
+	}
+	return out, m.view.Filtered()
+}

@@ -1,0 +1,85 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowlens/flowlens/feed"
+)
+
+// capableFeed is a source that can push a filter down and read further back.
+type capableFeed struct {
+	*fakeFeed
+	narrowed []string
+	before   []time.Time
+	refuse   error
+}
+
+func (f *capableFeed) Narrow(expr string) error {
+	f.narrowed = append(f.narrowed, expr)
+	return f.refuse
+}
+
+func (f *capableFeed) LoadBefore(t time.Time) error {
+	f.before = append(f.before, t)
+	return f.refuse
+}
+
+// The screen asks a source for what it can do: the kept filter to push down, and the
+// records before the first one held when the user moves up past it.
+func TestTheScreenAsksACapableSource(t *testing.T) {
+	src := &capableFeed{fakeFeed: newFakeFeed()}
+	dark := true
+	m := New(Options{Feed: src, Dark: &dark, Now: func() time.Time { return testNow }})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	recs := testRecords(30)
+	deliver(m, feed.Batch{Records: recs})
+
+	press(m, "/")
+	typeText(m, "reject")
+	press(m, "enter")
+	press(m, "/", "esc")
+	press(m, "/", "esc") // nothing changed: the source is not asked again
+	if strings.Join(src.narrowed, "|") != "reject|" {
+		t.Fatalf("narrowed %q, want the kept filter, then nothing", src.narrowed)
+	}
+
+	press(m, "g") // the first row
+	press(m, "k") // and up past it
+	press(m, "k") // a request is under way: not asked twice
+	if len(src.before) != 1 || src.before[0].Unix() != int64(recs[0].Start) {
+		t.Fatalf("asked for the records before %v, want before %d", src.before, recs[0].Start)
+	}
+	if !strings.Contains(m.message, "reading the records before") {
+		t.Errorf("message %q", m.message)
+	}
+	deliver(m, feed.Batch{Records: testRecords(5)}) // the answer
+	press(m, "g", "k")
+	if len(src.before) != 2 {
+		t.Fatalf("after the answer, moving up past the first row did not ask again: %v", src.before)
+	}
+
+	// A source that cannot says why, once asked.
+	src.refuse = errors.New("the log group keeps 7 days")
+	deliver(m, feed.Batch{Records: testRecords(1)})
+	press(m, "g", "k")
+	if !strings.Contains(m.message, "no older records: the log group keeps 7 days") {
+		t.Errorf("message %q", m.message)
+	}
+}
+
+// A source without the capabilities is never asked, and nothing is said.
+func TestAPlainSourceIsNotAsked(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, feed.Batch{Records: testRecords(30)})
+	press(m, "g", "k", "/")
+	typeText(m, "reject")
+	press(m, "enter")
+	if m.message != "" || m.olderAsked || m.narrowed != "" {
+		t.Fatalf("message %q, asked %v, narrowed %q", m.message, m.olderAsked, m.narrowed)
+	}
+}
