@@ -74,10 +74,10 @@ func checkGrouper(t *testing.T, seed uint64, n int) {
 		}
 	}
 	res := grouper.Result()
-	if len(res.Rows) != len(want) || res.Groups != len(want) {
-		t.Fatalf("seed %d: %d rows, %d groups, naive %d", seed, len(res.Rows), res.Groups, len(want))
+	if res.Len() != len(want) || res.Groups != len(want) {
+		t.Fatalf("seed %d: %d rows, %d groups, naive %d", seed, res.Len(), res.Groups, len(want))
 	}
-	for i, row := range res.Rows {
+	for i, row := range res.Rows() {
 		var key []string
 		if spec.Bin > 0 {
 			if row.Bin.IsZero() {
@@ -97,7 +97,7 @@ func checkGrouper(t *testing.T, seed uint64, n int) {
 		if i == 0 {
 			continue
 		}
-		prev := res.Rows[i-1]
+		prev := res.Row(i - 1)
 		ordered := prev.Flows >= row.Flows
 		if spec.Bin > 0 { // time order, the null bin last
 			ordered = row.Bin.IsZero() || !prev.Bin.IsZero() && !prev.Bin.After(row.Bin)
@@ -161,7 +161,7 @@ func ExampleGrouper() {
 		p.Parse([]byte(line), &r)
 		g.Add(&r)
 	}
-	for _, row := range g.Result().Rows {
+	for _, row := range g.Result().Rows() {
 		fmt.Println(row.Values[0], row.Flows, row.Bytes, row.Rejects)
 	}
 	// Output:

@@ -43,13 +43,14 @@ type Row struct {
 	DistinctPartial bool
 }
 
-// Result is the answer to a Spec.
+// Result is the answer to a Spec: the rows the spec keeps, in order, decoded one at a
+// time by Row (a million rows are not all built at once), and how the counting went.
+// It reads the Grouper's counts: it is valid until the Grouper's next Add.
 type Result struct {
 	Columns  []Column
 	Bin      time.Duration
 	Distinct *Column
 	Sort     Metric // the metric rows are ranked by; MetricDefault for time order
-	Rows     []Row
 	Groups   int    // groups counted, before Min and Top
 	Records  uint64 // records added
 	// Uncounted is the number of records refused because they would have started a
@@ -58,6 +59,24 @@ type Result struct {
 	Capped    bool
 	// DistinctCapped says some distinct value was not kept (see Row.DistinctPartial).
 	DistinctCapped bool
+
+	g     *Grouper
+	order []int32 // group numbers, in row order
+}
+
+// Len is the number of rows.
+func (r *Result) Len() int { return len(r.order) }
+
+// Row decodes the i-th row (0 <= i < Len).
+func (r *Result) Row(i int) Row { return r.g.row(int(r.order[i])) }
+
+// Rows decodes every row: for small results and tests.
+func (r *Result) Rows() []Row {
+	rows := make([]Row, len(r.order))
+	for i := range rows {
+		rows[i] = r.Row(i)
+	}
+	return rows
 }
 
 // Grouper computes one Spec over records passed to Add. It keeps per group a packed
@@ -185,8 +204,8 @@ func (g *Grouper) MemoryBytes() int {
 
 const metricsSize = 5 * 8
 
-// Result ranks the groups and returns the rows the spec keeps. The Grouper may go on
-// counting afterwards.
+// Result ranks the groups and returns the rows the spec keeps: O(groups) to select the
+// top N with a heap, O(rows log rows) to order them.
 //
 // Order: with a sort metric (or none and no bin: flows), the metric descending; in time
 // order (a bin and no sort), the bin ascending. Ties, and rows of one bin, are ordered
@@ -195,7 +214,7 @@ const metricsSize = 5 * 8
 func (g *Grouper) Result() *Result {
 	s := &g.spec
 	res := &Result{Columns: s.By, Bin: s.Bin, Distinct: s.Distinct, Groups: g.groups.Len(),
-		Records: g.records, Uncounted: g.uncounted, Capped: g.capped, DistinctCapped: g.dcapped}
+		Records: g.records, Uncounted: g.uncounted, Capped: g.capped, DistinctCapped: g.dcapped, g: g}
 	metric := s.sortMetric()
 	if !s.timeOrder() {
 		res.Sort = metric
@@ -223,10 +242,7 @@ func (g *Grouper) Result() *Result {
 	} else {
 		slices.SortFunc(cand, less)
 	}
-	res.Rows = make([]Row, len(cand))
-	for k, i := range cand {
-		res.Rows[k] = g.row(int(i))
-	}
+	res.order = cand
 	return res
 }
 

@@ -80,8 +80,8 @@ func rowText(res *Result, r Row) string {
 }
 
 func rowsText(res *Result) []string {
-	out := make([]string, len(res.Rows))
-	for i, r := range res.Rows {
+	out := make([]string, res.Len())
+	for i, r := range res.Rows() {
 		out[i] = rowText(res, r)
 	}
 	return out
@@ -157,12 +157,13 @@ func TestGrouper(t *testing.T) {
 func TestGrouperValuesAreTyped(t *testing.T) {
 	res := run(t, Spec{By: mustColumns(t, "srcaddr,dstport,action,interface-id"), Top: 0}, records(t, fixture...))
 	var nodata, rejected *Row
-	for i := range res.Rows {
+	rows := res.Rows()
+	for i := range rows {
 		switch {
-		case res.Rows[i].Values[0].IsNull():
-			nodata = &res.Rows[i]
-		case res.Rows[i].Values[0].String() == "203.0.113.12":
-			rejected = &res.Rows[i]
+		case rows[i].Values[0].IsNull():
+			nodata = &rows[i]
+		case rows[i].Values[0].String() == "203.0.113.12":
+			rejected = &rows[i]
 		}
 	}
 	if nodata == nil || rejected == nil {
@@ -191,13 +192,13 @@ func TestDefaultTop(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("2 1 eni-a 10.0.0.%d 10.0.1.1 1000 80 6 1 100 %d %d ACCEPT OK", i, 1700000000+i*60, 1700000060+i*60))
 	}
 	recs := records(t, lines...)
-	if n := len(run(t, Spec{By: mustColumns(t, "srcaddr"), Top: TopDefault}, recs).Rows); n != DefaultTop {
+	if n := run(t, Spec{By: mustColumns(t, "srcaddr"), Top: TopDefault}, recs).Len(); n != DefaultTop {
 		t.Errorf("default top gave %d rows", n)
 	}
-	if n := len(run(t, Spec{Bin: time.Minute, Top: TopDefault}, recs).Rows); n != 30 {
+	if n := run(t, Spec{Bin: time.Minute, Top: TopDefault}, recs).Len(); n != 30 {
 		t.Errorf("a time series gave %d rows, want every bin", n)
 	}
-	if n := len(run(t, Spec{Bin: time.Minute, Sort: Flows, Top: TopDefault}, recs).Rows); n != DefaultTop {
+	if n := run(t, Spec{Bin: time.Minute, Sort: Flows, Top: TopDefault}, recs).Len(); n != DefaultTop {
 		t.Errorf("a sorted series gave %d rows", n)
 	}
 }

@@ -128,7 +128,7 @@ func TestInsightsQueriesAgainstAwk(t *testing.T) {
 				}
 				res := engine(t, q.spec, q.filter, recs)
 				got := map[string]string{}
-				for _, row := range res.Rows {
+				for _, row := range res.Rows() {
 					got[groupKey(res, row)] = strconv.FormatUint(row.Get(q.metric), 10)
 				}
 				if len(want) == 0 {
@@ -198,8 +198,8 @@ func groupKey(res *Result, row Row) string {
 // ascending with null last.
 func checkOrder(t *testing.T, res *Result, m Metric) {
 	t.Helper()
-	for i := 1; i < len(res.Rows); i++ {
-		a, b := res.Rows[i-1], res.Rows[i]
+	for i := 1; i < res.Len(); i++ {
+		a, b := res.Row(i-1), res.Row(i)
 		if res.Sort == MetricDefault {
 			if !a.Bin.Before(b.Bin) {
 				t.Fatalf("row %d: bins out of time order: %s then %s", i, a.Bin, b.Bin)

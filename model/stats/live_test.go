@@ -307,6 +307,7 @@ func checkLive(t *testing.T, seed uint64, steps int) {
 				t.Fatalf("seed %d step %d: incremental counts differ from a recount of %d records:\n%+v\nwant\n%+v", seed, step, len(held), got, want)
 			}
 			naive(t, l, held)
+			checkFrame(t, l)
 		}
 	}
 	for len(held) > 0 {
@@ -331,6 +332,23 @@ func FuzzLive(f *testing.F) {
 	f.Fuzz(func(t *testing.T, seed uint64, steps uint16) {
 		checkLive(t, seed, int(steps%2000))
 	})
+}
+
+// checkFrame: a Frame holds what the single queries answer.
+func checkFrame(t *testing.T, l *Live) {
+	t.Helper()
+	var f Frame
+	for _, m := range []Metric{Flows, Rejects} {
+		l.Frame(&f, m, 4, 30)
+		for p := Panel(0); p < NumPanels; p++ {
+			if want := l.Top(p, m, 4); !reflect.DeepEqual(f.Panels[p], want) && len(want)+len(f.Panels[p]) > 0 {
+				t.Fatalf("frame panel %s by %s: %v, Top says %v", p, m, f.Panels[p], want)
+			}
+		}
+		if !reflect.DeepEqual(f.Histogram, l.Histogram(30)) || f.Totals != l.Totals() {
+			t.Fatal("frame histogram or totals differ")
+		}
+	}
 }
 
 // naive recomputes some panels the simplest way, from the records held, as a check
@@ -478,4 +496,21 @@ func TestTracker(t *testing.T) {
 	r.Append(batch(1000 % 200))
 	tr.Update()
 	recount("last")
+}
+
+// TestCompareAddr16 agrees with netip.Addr.Compare on the addresses as a Live stores them.
+func TestCompareAddr16(t *testing.T) {
+	var addrs []netip.Addr
+	for _, s := range []string{"0.0.0.0", "1.2.3.4", "10.0.0.1", "255.255.255.255", "::", "::1", "::2:0:0",
+		"64:ff9b::1", "2001:db8::1", "2001:db8::ffff:0:1", "fe80::1", "ffff::", "::fffe:1.2.3.4"} {
+		addrs = append(addrs, netip.MustParseAddr(s))
+	}
+	for _, a := range addrs {
+		for _, b := range addrs {
+			ka, kb := a.As16(), b.As16()
+			if got, want := compareAddr16(&ka, &kb), a.Compare(b); got != want {
+				t.Errorf("compareAddr16(%s, %s) = %d, netip says %d", a, b, got, want)
+			}
+		}
+	}
 }

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"cmp"
+	"encoding/binary"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -97,49 +98,10 @@ func (l *Live) AppendTop(dst []PanelRow, p Panel, m Metric, k int) []PanelRow {
 	rk := ranker{k: k}
 	switch p {
 	case Sources, Destinations, ScanPorts, ScanHosts:
-		s := &l.addrs
-		rk.tie = func(a, b int32) int { return addrOf(s.keys[a]).Compare(addrOf(s.keys[b])) }
-		for i, used := range s.used {
-			if !used {
-				continue
-			}
-			a := &s.vals[i]
-			c := &a.src
-			var first uint64
-			switch p {
-			case Destinations:
-				c = &a.dst
-			case ScanPorts:
-				first = uint64(a.ports)
-			case ScanHosts:
-				first = uint64(a.hosts)
-			}
-			if c.flows == 0 || (p == ScanPorts || p == ScanHosts) && first == 0 {
-				continue
-			}
-			if p == Sources || p == Destinations {
-				rk.offer(entry{v1: c.get(m), v2: c.get(second), i: int32(i)})
-			} else {
-				rk.offer(entry{v1: first, v2: c.get(m), v3: c.get(second), i: int32(i)})
-			}
-		}
-		for _, e := range rk.sorted() {
-			a := &s.vals[e.i]
-			row := PanelRow{Addr: addrOf(s.keys[e.i])}
-			switch p {
-			case Destinations:
-				row.setCounts(&a.dst)
-			case ScanPorts:
-				row.setCounts(&a.src)
-				row.Distinct = uint64(a.ports)
-			case ScanHosts:
-				row.setCounts(&a.src)
-				row.Distinct = uint64(a.hosts)
-			default:
-				row.setCounts(&a.src)
-			}
-			dst = append(dst, row)
-		}
+		var want [NumPanels]bool
+		want[p] = true
+		rks := l.rankAddrs(&want, m, second, k)
+		return l.appendAddrRows(dst, p, rks[p])
 	case Ports, RejectedPorts:
 		s := &l.ports
 		if p == RejectedPorts {
@@ -171,10 +133,11 @@ func (l *Live) AppendTop(dst []PanelRow, p Panel, m Metric, k int) []PanelRow {
 		}
 	case Conversations:
 		s := &l.convs
-		ends := func(i int32) (netip.Addr, netip.Addr) {
+		// ends returns a conversation's two address keys, the lower first.
+		ends := func(i int32) (*[16]byte, *[16]byte) {
 			k := s.keys[i]
-			a, b := addrOf(l.addrs.keys[int32(k>>32)]), addrOf(l.addrs.keys[int32(uint32(k))])
-			if b.Less(a) {
+			a, b := &l.addrs.keys[int32(k>>32)], &l.addrs.keys[int32(uint32(k))]
+			if compareAddr16(a, b) > 0 {
 				a, b = b, a
 			}
 			return a, b
@@ -182,20 +145,132 @@ func (l *Live) AppendTop(dst []PanelRow, p Panel, m Metric, k int) []PanelRow {
 		rk.tie = func(x, y int32) int {
 			xa, xb := ends(x)
 			ya, yb := ends(y)
-			if c := xa.Compare(ya); c != 0 {
+			if c := compareAddr16(xa, ya); c != 0 {
 				return c
 			}
-			return xb.Compare(yb)
+			return compareAddr16(xb, yb)
 		}
 		rankCounts(&rk, s, m, second)
 		for _, e := range rk.sorted() {
-			row := PanelRow{}
-			row.Addr, row.Peer = ends(e.i)
+			a, b := ends(e.i)
+			row := PanelRow{Addr: addrOf(*a), Peer: addrOf(*b)}
 			row.setCounts(&s.vals[e.i])
 			dst = append(dst, row)
 		}
 	}
 	return dst
+}
+
+// compareAddr16 orders two addresses stored as 16 bytes as netip.Addr.Compare orders
+// them (IPv4 before IPv6, then by bytes) without converting them: ranking a panel of a
+// million addresses with equal counts compares them a million times.
+func compareAddr16(a, b *[16]byte) int {
+	a4, b4 := isMapped(a), isMapped(b)
+	if a4 != b4 {
+		if a4 {
+			return -1
+		}
+		return 1
+	}
+	if c := cmp.Compare(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])); c != 0 {
+		return c
+	}
+	return cmp.Compare(binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:]))
+}
+
+// isMapped reports whether a holds an IPv4 address (::ffff:a.b.c.d).
+func isMapped(a *[16]byte) bool {
+	return binary.LittleEndian.Uint64(a[:8]) == 0 && binary.LittleEndian.Uint32(a[8:12]) == 0xffff0000
+}
+
+// rankAddrs ranks the panels made of address rows that want names (sources,
+// destinations and the scans) in one pass over the addresses.
+func (l *Live) rankAddrs(want *[NumPanels]bool, m, second Metric, k int) (rks [NumPanels]*ranker) {
+	s := &l.addrs
+	tie := func(a, b int32) int { return compareAddr16(&s.keys[a], &s.keys[b]) }
+	for _, p := range []Panel{Sources, Destinations, ScanPorts, ScanHosts} {
+		if want[p] {
+			rks[p] = &ranker{k: k, tie: tie}
+		}
+	}
+	src, dst, ports, hosts := rks[Sources], rks[Destinations], rks[ScanPorts], rks[ScanHosts]
+	for i, used := range s.used {
+		if !used {
+			continue
+		}
+		a := &s.vals[i]
+		if a.src.flows > 0 {
+			if src != nil {
+				src.offer(entry{v1: a.src.get(m), v2: a.src.get(second), i: int32(i)})
+			}
+			if ports != nil && a.ports > 0 {
+				ports.offer(entry{v1: uint64(a.ports), v2: a.src.get(m), v3: a.src.get(second), i: int32(i)})
+			}
+			if hosts != nil && a.hosts > 0 {
+				hosts.offer(entry{v1: uint64(a.hosts), v2: a.src.get(m), v3: a.src.get(second), i: int32(i)})
+			}
+		}
+		if dst != nil && a.dst.flows > 0 {
+			dst.offer(entry{v1: a.dst.get(m), v2: a.dst.get(second), i: int32(i)})
+		}
+	}
+	return rks
+}
+
+func (l *Live) appendAddrRows(dst []PanelRow, p Panel, rk *ranker) []PanelRow {
+	s := &l.addrs
+	for _, e := range rk.sorted() {
+		a := &s.vals[e.i]
+		row := PanelRow{Addr: addrOf(s.keys[e.i])}
+		switch p {
+		case Destinations:
+			row.setCounts(&a.dst)
+		case ScanPorts:
+			row.setCounts(&a.src)
+			row.Distinct = uint64(a.ports)
+		case ScanHosts:
+			row.setCounts(&a.src)
+			row.Distinct = uint64(a.hosts)
+		default:
+			row.setCounts(&a.src)
+		}
+		dst = append(dst, row)
+	}
+	return dst
+}
+
+// Frame is what the stats view draws at once: the top rows of every panel, the
+// histogram and the totals.
+type Frame struct {
+	Metric    Metric
+	Panels    [NumPanels][]PanelRow
+	Histogram Histogram
+	Totals    Totals
+}
+
+// Frame fills f with the top k rows of every panel by m and the histogram over columns,
+// reusing f's slices. It walks the addresses once for the four panels made of them, so
+// a whole frame costs about a pass over each table.
+func (l *Live) Frame(f *Frame, m Metric, k, columns int) {
+	if m == MetricDefault || m == Distinct {
+		m = Flows
+	}
+	second := Flows
+	if m == Flows {
+		second = Bytes
+	}
+	f.Metric = m
+	want := [NumPanels]bool{Sources: true, Destinations: true, ScanPorts: true, ScanHosts: true}
+	rks := l.rankAddrs(&want, m, second, k)
+	for p := Panel(0); p < NumPanels; p++ {
+		if want[p] {
+			f.Panels[p] = l.appendAddrRows(f.Panels[p][:0], p, rks[p])
+		} else {
+			f.Panels[p] = l.AppendTop(f.Panels[p][:0], p, m, k)
+		}
+	}
+	f.Histogram = l.Histogram(columns)
+	f.Totals = l.Totals()
 }
 
 func rankCounts[K comparable](rk *ranker, s *slab[K, counts], m, second Metric) {
