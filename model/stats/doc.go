@@ -13,9 +13,12 @@
 //     interfaces, conversations, scan suspects) and an over-time histogram, counted
 //     incrementally: a record added and later removed leaves every count as if it had
 //     never been added, so the ring's evictions and new batches cost a few map updates
-//     each, and a panel query ranks the groups held without reading the records.
-//     Tracker keeps a Live in step with a ring and a filter.
+//     each, and a panel query (Top, or Frame for all of them) ranks the groups held
+//     without reading the records. Tracker keeps a Live in step with a ring and a
+//     filter, and spreads the recount after a filter change over frames.
 //
 // Counts are per record as logged: a connection between two interfaces of one VPC is
-// logged on both and counts twice, as it does in Logs Insights.
+// logged on both and counts twice, as it does in Logs Insights. docs/stats.md says what
+// each metric means, how bins align, how records lacking a field are grouped, and what
+// the caps keep exact.
 package stats

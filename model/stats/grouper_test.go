@@ -274,6 +274,23 @@ func TestTextFields(t *testing.T) {
 	if len(g.texts.names) != 4 { // task-1 task-2 blue green; not task-3 or red
 		t.Errorf("text dictionary holds %v", g.texts.names)
 	}
+	// distinct values of a text field, and of a custom column
+	for _, c := range []struct {
+		distinct string
+		want     []string
+	}{
+		{"ecs-task-id", []string{"10.0.0.2 3/0/1200/0/2", "10.0.0.1 2/0/300/0/2"}},
+		{"future-field", []string{"10.0.0.2 3/0/1200/0/2", "10.0.0.1 2/0/300/0/1"}},
+	} {
+		d, err := ParseColumn(c.distinct, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rowsText(run(t, Spec{By: mustColumns(t, "srcaddr"), Distinct: &d, Sort: Bytes}, recs))
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("distinct %s: %v, want %v", c.distinct, got, c.want)
+		}
+	}
 }
 
 func TestParseColumns(t *testing.T) {

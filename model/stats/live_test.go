@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/decode"
 	"github.com/flowlens/flowlens/model/filter"
 	"github.com/flowlens/flowlens/model/ring"
 	"github.com/flowlens/flowlens/model/sim"
@@ -510,6 +511,16 @@ func TestCompareAddr16(t *testing.T) {
 			ka, kb := a.As16(), b.As16()
 			if got, want := compareAddr16(&ka, &kb), a.Compare(b); got != want {
 				t.Errorf("compareAddr16(%s, %s) = %d, netip says %d", a, b, got, want)
+			}
+		}
+	}
+}
+
+func TestPortRank(t *testing.T) {
+	for _, proto := range []uint8{1, 6, 17, 58} {
+		for port := range 65536 {
+			if got, want := portRank(proto, uint16(port)), decode.ServicePortRank(proto, uint16(port)); int(got) != want {
+				t.Fatalf("portRank(%d, %d) = %d, want %d", proto, port, got, want)
 			}
 		}
 	}

@@ -157,8 +157,9 @@ type Spec struct {
 	// Sort ranks the groups, descending. MetricDefault: flows, or time order (bin
 	// ascending) when Bin is set.
 	Sort Metric
-	// Top keeps at most this many rows; 0 keeps every group; TopDefault (-1) is 20, or
-	// every group for a time series.
+	// Top keeps at most this many rows; 0 keeps every group (as --top 0 does, so the
+	// zero Spec keeps every group); TopDefault (-1), what a command passes when --top
+	// was not given, is 20, or every group for a time series.
 	Top int
 	// Min keeps only groups whose sort metric is at least Min (flows in time order).
 	Min uint64
