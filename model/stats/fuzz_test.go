@@ -168,3 +168,19 @@ func ExampleGrouper() {
 	// 443 1 9000 0
 	// 22 2 1260 2
 }
+
+// FuzzParseBin: any --bin value gives a bin the grouper takes, or an error; never a panic.
+func FuzzParseBin(f *testing.F) {
+	for _, s := range []string{"5m", "1d", "2weeks", "1h30m", "100ms", "1mo", "99999999999999999999d", "-5m", "0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		bin, err := ParseBin(s)
+		if err != nil {
+			return
+		}
+		if _, err := NewGrouper(Spec{Bin: bin}); err != nil {
+			t.Fatalf("ParseBin(%q) = %s, which the grouper refuses: %v", s, bin, err)
+		}
+	})
+}

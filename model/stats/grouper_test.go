@@ -342,6 +342,7 @@ func TestSpecErrors(t *testing.T) {
 	}{
 		{Spec{Bin: 1500 * time.Millisecond}, "whole number of seconds"},
 		{Spec{Bin: -time.Hour}, "positive"},
+		{Spec{Bin: 200 * 365 * 24 * time.Hour}, "longer than"},
 		{Spec{Sort: Distinct}, "sorting by distinct needs a field"},
 		{Spec{Top: -2}, "top must be"},
 		{Spec{By: []Column{{model.FBytes, "bytes"}}}, "metric"},
@@ -380,5 +381,46 @@ func TestGrouperAddAllocatesNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per pass", allocs)
+	}
+}
+
+func TestParseBin(t *testing.T) {
+	cases := []struct {
+		in   string
+		want time.Duration
+		err  string
+	}{
+		{"5m", 5 * time.Minute, ""},
+		{"1h", time.Hour, ""},
+		{"1d", 24 * time.Hour, ""},
+		{"2w", 14 * 24 * time.Hour, ""},
+		{"30sec", 30 * time.Second, ""},
+		{"1hr", time.Hour, ""},
+		{"3days", 72 * time.Hour, ""},
+		{"10 mins", 0, "write a number and a unit"},
+		{"10mins", 10 * time.Minute, ""},
+		{"1h30m", 90 * time.Minute, ""},
+		{" 15m ", 15 * time.Minute, ""},
+		{"1.5s", 0, "whole number of seconds"},
+		{"100ms", 0, "whole number of seconds"},
+		{"0s", 0, "positive"},
+		{"-1h", 0, "positive"},
+		{"1mo", 0, "write a number and a unit"},
+		{"1y", 0, "write a number and a unit"},
+		{"", 0, "write a number and a unit"},
+		{"99999999999999999999d", 0, "longer than the records' clock"},
+		{"50000d", 0, "longer than the records' clock"},
+	}
+	for _, c := range cases {
+		got, err := ParseBin(c.in)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("ParseBin(%q) = %s, %v; want an error with %q", c.in, got, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("ParseBin(%q) = %s, %v; want %s", c.in, got, err, c.want)
+		}
 	}
 }

@@ -3,6 +3,8 @@ package stats
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +50,68 @@ func ParseMetric(s string) (Metric, error) {
 		return Distinct, nil
 	}
 	return 0, fmt.Errorf("unknown metric %q: use flows, packets, bytes, rejects or distinct", s)
+}
+
+// binUnits are the time units of Insights' bin() that have a fixed length, by every
+// spelling it accepts (plurals with s). Months, quarters and years vary in length and
+// are refused; milliseconds are below the records' resolution.
+var binUnits = map[string]time.Duration{
+	"s": time.Second, "sec": time.Second, "second": time.Second,
+	"m": time.Minute, "min": time.Minute, "minute": time.Minute,
+	"h": time.Hour, "hr": time.Hour, "hour": time.Hour,
+	"d": 24 * time.Hour, "day": 24 * time.Hour,
+	"w": 7 * 24 * time.Hour, "week": 7 * 24 * time.Hour,
+}
+
+// ParseBin reads a --bin value: a whole number and a unit as Insights' bin() takes them
+// (5m, 1h, 1d, 2w, 30sec, 1hr, 3days), or a Go duration (1h30m). The bin must be a
+// whole number of seconds and at most about 136 years.
+func ParseBin(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	unit := strings.ToLower(s[i:])
+	d, ok := binUnits[unit]
+	if base, plural := strings.CutSuffix(unit, "s"); !ok && plural && len(base) > 1 {
+		d, ok = binUnits[base] // Insights' plurals: mins, hrs, days; not ms
+	}
+	var bin time.Duration
+	switch {
+	case i > 0 && ok:
+		n, err := strconv.ParseInt(s[:i], 10, 64)
+		if err != nil || n > int64(maxBin/d) {
+			return 0, fmt.Errorf("time bin %q: %v", s, errBinTooLong)
+		}
+		bin = time.Duration(n) * d
+	default:
+		var err error
+		if bin, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("time bin %q: write a number and a unit: 30s, 5m, 1h, 1d, 1w", s)
+		}
+	}
+	if err := checkBin(bin); err != nil {
+		return 0, fmt.Errorf("time bin %q: %v", s, err)
+	}
+	return bin, nil
+}
+
+// maxBin is the longest bin: its seconds must fit the 32 bits of a record's start.
+const maxBin = time.Duration(math.MaxUint32) * time.Second
+
+var errBinTooLong = errors.New("the time bin is longer than the records' clock (136 years)")
+
+func checkBin(bin time.Duration) error {
+	switch {
+	case bin <= 0:
+		return errors.New("the time bin must be positive")
+	case bin%time.Second != 0:
+		return fmt.Errorf("the time bin must be a whole number of seconds, not %s (records' times are in seconds)", bin)
+	case bin > maxBin:
+		return errBinTooLong
+	}
+	return nil
 }
 
 // Column is a record field as a column of the output: the field and the name it is
@@ -193,11 +257,10 @@ func (s *Spec) top() int {
 }
 
 func (s *Spec) validate() error {
-	if s.Bin < 0 {
-		return errors.New("the time bin must be positive")
-	}
-	if s.Bin > 0 && (s.Bin < time.Second || s.Bin%time.Second != 0) {
-		return fmt.Errorf("the time bin must be a whole number of seconds, not %s (records' times are in seconds)", s.Bin)
+	if s.Bin != 0 {
+		if err := checkBin(s.Bin); err != nil {
+			return err
+		}
 	}
 	if s.Sort > Distinct {
 		return fmt.Errorf("unknown sort metric %d", s.Sort)
