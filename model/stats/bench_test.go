@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"maps"
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
@@ -180,8 +181,17 @@ func BenchmarkLiveTop(b *testing.B) {
 		l, mem := liveOf(recs)
 		groups := l.addrs.Len() + l.ports.Len() + l.rejPorts.Len() + l.ifaces.Len() + l.convs.Len() +
 			l.times.Len() + len(l.srcPorts) + len(l.srcHosts)
+		// The scan panels' pair counts, measured on their own by copying them.
+		before := heapInUse()
+		pairs := []map[uint64]uint32{maps.Clone(l.srcPorts), maps.Clone(l.srcHosts)}
+		pairMem := heapInUse() - before
+		npairs := len(l.srcPorts) + len(l.srcHosts)
+		runtime.KeepAlive(pairs)
 		b.Run(bc.name+"/memory", func(b *testing.B) {
 			for b.Loop() {
+			}
+			if npairs > 0 {
+				b.ReportMetric(float64(pairMem)/float64(npairs), "B/scan-pair")
 			}
 			b.ReportMetric(float64(mem)/float64(len(recs)), "B/record")
 			b.ReportMetric(float64(mem)/float64(groups), "B/group")

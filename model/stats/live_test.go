@@ -525,3 +525,48 @@ func TestPortRank(t *testing.T) {
 		}
 	}
 }
+
+// ExampleTracker wires the live counts to a ring as the explorer does.
+func ExampleTracker() {
+	r := ring.New(3) // the explorer's ring holds a million
+	tr := NewTracker(r)
+	r.OnEvict = tr.Evict // (the explorer also lets the pairs index forget the record)
+
+	p := model.NewParser("example", nil)
+	batch := func(lines ...string) []model.Flow {
+		recs := make([]model.Flow, len(lines))
+		for i, l := range lines {
+			p.Parse([]byte(l), &recs[i])
+		}
+		return recs
+	}
+	r.Append(batch(
+		"2 1 eni-a 203.0.113.7 10.0.0.5 40000 22 6 10 840 1700000000 1700000060 REJECT OK",
+		"2 1 eni-a 198.51.100.1 10.0.0.5 40001 443 6 20 9000 1700000000 1700000060 ACCEPT OK",
+	))
+	tr.Update() // after every append
+	r.Append(batch(
+		"2 1 eni-a 203.0.113.7 10.0.0.5 40002 23 6 5 420 1700000065 1700000120 REJECT OK",
+		"2 1 eni-a 203.0.113.7 10.0.0.6 40003 22 6 5 420 1700000070 1700000120 REJECT OK",
+	)) // the ring holds three: the first record leaves the counts
+	tr.Update()
+
+	var f Frame
+	tr.Live().Frame(&f, Flows, 5, 80)
+	for _, row := range f.Panels[Sources] {
+		fmt.Println(row.Filter(Sources), row.Flows, row.Rejects)
+	}
+
+	// A new filter: count again, newest first, a step per frame.
+	tr.SetFilter(func(f *model.Flow) bool { return f.Action == model.Reject })
+	for !tr.Backfill(1) {
+	}
+	tr.Live().Frame(&f, Flows, 5, 80)
+	for _, row := range f.Panels[ScanPorts] {
+		fmt.Println(row.Filter(ScanPorts), "asked for", row.Distinct, "ports")
+	}
+	// Output:
+	// srcaddr=203.0.113.7 2 2
+	// srcaddr=198.51.100.1 1 0
+	// srcaddr=203.0.113.7 asked for 2 ports
+}
