@@ -103,6 +103,10 @@ type Live struct {
 	addrs    slab[[16]byte, addrRow]
 	ports    slab[portKey, counts]
 	rejPorts slab[portKey, counts]
+	// portIdx indexes the rows of ports for TCP and UDP directly by port (position + 1,
+	// 0 for none): a reply's destination is a client's ephemeral port, so the ports
+	// table grows to tens of thousands of rows and its map lookup was a third of Add.
+	portIdx *[2][65536]int32
 	ifaces   slab[model.Sym, counts]
 	convs    slab[uint64, counts]  // lower address row << 32 | higher
 	times    slab[uint32, timeRow] // start / 60
@@ -129,6 +133,9 @@ func (l *Live) Reset() {
 	l.addrs.reset()
 	l.ports.reset()
 	l.rejPorts.reset()
+	if l.portIdx != nil {
+		clear(l.portIdx[:])
+	}
 	l.ifaces.reset()
 	l.convs.reset()
 	l.times.reset()
@@ -191,6 +198,54 @@ func dstPortKey(r *model.Flow) portKey {
 	return k
 }
 
+// direct returns the direct index of k's protocol, or nil.
+func (l *Live) direct(k portKey) *[65536]int32 {
+	if k&(1<<24) == 0 {
+		return nil
+	}
+	var p int
+	switch uint8(k >> 16) {
+	case decode.ProtoTCP:
+		p = 0
+	case decode.ProtoUDP:
+		p = 1
+	default:
+		return nil
+	}
+	if l.portIdx == nil {
+		l.portIdx = new([2][65536]int32)
+	}
+	return &l.portIdx[p]
+}
+
+// portAt is l.ports.at through the direct index.
+func (l *Live) portAt(k portKey) int32 {
+	d := l.direct(k)
+	if d == nil {
+		return l.ports.at(k)
+	}
+	if i := d[uint16(k)]; i > 0 {
+		return i - 1
+	}
+	i := l.ports.at(k)
+	d[uint16(k)] = i + 1
+	return i
+}
+
+func (l *Live) portFind(k portKey) int32 {
+	if d := l.direct(k); d != nil {
+		return d[uint16(k)] - 1
+	}
+	return l.ports.find(k)
+}
+
+func (l *Live) releasePort(i int32) {
+	if d := l.direct(l.ports.keys[i]); d != nil {
+		d[uint16(l.ports.keys[i])] = 0
+	}
+	l.ports.release(i)
+}
+
 func pairKey(a, b int32) uint64 {
 	if a > b {
 		a, b = b, a
@@ -216,7 +271,7 @@ func (l *Live) Add(r *model.Flow) {
 	}
 	if r.Has(model.FDstPort) {
 		k := dstPortKey(r)
-		l.ports.vals[l.ports.at(k)].add(r)
+		l.ports.vals[l.portAt(k)].add(r)
 		if r.Action == model.Reject {
 			l.rejPorts.vals[l.rejPorts.at(k)].add(r)
 		}
@@ -277,7 +332,12 @@ func (l *Live) Remove(r *model.Flow) {
 	}
 	if r.Has(model.FDstPort) {
 		k := dstPortKey(r)
-		subFrom(&l.ports, k, r)
+		if i := l.portFind(k); i >= 0 {
+			l.ports.vals[i].sub(r)
+			if l.ports.vals[i].flows == 0 {
+				l.releasePort(i)
+			}
+		}
 		if r.Action == model.Reject {
 			subFrom(&l.rejPorts, k, r)
 		}
