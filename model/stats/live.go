@@ -107,9 +107,9 @@ type Live struct {
 	// 0 for none): a reply's destination is a client's ephemeral port, so the ports
 	// table grows to tens of thousands of rows and its map lookup was a third of Add.
 	portIdx *[2][65536]int32
-	ifaces   slab[model.Sym, counts]
-	convs    slab[uint64, counts]  // lower address row << 32 | higher
-	times    slab[uint32, timeRow] // start / 60
+	ifaces  slab[model.Sym, counts]
+	convs   slab[uint64, counts]  // lower address row << 32 | higher
+	times   slab[uint32, timeRow] // start / 60
 	// srcPorts counts the request-like records per (source row, destination port), and
 	// srcHosts per (source row, destination row): a distinct count that supports
 	// removal needs the multiplicity of each pair.
