@@ -113,8 +113,8 @@ type Live struct {
 	// srcPorts counts the request-like records per (source row, destination port), and
 	// srcHosts per (source row, destination row): a distinct count that supports
 	// removal needs the multiplicity of each pair.
-	srcPorts map[uint64]uint32
-	srcHosts map[uint64]uint32
+	srcPorts pairCounts
+	srcHosts pairCounts
 
 	total   counts
 	markers uint64
@@ -122,10 +122,15 @@ type Live struct {
 
 // NewLive makes an empty Live.
 func NewLive() *Live {
-	return &Live{addrs: newSlab[[16]byte, addrRow](), ports: newSlab[portKey, counts](),
-		rejPorts: newSlab[portKey, counts](), ifaces: newSlab[model.Sym, counts](),
-		convs: newSlab[uint64, counts](), times: newSlab[uint32, timeRow](),
-		srcPorts: map[uint64]uint32{}, srcHosts: map[uint64]uint32{}}
+	h := newHashers()
+	u64 := h.u64
+	u32 := func(k uint32) uint64 { return u64(uint64(k)) }
+	return &Live{addrs: newSlab[[16]byte, addrRow](h.addr),
+		ports:    newSlab[portKey, counts](func(k portKey) uint64 { return u64(uint64(k)) }),
+		rejPorts: newSlab[portKey, counts](func(k portKey) uint64 { return u64(uint64(k)) }),
+		ifaces:   newSlab[model.Sym, counts](func(k model.Sym) uint64 { return u64(uint64(k)) }),
+		convs:    newSlab[uint64, counts](u64), times: newSlab[uint32, timeRow](u32),
+		srcPorts: newPairCounts(h.seed ^ 0x5ca1ab1e), srcHosts: newPairCounts(h.seed ^ 0x0ddba11)}
 }
 
 // Reset empties the counts, keeping their memory for the next fill.
@@ -139,8 +144,8 @@ func (l *Live) Reset() {
 	l.ifaces.reset()
 	l.convs.reset()
 	l.times.reset()
-	clear(l.srcPorts)
-	clear(l.srcHosts)
+	l.srcPorts.reset()
+	l.srcHosts.reset()
 	l.total, l.markers = counts{}, 0
 }
 
@@ -283,21 +288,11 @@ func (l *Live) Add(r *model.Flow) {
 		l.convs.vals[l.convs.at(pairKey(si, di))].add(r)
 	}
 	if si >= 0 && requestLike(r) {
-		if hasPorts(r) {
-			k := uint64(si)<<16 | uint64(r.DstPort)
-			n := l.srcPorts[k]
-			if n == 0 {
-				l.addrs.vals[si].ports++
-			}
-			l.srcPorts[k] = n + 1
+		if hasPorts(r) && l.srcPorts.inc(uint64(si)<<16|uint64(r.DstPort)) {
+			l.addrs.vals[si].ports++
 		}
-		if di >= 0 {
-			k := uint64(si)<<32 | uint64(di)
-			n := l.srcHosts[k]
-			if n == 0 {
-				l.addrs.vals[si].hosts++
-			}
-			l.srcHosts[k] = n + 1
+		if di >= 0 && l.srcHosts.inc(uint64(si)<<32|uint64(di)) {
+			l.addrs.vals[si].hosts++
 		}
 	}
 	if r.Has(model.FStart) {
@@ -349,23 +344,11 @@ func (l *Live) Remove(r *model.Flow) {
 		subFrom(&l.convs, pairKey(si, di), r)
 	}
 	if si >= 0 && requestLike(r) {
-		if hasPorts(r) {
-			k := uint64(si)<<16 | uint64(r.DstPort)
-			if n := l.srcPorts[k]; n > 1 {
-				l.srcPorts[k] = n - 1
-			} else if n == 1 {
-				delete(l.srcPorts, k)
-				l.addrs.vals[si].ports--
-			}
+		if hasPorts(r) && l.srcPorts.dec(uint64(si)<<16|uint64(r.DstPort)) {
+			l.addrs.vals[si].ports--
 		}
-		if di >= 0 {
-			k := uint64(si)<<32 | uint64(di)
-			if n := l.srcHosts[k]; n > 1 {
-				l.srcHosts[k] = n - 1
-			} else if n == 1 {
-				delete(l.srcHosts, k)
-				l.addrs.vals[si].hosts--
-			}
+		if di >= 0 && l.srcHosts.dec(uint64(si)<<32|uint64(di)) {
+			l.addrs.vals[si].hosts--
 		}
 	}
 	if r.Has(model.FStart) {

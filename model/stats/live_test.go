@@ -272,8 +272,8 @@ func empty(l *Live) string {
 		l.convs.Len() != 0 || l.times.Len() != 0:
 		return fmt.Sprintf("rows left: %d addresses, %d ports, %d rejected ports, %d interfaces, %d conversations, %d minutes",
 			l.addrs.Len(), l.ports.Len(), l.rejPorts.Len(), l.ifaces.Len(), l.convs.Len(), l.times.Len())
-	case len(l.srcPorts) != 0 || len(l.srcHosts) != 0:
-		return fmt.Sprintf("scan pairs left: %d, %d", len(l.srcPorts), len(l.srcHosts))
+	case l.srcPorts.Len() != 0 || l.srcHosts.Len() != 0:
+		return fmt.Sprintf("scan pairs left: %d, %d", l.srcPorts.Len(), l.srcHosts.Len())
 	}
 	for _, v := range l.addrs.vals {
 		if v != (addrRow{}) {
