@@ -12,8 +12,8 @@
 //   - Live keeps the explorer's panels (top sources, destinations, ports, rejected ports,
 //     interfaces, conversations, scan suspects) and an over-time histogram, counted
 //     incrementally: a record added and later removed leaves every count as if it had
-//     never been added, so the ring's evictions and new batches cost a few map updates
-//     each, and a panel query (Top, or Frame for all of them) ranks the groups held
+//     never been added, so the ring's evictions and new batches cost a few hash-table
+//     updates each, and a panel query (Top, or Frame for all of them) ranks the groups held
 //     without reading the records. Tracker keeps a Live in step with a ring and a
 //     filter, and spreads the recount after a filter change over frames.
 //

@@ -210,7 +210,8 @@ const metricsSize = 5 * 8
 // Order: with a sort metric (or none and no bin: flows), the metric descending; in time
 // order (a bin and no sort), the bin ascending. Ties, and rows of one bin, are ordered
 // by the bin and then the group fields in Spec.By order, each ascending with null last
-// (see layout.compare), so the output is the same from run to run.
+// (addresses as netip orders them, numbers numerically, IDs, names and enumerations by
+// their text), so the output is the same from run to run.
 func (g *Grouper) Result() *Result {
 	s := &g.spec
 	res := &Result{Columns: s.By, Bin: s.Bin, Distinct: s.Distinct, Groups: g.groups.Len(),

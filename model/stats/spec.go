@@ -201,7 +201,7 @@ const (
 	DefaultTop       = 20
 	DefaultMaxGroups = 1_000_000
 	// DefaultMaxDistinct bounds the (group, value) pairs a distinct count keeps: about
-	// 40 MB of them (see docs/stats.md).
+	// 20 bytes a pair for a port, 34 for an address (40-70 MB at the cap).
 	DefaultMaxDistinct = 2_000_000
 	// TopDefault asks for the default number of rows: DefaultTop, or every group for a
 	// time series (a Bin and no Sort).
