@@ -172,6 +172,17 @@ const (
 	pseudoPort = "port"
 )
 
+// ResolveField maps a field name as the filter language reads it (an AWS name, an alias,
+// `_` for `-`, any case, a custom column of opts.Formats) to its field, so that flags
+// naming fields (stats --by) accept the same names as --filter. The either-side names
+// addr and port are not one field: they give either = true and no field. An unknown name
+// gives an *Error (its Pos is 1) with a suggestion.
+func ResolveField(name string, opts Options) (f model.Field, either bool, err error) {
+	c := &compiler{opts: opts}
+	f, pseudo, err := c.resolveField(name, 1)
+	return f, pseudo != "", err
+}
+
 // resolveField maps a typed name to a field: AWS names, aliases, `_` for `-`, any case.
 func (c *compiler) resolveField(name string, pos int) (model.Field, string, error) {
 	norm := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
