@@ -93,4 +93,3 @@ func conversationSafe(n filter.Node) bool {
 	}
 	return symmetric[l.Fields[0]]
 }
-
