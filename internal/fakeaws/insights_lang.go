@@ -106,7 +106,7 @@ func lexInsights(q string) ([]itok, error) {
 			out = append(out, itok{'s', b.String()})
 			i = j + 1
 			prevValue = true
-		case c == '/' && !prevValue:
+		case c == '/' && (!prevValue || regexAfter(out)):
 			j := i + 1
 			var b strings.Builder
 			for j < len(q) && q[j] != '/' {
@@ -175,6 +175,16 @@ func lexInsights(q string) ([]itok, error) {
 		}
 	}
 	return append(out, itok{}), nil
+}
+
+// regexAfter reports whether a / after these tokens starts a regex although a value
+// precedes it: the pattern of `parse FIELD /re/` and of `like /re/`.
+func regexAfter(out []itok) bool {
+	n := len(out)
+	if n >= 1 && out[n-1].kind == 'w' && strings.EqualFold(out[n-1].text, "like") {
+		return true
+	}
+	return n >= 2 && out[n-2].kind == 'w' && strings.EqualFold(out[n-2].text, "parse") && out[n-1].kind == 'w'
 }
 
 func isWordByte(c byte) bool {

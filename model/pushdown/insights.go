@@ -308,7 +308,9 @@ func (w *insightsWriter) stats(g *Grouping) []string {
 		metrics = append(metrics, "count(flowlens_reject) as "+ColRejects)
 	}
 	if g.HasDistinct {
-		metrics = append(metrics, "count_distinct("+ColumnName(w.f, g.Distinct)+") as "+DistinctColumn(w.f, g.Distinct))
+		// "-" is a missing value, not a value: count only the fields that are not "-".
+		cmds = append(cmds, "parse "+ColumnName(w.f, g.Distinct)+" /^(?<flowlens_distinct>[^-].*|-.+)$/")
+		metrics = append(metrics, "count_distinct(flowlens_distinct) as "+DistinctColumn(w.f, g.Distinct))
 		w.r.Notes = append(w.r.Notes, "Insights' count_distinct is an estimate for high cardinalities")
 	}
 	var by []string

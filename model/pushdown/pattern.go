@@ -336,6 +336,10 @@ func stringComps(glob string, neg bool, name string, regexLeft int) ([]string, i
 			v = `"` + glob + `"`
 		}
 		if neg {
+			if matchesDash {
+				// != would drop "-" too, which the filter keeps: it is no value.
+				return nil, 0, false
+			}
 			// "-" is not a value; != keeps it as the filter does.
 			return []string{name + "!=" + v}, 0, true
 		}
