@@ -407,5 +407,3 @@ func TestLiveTailWithPushedPatternKeepsEveryRejectThatSamplingLoses(t *testing.T
 		t.Errorf("pushed %q: sampled %v, %d events, %d rejects; want every one of the 150 rejects, unsampled", res.Text, p.SessionMetadata.Sampled, len(p.SessionResults), rejects(p))
 	}
 }
-
-
