@@ -105,7 +105,7 @@ func SQL(n filter.Node, opts SQLOptions) (Result, error) {
 			}
 		}
 		if cols.Column(model.FAction) >= 0 {
-			sel = append(sel, "count_if(action = 'REJECT') AS "+ColRejects)
+			sel = append(sel, "sum(CASE WHEN action = 'REJECT' THEN 1 ELSE 0 END) AS "+ColRejects)
 		}
 		if g.HasDistinct {
 			col := sqlColumn(cols, g.Distinct)

@@ -21,7 +21,10 @@
 //
 //	{"columns": [{"name": "srcaddr", "type": "VARCHAR"}], "rows": [["10.0.0.1"], [null]]}
 //
-// On an error it prints {"error": "..."} and exits with status 1.
+// On an error it prints {"error": "..."} and exits with status 1. With "queries" (a
+// list) instead of "sql", it runs each over the same tables and prints
+// {"results": [{"columns": ..., "rows": ...}, {"error": "..."}, ...]}; an error in one
+// query is that result's error, and the status is 0.
 //
 // Trino and DuckDB differ in a few functions flowlens's SQL uses; the runner maps them
 // before running the query, and only these:
@@ -57,6 +60,9 @@ import (
 type input struct {
 	Tables []table `json:"tables"`
 	SQL    string  `json:"sql"`
+	// Queries runs several queries over the same tables; the output then holds one
+	// result per query in "results", each with its own "error".
+	Queries []string `json:"queries"`
 }
 
 type table struct {
@@ -71,9 +77,10 @@ type column struct {
 }
 
 type output struct {
-	Columns []column    `json:"columns"`
+	Columns []column    `json:"columns,omitempty"`
 	Rows    [][]*string `json:"rows"`
 	Error   string      `json:"error,omitempty"`
+	Results []*output   `json:"results,omitempty"`
 }
 
 func main() {
@@ -137,7 +144,22 @@ func run(ctx context.Context, in input) (*output, error) {
 			return nil, err
 		}
 	}
-	rows, err := conn.QueryContext(ctx, Translate(in.SQL))
+	if in.Queries != nil {
+		all := &output{Results: []*output{}}
+		for _, q := range in.Queries {
+			out, err := query(ctx, conn, q)
+			if err != nil {
+				out = &output{Error: err.Error()}
+			}
+			all.Results = append(all.Results, out)
+		}
+		return all, nil
+	}
+	return query(ctx, conn, in.SQL)
+}
+
+func query(ctx context.Context, conn *sql.Conn, q string) (*output, error) {
+	rows, err := conn.QueryContext(ctx, Translate(q))
 	if err != nil {
 		return nil, err
 	}
