@@ -262,7 +262,7 @@ func numericSlot(set valueSet, absent bool, name string) (patternSlot, bool) {
 	}
 	// The complement of one range: below it or above it.
 	if len(set) == 2 && set[0].lo == 0 && set[1].hi == math.MaxUint64 {
-		comps := []string{num("<", set[1-1].hi+1), num(">", set[1].lo-1)}
+		comps := []string{num("<", set[0].hi+1), num(">", set[1].lo-1)}
 		if absent {
 			comps = append(comps, dash)
 		}
