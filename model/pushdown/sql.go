@@ -119,6 +119,10 @@ func SQL(n filter.Node, opts SQLOptions) (Result, error) {
 		}
 		if len(groupBy) > 0 {
 			b.WriteString("\nGROUP BY " + strings.Join(groupBy, ", "))
+		} else {
+			// One group of everything: none at all when nothing matched, as a local
+			// count (and Insights) has it, not a row of zeros.
+			b.WriteString("\nHAVING count(*) > 0")
 		}
 	}
 	if len(conds) > 0 {
