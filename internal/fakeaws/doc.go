@@ -22,6 +22,14 @@
 //	logs := awsclient.NewLogs(srv.AWSConfig())
 //	out, err := logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/vpc/flow")})
 //
+// FilterLogEvents and Live Tail apply filter patterns, plain terms and the
+// space-delimited form (filterpattern.go); Live Tail samples updates above
+// LiveTailSampleRate (500 events a second by default, as AWS). Logs Insights
+// (StartQuery, GetQueryResults, StopQuery) runs the subset of the query
+// language described in insights_lang.go over the stored events, with AWS's
+// row limit, concurrency quota and whole-second inclusive time ranges
+// (InsightsPolls, InsightsConcurrencyLimit, InsightsMaxRows).
+//
 // Where AWS behaviour is documented the fake follows the documentation; where
 // it is not, the fake errs on the strict side (see the notes on each method).
 package fakeaws

@@ -25,6 +25,9 @@ type liveState struct {
 	duplicates int
 	limit      int
 	seq        int64
+	// sampleRate is the rate (events per second of an update's interval) above which
+	// an update is sampled down to it, as AWS does at 500; 0 never samples.
+	sampleRate int
 }
 
 func (l *liveState) init() {
@@ -32,6 +35,7 @@ func (l *liveState) init() {
 	l.changed = make(chan struct{})
 	l.interval = time.Second
 	l.limit = 15 // AWS's default quota of concurrent sessions per account
+	l.sampleRate = 500
 }
 
 type liveSession struct {
@@ -44,6 +48,9 @@ type liveSession struct {
 	// events the duplicate fault sends a second time. Guarded by Server.mu.
 	pending   []*storedEvent
 	redeliver []*storedEvent
+	// interval is the session's update interval; sampling allows sampleRate events
+	// per second of it (per update when updates are flushed by hand).
+	interval time.Duration
 
 	cmds chan liveCmd
 	done chan struct{}
@@ -96,12 +103,25 @@ func (s *Server) LiveTailUpdateInterval(d time.Duration) {
 }
 
 // LiveTailSampled sets sessionMetadata.sampled on the updates sent from now
-// on, as AWS does above 500 events per second. Only the flag is set: the fake
-// still delivers every event.
+// on, whatever their size. Only the flag is set: the fake still delivers every
+// event (LiveTailSampleRate is the knob that drops events).
 func (s *Server) LiveTailSampled(sampled bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.live.sampled = sampled
+}
+
+// LiveTailSampleRate sets the rate above which updates are sampled, as AWS
+// samples a session down to 500 events per second: an update that would carry
+// more than rate events per second of the update interval (per update when
+// updates are only sent by FlushLiveTail) carries an even spread of that many
+// of its events, and says sessionMetadata.sampled. The session's filter pattern
+// is applied first, so a pattern that keeps the matches under the rate loses
+// none. The default is 500; 0 never samples.
+func (s *Server) LiveTailSampleRate(rate int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.live.sampleRate = rate
 }
 
 // DuplicateLiveTailEvents makes the next n event deliveries (counted over all
@@ -262,6 +282,9 @@ func (s *Server) startLiveTail(w http.ResponseWriter, r *http.Request, body []by
 	s.live.seq++
 	sessionID := fmt.Sprintf("fake-session-%d", s.live.seq)
 	interval := s.live.interval
+	if ls != nil {
+		ls.interval = interval
+	}
 	s.mu.Unlock()
 	if aerr != nil {
 		s.finishCall(seq, aerr.Code)
@@ -362,6 +385,17 @@ func (s *Server) takeUpdate(ls *liveSession) sessionUpdateOutput {
 	events := append(ls.redeliver, ls.pending...)
 	fresh := len(ls.redeliver)
 	ls.redeliver, ls.pending = nil, nil
+	if rate := s.live.sampleRate; rate > 0 {
+		seconds := max(1, int(ls.interval/time.Second))
+		if keep := rate * seconds; len(events) > keep {
+			sampled := make([]*storedEvent, keep)
+			for i := range sampled {
+				sampled[i] = events[i*len(events)/keep]
+			}
+			events, fresh = sampled, 0
+			up.SessionMetadata.Sampled = true
+		}
+	}
 	for i, e := range events {
 		if i >= fresh && s.live.duplicates > 0 {
 			s.live.duplicates--

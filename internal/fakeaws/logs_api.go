@@ -21,6 +21,9 @@ var logsHandlers = map[string]logsHandler{
 	"DescribeLogStreams": (*Server).describeLogStreams,
 	"FilterLogEvents":    (*Server).filterLogEvents,
 	"GetLogEvents":       (*Server).getLogEvents,
+	"StartQuery":         (*Server).startQuery,
+	"GetQueryResults":    (*Server).getQueryResults,
+	"StopQuery":          (*Server).stopQuery,
 }
 
 func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request, target string, body []byte) {

@@ -24,9 +24,13 @@ type Event struct {
 type logsState struct {
 	groups   map[string]*logGroup
 	eventSeq int64
+	insights insightsState
 }
 
-func (l *logsState) init() { l.groups = map[string]*logGroup{} }
+func (l *logsState) init() {
+	l.groups = map[string]*logGroup{}
+	l.insights.init()
+}
 
 type logGroup struct {
 	name    string
