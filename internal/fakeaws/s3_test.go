@@ -407,4 +407,3 @@ func TestFlowLogLocationKeys(t *testing.T) {
 		t.Error("two files of one batch got the same key")
 	}
 }
-
