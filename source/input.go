@@ -144,6 +144,14 @@ func open(in Input, stdin io.Reader) (*opened, error) {
 		}
 		raw, closer = f, f
 	}
+	return decode(in.Name, raw, closer, func(pos *countingReader) (*opened, error) {
+		return openParquet(in, raw, pos, closer)
+	})
+}
+
+// decode looks at the first bytes of a stream of bytes and reads it as what they say:
+// gzip, plain text, or (through parquet, which gets random access its own way) Parquet.
+func decode(name string, raw io.Reader, closer io.Closer, parquet func(pos *countingReader) (*opened, error)) (*opened, error) {
 	pos := &countingReader{r: raw}
 	br := bufio.NewReaderSize(pos, 256<<10)
 	head, _ := br.Peek(4)
@@ -152,11 +160,11 @@ func open(in Input, stdin io.Reader) (*opened, error) {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
 			closer.Close()
-			return nil, fmt.Errorf("%s: not a readable gzip file: %v", in.Name, err)
+			return nil, fmt.Errorf("%s: not a readable gzip file: %v", name, err)
 		}
 		return &opened{r: gz, pos: pos, closer: closer, gzip: true}, nil
 	case bytes.Equal(head, parquetlog.Magic):
-		return openParquet(in, raw, pos, closer)
+		return parquet(pos)
 	}
 	return &opened{r: br, pos: pos, closer: closer}, nil
 }
