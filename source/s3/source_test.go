@@ -57,11 +57,18 @@ func TestSinceTwoHoursOpensOnlyThoseObjects(t *testing.T) {
 	if !slices.IsSorted(ends) {
 		t.Fatalf("objects out of name-time order: %v", ends)
 	}
-	var mainRecords []string
+	// Records come object by object, in the objects' order.
+	keyOf := map[string]string{}
+	for _, r := range fx.records {
+		keyOf[r.line] = r.key
+	}
+	var last time.Time
 	for _, r := range res.records {
-		if strings.Contains(r, "eni-0a1b2c3d4e5f60718") {
-			mainRecords = append(mainRecords, r)
+		end := fx.ends[keyOf[r]]
+		if end.Before(last) {
+			t.Fatalf("record of an object named %s after one of an object named %s", end, last)
 		}
+		last = end
 	}
 
 	// Pruning by folder: no listing under another day or under CloudTrail.
