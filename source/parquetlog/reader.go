@@ -58,13 +58,14 @@ const batchRows = 1024
 
 // NewReader opens the Parquet file r of size bytes and checks that its schema can be
 // read as flow log columns (flat, one column per field).
-func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
+func NewReader(r io.ReaderAt, size int64) (rd *Reader, err error) {
+	defer recoverAs(&err)
 	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true),
 		parquet.ReadBufferSize(64<<10))
 	if err != nil {
 		return nil, fmt.Errorf("not a readable Parquet file: %w", err)
 	}
-	rd := &Reader{file: f}
+	rd = &Reader{file: f}
 	var names []string
 	for _, field := range f.Schema().Fields() {
 		if !field.Leaf() || field.Repeated() {
@@ -125,8 +126,34 @@ func (r *Reader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// recoverAs turns a panic of the Parquet library on a damaged file into an error, so
+// that one bad file is reported like any other and the others are still read.
+func recoverAs(err *error) {
+	if v := recover(); v != nil {
+		*err = fmt.Errorf("damaged Parquet file: %v", v)
+	}
+}
+
+// closeRows closes the row group being read; after a panic its state is unknown, so a
+// second one is swallowed.
+func (r *Reader) closeRows() error {
+	defer func() { _ = recover() }()
+	if r.rows == nil {
+		return nil
+	}
+	rows := r.rows
+	r.rows = nil
+	return rows.Close()
+}
+
 // fill renders the next batch of rows into out, or sets err at the end.
 func (r *Reader) fill() {
+	defer func() {
+		if v := recover(); v != nil {
+			r.err = fmt.Errorf("damaged Parquet file: %v", v)
+			r.closeRows()
+		}
+	}()
 	if !r.header {
 		r.header = true
 		r.out = append(r.out, r.format.Spec()...)
@@ -151,10 +178,9 @@ func (r *Reader) fill() {
 	}
 	switch {
 	case err == io.EOF:
-		r.rows.Close()
-		r.rows = nil
+		r.closeRows()
 	case err != nil:
-		r.rows.Close()
+		r.closeRows()
 		r.err = fmt.Errorf("reading Parquet row group %d: %w", r.group, err)
 	}
 }
@@ -228,11 +254,4 @@ func (c *column) appendValue(dst []byte, v parquet.Value) []byte {
 }
 
 // Close releases the row group being read.
-func (r *Reader) Close() error {
-	if r.rows != nil {
-		err := r.rows.Close()
-		r.rows = nil
-		return err
-	}
-	return nil
-}
+func (r *Reader) Close() error { return r.closeRows() }
