@@ -133,3 +133,20 @@ func TestFollowStopsWhenTheBucketGoes(t *testing.T) {
 		t.Fatalf("%v after %d polls, %d records", res.err, polls, len(res.records))
 	}
 }
+
+// A disabled or deleted KMS key comes back as KMS.* codes; the message says the key
+// refused and names kms:Decrypt.
+func TestKMSKeyErrorsNameTheKey(t *testing.T) {
+	srv := fakeaws.Serve(t)
+	fx := newFixture(t, srv, "flow-logs")
+	key := fx.deliver(fakeaws.FlowLogLocation{}, t0.Add(-10*time.Minute), 1)
+	srv.FailObject("flow-logs", key, -1, "KMS.DisabledException")
+	src := newSource(t, srv, s3src.Config{URL: "s3://flow-logs/", Since: t0.Add(-time.Hour), Until: t0})
+	res := run(t, testContext(t), src)
+	if len(res.errs) != 1 {
+		t.Fatalf("errors %v", res.errs)
+	}
+	if e := asError(t, res.errs[0]); e.Permission != "kms:Decrypt" || e.Key != key || !strings.Contains(e.Msg, "KMS.DisabledException") {
+		t.Fatalf("%+v", e)
+	}
+}
