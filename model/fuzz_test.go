@@ -74,3 +74,32 @@ func sameFlow(a, b *Flow) bool {
 	}
 	return string(a.AppendRecord(nil)) == string(b.AppendRecord(nil)) && a.present == b.present
 }
+
+// FuzzInferFormat must never panic; a layout it infers must read the line as a record,
+// and its refusal must suggest a --format of the line's field count.
+func FuzzInferFormat(f *testing.F) {
+	f.Add([]byte("2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"))
+	f.Add([]byte(v5AllFields))
+	f.Add([]byte(tgwLine))
+	f.Add([]byte("a b c"))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		n := len(bytes.Fields(line))
+		l, err := InferFormat(line)
+		if err == nil {
+			p := NewParser("fuzz", l.Format)
+			var r Flow
+			if p.Parse(line, &r) != LineRecord || len(l.Format.Fields) != n {
+				t.Fatalf("inferred %s for %q, which does not read as its record", l.Name, line)
+			}
+			return
+		}
+		ie, ok := err.(*InferError)
+		if !ok || ie.Fields != n {
+			t.Fatalf("error %v for %d fields", err, n)
+		}
+		fm, perr := ParseFormat(ie.Example)
+		if perr != nil || len(fm.Fields) != min(max(n, 1), MaxColumns) {
+			t.Fatalf("example %q for %d fields: %v", ie.Example, n, perr)
+		}
+	})
+}

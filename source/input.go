@@ -1,5 +1,5 @@
-// Package source owns the producers of records: files and directories (plain or gzip),
-// stdin, followed files, CloudWatch Logs and the bundled demo. Each reads lines, learns
+// Package source owns the producers of records: files and directories (plain, gzip or
+// Parquet), stdin, followed files, CloudWatch Logs and the bundled demo. Each reads lines, learns
 // the format, parses records with model.Parser and hands them on in chunks; none of them
 // renders anything.
 package source
@@ -19,6 +19,7 @@ import (
 	gzip "github.com/klauspost/compress/gzip"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source/parquetlog"
 )
 
 // Input is one stream of lines: a file or stdin.
@@ -152,6 +153,14 @@ func open(in Input, stdin io.Reader) (*opened, error) {
 		}
 		raw, closer = f, f
 	}
+	return decode(in.Name, raw, closer, func(pos *countingReader) (*opened, error) {
+		return openParquet(in, raw, pos, closer)
+	})
+}
+
+// decode looks at the first bytes of a stream of bytes and reads it as what they say:
+// gzip, plain text, or (through parquet, which gets random access its own way) Parquet.
+func decode(name string, raw io.Reader, closer io.Closer, parquet func(pos *countingReader) (*opened, error)) (*opened, error) {
 	pos := &countingReader{r: raw}
 	br := bufio.NewReaderSize(pos, 256<<10)
 	head, _ := br.Peek(4)
@@ -160,17 +169,64 @@ func open(in Input, stdin io.Reader) (*opened, error) {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
 			closer.Close()
-			return nil, fmt.Errorf("%s: not a readable gzip file: %v", in.Name, err)
+			return nil, fmt.Errorf("%s: not a readable gzip file: %v", name, err)
 		}
 		return &opened{r: gz, pos: pos, closer: closer, gzip: true}, nil
-	case bytes.Equal(head, []byte("PAR1")):
-		closer.Close()
-		return nil, fmt.Errorf("%s is a Parquet file; flowlens reads the text format: choose \"Text\" as the log file format of the flow log, or convert the file", in.Name)
+	case bytes.Equal(head, parquetlog.Magic):
+		return parquet(pos)
 	}
 	return &opened{r: br, pos: pos, closer: closer}, nil
 }
 
 func (o *opened) Close() error { return o.closer.Close() }
+
+// openParquet reads a Parquet flow log as the text of its records. Parquet keeps its
+// schema at the end of the file, so it needs random access: a file, not a pipe.
+func openParquet(in Input, raw io.Reader, pos *countingReader, closer io.Closer) (*opened, error) {
+	f, ok := raw.(*os.File)
+	var info os.FileInfo
+	var err error
+	if ok {
+		info, err = f.Stat()
+	}
+	if !ok || err != nil || !info.Mode().IsRegular() {
+		closer.Close()
+		return nil, fmt.Errorf("%s is a Parquet file, which can only be read from a file or S3 (its schema is at its end): save it to a file first", in.Name)
+	}
+	r, err := parquetlog.NewReader(countingReaderAt{f, pos, info.Size()}, info.Size())
+	if err != nil {
+		closer.Close()
+		return nil, fmt.Errorf("%s: %v", in.Name, err)
+	}
+	return &opened{r: r, pos: pos, closer: multiCloser{r, closer}}, nil
+}
+
+// countingReaderAt counts the bytes read at any offset into a countingReader, so that
+// the progress of a Parquet file is measured like that of any other. Parquet reads its
+// footer twice, so the count stops at the file's size.
+type countingReaderAt struct {
+	ra   io.ReaderAt
+	c    *countingReader
+	size int64
+}
+
+func (c countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.ra.ReadAt(p, off)
+	c.c.n = min(c.c.n+int64(n), c.size)
+	return n, err
+}
+
+type multiCloser []io.Closer
+
+func (m multiCloser) Close() error {
+	var first error
+	for _, c := range m {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
 
 // countingReader counts the bytes read through it.
 type countingReader struct {

@@ -19,6 +19,9 @@ type Chunk struct {
 	Stats    model.Stats // what parsing this chunk counted (malformed lines with their samples)
 	Err      error       // reading the input failed after these lines; the input ends here
 	Progress Progress
+	// Note is something a person should be told about the input, once: the format
+	// inferred for a file without a header line, or why none could be.
+	Note string
 	// Out and Matched are scratch for a stage: the print command filters and formats on
 	// the worker goroutines and writes Out in order.
 	Out     []byte

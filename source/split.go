@@ -35,6 +35,15 @@ type splitter struct {
 	follow bool
 	// started is set once the stream's first bytes were looked at for a byte-order mark.
 	started bool
+	// explicit: the format was given (--format), so a line that does not fit it is
+	// malformed rather than a reason to infer another.
+	explicit bool
+	// checked is set once the first line that is not blank was looked at: a header line,
+	// or a record whose field count decides whether the format must be inferred.
+	checked bool
+	// inferred and note carry an inference over to the chunk that holds its line.
+	inferred bool
+	note     string
 }
 
 // bom is the UTF-8 byte-order mark some Windows tools put at the start of a text file; an
@@ -42,10 +51,11 @@ type splitter struct {
 var bom = []byte{0xef, 0xbb, 0xbf}
 
 func newSplitter(input string, f *model.Format) *splitter {
+	explicit := f != nil
 	if f == nil {
 		f = model.DefaultFormat
 	}
-	return &splitter{input: input, format: f, rejects: model.NewParser(input, f)}
+	return &splitter{input: input, format: f, rejects: model.NewParser(input, f), explicit: explicit}
 }
 
 // read fills one chunk from r. It returns the chunk (nil when there was nothing to hand
@@ -99,7 +109,20 @@ func (s *splitter) read(r io.Reader) (*Chunk, error) {
 	}
 	c.data = buf
 	s.scan(buf)
+	s.takeInference(c)
 	return s.finish(c, err)
+}
+
+// takeInference hands an inference made while scanning c's lines over to c. The
+// inferred line is the stream's first that is not blank, so it is in c and no record
+// line comes before it: the whole chunk is read in the inferred format.
+func (s *splitter) takeInference(c *Chunk) {
+	if s.inferred {
+		c.format, s.inferred = s.format, false
+	}
+	if s.note != "" {
+		c.Note, s.note = s.note, ""
+	}
 }
 
 // finish deals with the end of the stream: a last line without a newline is a record
@@ -117,6 +140,7 @@ func (s *splitter) finish(c *Chunk, err error) (*Chunk, error) {
 			c.data = append(c.data, s.carry...)
 			c.data = append(c.data, '\n')
 			s.scan(s.carry)
+			s.takeInference(c)
 		} else {
 			s.line++
 			s.reject(c, s.line, model.ReasonTruncated, "the input ended in the middle of this line", s.carry)
@@ -137,12 +161,41 @@ func (s *splitter) scan(data []byte) {
 		s.line++
 		if len(line) > 0 {
 			if c := line[0]; c >= 'a' && c <= 'z' || c == '$' || c == ' ' || c == '\t' {
-				if f, ok, err := model.ParseHeaderLine(line); ok && err == nil {
-					s.format = f
+				if f, ok, err := model.ParseHeaderLine(line); ok {
+					s.checked = true
+					if err == nil {
+						s.format = f
+					}
+					continue
 				}
+			}
+			if !s.checked {
+				s.check(line)
 			}
 		}
 	}
+}
+
+// check looks at the stream's first record line. Without --format and without a header
+// line, a line whose field count is not the format's is probably a header-less file of
+// another of AWS's layouts (a v5 file copied out of a console): its format is inferred,
+// and the chunk says so. When nothing fits, the note says what --format to pass.
+func (s *splitter) check(line []byte) {
+	if len(bytes.TrimSpace(line)) == 0 {
+		return
+	}
+	s.checked = true
+	n := len(bytes.Fields(line))
+	if s.explicit || n == len(s.format.Fields) {
+		return
+	}
+	l, err := model.InferFormat(line)
+	if err != nil {
+		s.note = fmt.Sprintf("%s:%d: %v", s.input, s.line, err)
+		return
+	}
+	s.format, s.inferred = l.Format, true
+	s.note = fmt.Sprintf("%s has no header line; its %d fields are read as %s", s.input, n, l.Name)
 }
 
 func (s *splitter) reject(c *Chunk, line int64, reason model.Reason, detail string, text []byte) {

@@ -1,17 +1,20 @@
-// Package fakeaws is an in-process fake of the two AWS services flowlens talks
-// to: CloudWatch Logs (awsJson1_1, including the StartLiveTail event stream)
-// and EC2 (ec2query). It speaks the real wire protocols so that tests can
+// Package fakeaws is an in-process fake of the AWS services flowlens talks
+// to: CloudWatch Logs (awsJson1_1, including the StartLiveTail event stream),
+// EC2 (ec2query) and S3 (restXml, path-style addressing). It speaks the real wire protocols so that tests can
 // drive the real aws-sdk-go-v2 clients against it: no mocks at the SDK
 // boundary.
 //
-// One Server answers both services on one 127.0.0.1 address, routing on the
+// One Server answers every service on one 127.0.0.1 address, routing S3's
+// GET, HEAD and PUT requests by method and path, and POSTs on the
 // X-Amz-Target header (CloudWatch Logs) or the form field Action (EC2), so a
-// single AWS_ENDPOINT_URL or BaseEndpoint serves both clients.
+// single AWS_ENDPOINT_URL or BaseEndpoint serves all clients (S3 with
+// UsePathStyle).
 //
 // Tests fill the server with plain Go values (log groups, events, flow logs,
-// security groups, network ACLs, network interfaces), inject faults
-// (FailNext, EmptyPages, PageSize, EndLiveTail, DropConnections, ...) and
-// read back what the client asked for with Calls.
+// security groups, network ACLs, network interfaces, buckets and objects laid
+// out as FlowLogLocation.Key lays them), inject faults (FailNext, EmptyPages,
+// PageSize, EndLiveTail, DropConnections, HoldObject, FailObject, CutObject,
+// DenyS3, ...) and read back what the client asked for with Calls.
 //
 //	srv := fakeaws.Serve(t)
 //	srv.AddEvents("/vpc/flow", "eni-0abc-all", fakeaws.Event{

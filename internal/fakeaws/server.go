@@ -31,6 +31,7 @@ type Server struct {
 
 	logs     logsState
 	ec2      ec2State
+	s3       s3State
 	faults   faultState
 	calls    []Call
 	callSeq  int64
@@ -52,6 +53,7 @@ func New() *Server {
 		closing: make(chan struct{}),
 	}
 	s.logs.init()
+	s.s3.init()
 	s.live.init()
 	return s
 }
@@ -134,15 +136,20 @@ func (s *Server) nextRequestID() string {
 	return fmt.Sprintf("00000000-0000-4000-8000-%012d", s.reqSeq)
 }
 
-// ServeHTTP routes a request to CloudWatch Logs or EC2 the way AWS's two
-// protocols tell them apart: awsJson carries the operation in X-Amz-Target,
-// ec2query in the form field Action.
+// ServeHTTP routes a request to S3, CloudWatch Logs or EC2 the way AWS's
+// protocols tell them apart: S3 is REST (GET, HEAD and PUT on /bucket/key),
+// awsJson carries the operation in X-Amz-Target, ec2query in the form field
+// Action.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Reading the whole body lets net/http notice when the client hangs up,
 	// which is how a Live Tail session learns that the client closed it.
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if isS3Request(r) {
+		s.serveS3(w, r, body)
 		return
 	}
 	if r.Method != http.MethodPost {

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/ring"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 const million = 1_000_000

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/filter"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 // The issue's five Logs Insights queries, each as a Spec (what `flowlens stats` builds

@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/decode"
 	"github.com/flowlens/flowlens/model/filter"
 	"github.com/flowlens/flowlens/model/ring"
-	"github.com/flowlens/flowlens/model/sim"
 )
 
 func panelText(p Panel, rows []PanelRow) []string {
