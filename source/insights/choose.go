@@ -62,7 +62,7 @@ func Choose(e Estimate) Choice {
 	span := min(e.Span, e.Stored)
 	bytes := float64(e.StoredBytes) * span.Seconds() / e.Stored.Seconds()
 	pages := math.Ceil(bytes / FilterPageBytes)
-	wait := time.Duration(pages/FilterPagesPerSecond*float64(time.Second)).Round(time.Second)
+	wait := time.Duration(pages / FilterPagesPerSecond * float64(time.Second)).Round(time.Second)
 	cost := bytes / 1e9 * PricePerGBScanned
 	size := fmt.Sprintf("about %s in %s (estimated from the groups' stored bytes)", humanBytes(bytes), human(e.Span))
 	if pages > AutoInsightsPages {
