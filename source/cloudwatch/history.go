@@ -31,7 +31,8 @@ func (s *Source) chooseHistory(now time.Time) error {
 			if g.created.IsZero() {
 				continue
 			}
-			stored := now.Sub(g.created)
+			// A group younger than the span holds all its bytes in it.
+			stored := max(now.Sub(g.created), time.Second)
 			if g.retention > 0 && g.retention < stored {
 				stored = g.retention
 			}

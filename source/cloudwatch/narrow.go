@@ -29,8 +29,8 @@ func (f *pausableFeed) Narrow(expr string) error {
 
 // LoadBefore reads the window before t (the oldest record the screen holds) into the
 // running source, without restarting it (ui.HistoryLoader). The records arrive in
-// later batches; a window without records is followed by the one before it, back to
-// the log group's creation.
+// later batches; a window without records is followed by the one before it, up to
+// maxOlderWindows of them.
 func (f *pausableFeed) LoadBefore(t time.Time) error {
 	if !f.src.cfg.Follow {
 		return errors.New("the history was read to its end: start again with an earlier --since")
@@ -187,9 +187,6 @@ func (s *Source) loadBefore(ctx context.Context, t time.Time) error {
 		if n > 0 {
 			s.h.note("older", fmt.Sprintf("%d older records, from %s", n, from.UTC().Format(time.DateTime)))
 			return s.publish(nil)
-		}
-		if !s.created.IsZero() && from.Before(s.created) {
-			break
 		}
 		end = from
 	}

@@ -79,10 +79,9 @@ type Source struct {
 	insightsDone bool
 	historyNote  string
 	// olderWindow is the span one LoadBefore reads; olderFrom where the oldest read
-	// began; created the oldest group's creation, below which there is nothing.
+	// began.
 	olderWindow time.Duration
 	olderFrom   time.Time
-	created     time.Time
 }
 
 // query is one FilterLogEvents search: a group, narrowed to a stream prefix or not.
@@ -137,11 +136,6 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 	s.h.note("pushed", pushNotes(s.push))
 	s.cover.open(s.since, s.push, !s.push.any() && s.ins == nil)
 	s.olderWindow = max(DefaultSince, now.Sub(s.since))
-	for _, g := range groups {
-		if !g.created.IsZero() && (s.created.IsZero() || g.created.Before(s.created)) {
-			s.created = g.created
-		}
-	}
 
 	prefixes := cfg.prefixes()
 	arns := make([]string, len(groups))
