@@ -367,4 +367,3 @@ func TestCoverageRefetchWindows(t *testing.T) {
 		t.Errorf("a narrower filter fetches %v again", w)
 	}
 }
-
