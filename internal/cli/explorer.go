@@ -254,8 +254,9 @@ func (o *explorerOptions) openFeed(ctx context.Context, format *model.Format) (s
 // explorer's picker, and starts on the person's choice.
 func (o *explorerOptions) openCloudWatch(ctx context.Context, format *model.Format) (source.Feed, *ui.Picker, error) {
 	cw := o.cw
+	push := pushOptions{filter: o.read.filter, conversations: true, held: o.capacity}
 	if len(cw.logGroups) != 1 || len(cw.enis) > 0 || cw.streamPrefix != "" {
-		src, err := cw.open(ctx, &o.aws, format, true)
+		src, err := cw.open(ctx, &o.aws, format, true, push)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -282,7 +283,7 @@ func (o *explorerOptions) openCloudWatch(ctx context.Context, format *model.Form
 	start := func(names []string) (ui.Feed, error) {
 		chosen := cw
 		chosen.enis = enisOf(streams, names)
-		src, err := chosen.open(ctx, &o.aws, format, true)
+		src, err := chosen.open(ctx, &o.aws, format, true, push)
 		if err != nil {
 			return nil, err
 		}

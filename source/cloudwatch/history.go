@@ -42,6 +42,9 @@ func (s *Source) chooseHistory(now time.Time) error {
 		use = c.Insights
 		s.historyNote = "--history auto chose " + c.Reason
 	}
+	if s.historyNote != "" {
+		s.h.note("history", s.historyNote)
+	}
 	if !use {
 		return nil
 	}

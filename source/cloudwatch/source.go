@@ -169,6 +169,10 @@ func (s *Source) Formats() []*model.Format { return s.picker.formats }
 // such as a format that had to be guessed.
 func (s *Source) Warnings() []string { return s.warnings }
 
+// Window is the time range the history covers: since, and until (zero when it goes on
+// to now).
+func (s *Source) Window() (since, until time.Time) { return s.since, s.until }
+
 // HistoryChoice says what reads the history and, with HistoryAuto, why: the cost
 // driver (pages of FilterLogEvents against bytes Insights would scan). "" when it is
 // FilterLogEvents because the configuration said so.
