@@ -213,7 +213,7 @@ func shellCommand(parts [][]string) string {
 
 // shellQuote quotes a word for a POSIX shell: as it is when it holds only characters no
 // shell treats specially, else in single quotes (inside which nothing is special), a
-// single quote written as '\''.
+// single quote written as '\”.
 func shellQuote(s string) string {
 	if s == "" {
 		return "''"
