@@ -212,8 +212,8 @@ func shellCommand(parts [][]string) string {
 }
 
 // shellQuote quotes a word for a POSIX shell: as it is when it holds only characters no
-// shell treats specially, else in single quotes (inside which nothing is special), a
-// single quote written as '\”.
+// shell treats specially, else in single quotes (inside which nothing is special); a
+// single quote in s closes the quotes, is escaped with a backslash, and opens them again.
 func shellQuote(s string) string {
 	if s == "" {
 		return "''"
