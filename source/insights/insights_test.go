@@ -158,6 +158,12 @@ func TestRecordsSplitsUntilEveryEventComesBackOnce(t *testing.T) {
 		t.Error("events were not delivered in time order")
 	}
 	st := r.Stats()
+	var total float64
+	for _, l := range s.lines {
+		total += float64(len(l))
+	}
+	t.Logf("%d events matched of %d, row limit 100: %d queries, %d splits, %.2fx the group's bytes scanned, %d retries",
+		len(want), len(s.lines), st.Queries, st.Splits, st.BytesScanned/total, st.Retries)
 	if st.Splits == 0 || st.Queries < 10 || st.Retries < 3 || st.BytesScanned <= 0 {
 		t.Errorf("stats %+v: want splits, many queries, the throttles and the quota waits retried, bytes scanned", st)
 	}
