@@ -65,6 +65,16 @@ type Status struct {
 	Fields []Field
 }
 
+// Labels of the fields more than one part of flowlens knows: the explorer's verdict pane
+// says when records were narrowed at the source.
+const (
+	// FieldPushed is the part of the filter a source pushed down to where the records
+	// come from, as typed: "proto=tcp addr=10.0.3.0/24".
+	FieldPushed = "pushed"
+	// FieldScanned is the bytes a query engine scanned (and billed): "1.2 GiB".
+	FieldScanned = "scanned"
+)
+
 // Field is one labelled fact a source reports, shown as "label value" (or the value
 // alone when the label is empty): {"mode", "polling"}, {"session", "12m"},
 // {"pushed", "dstport=22"}, {"scanned", "1.2 GiB"}, {"format", "v5 (header)"}.

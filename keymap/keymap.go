@@ -59,6 +59,7 @@ const (
 	Malformed   Action = "malformed"
 	ExportJSONL Action = "export-jsonl"
 	ExportCSV   Action = "export-csv"
+	Queries     Action = "queries"
 	Reverse     Action = "reverse"
 	PairsView   Action = "pairs-view"
 	PairsOpen   Action = "pairs-open"
@@ -100,6 +101,7 @@ var defaults = []Binding{
 	{Malformed, Global, []string{"m"}, "malformed lines"},
 	{ExportJSONL, Global, []string{"e"}, "export the view (flows or conversations) as JSON Lines"},
 	{ExportCSV, Global, []string{"E"}, "export the view (flows or conversations) as CSV"},
+	{Queries, Global, []string{"y"}, "write the view's filter as a Logs Insights query, a filter pattern, Athena SQL and an alarm to a file and the clipboard"},
 	{Help, Global, []string{"?"}, "help"},
 	{Quit, Global, []string{"q", "ctrl+c"}, "quit; a key that types nothing (ctrl+c) quits even while typing"},
 

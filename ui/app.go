@@ -50,6 +50,9 @@ type Options struct {
 	// FetchRules, when set (--live-rules), fetches the rules behind the given
 	// interfaces; the explorer calls it, off the update loop, as new interfaces appear.
 	FetchRules func(interfaces []string) (*rules.Set, error)
+	// Queries writes a filter in the forms AWS runs (--show-query's text) for the
+	// formats seen; conversations asks for the part that keeps both directions.
+	Queries func(expr string, formats []*model.Format, conversations bool) (string, error)
 }
 
 // pane names what has the focus.
@@ -278,6 +281,8 @@ func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 		}
 	case exportedMsg:
 		m.handleExported(msg)
+	case queriesWrittenMsg:
+		m.handleQueriesWritten(msg)
 	case feedStartedMsg:
 		return m.handleFeedStarted(msg)
 	case rulesFetchedMsg:
@@ -441,6 +446,7 @@ func (m *Model) notify(text string, isError bool, d time.Duration) {
 func (m *Model) refreshDetail() {
 	r, seq := m.selectedRecord()
 	m.detail.SetRecord(r, seq, m.local, m.now())
+	m.verdict.pushed, _ = m.src.Field(feed.FieldPushed)
 	m.verdict.SetPair(m.pairs, r, m.rules)
 }
 

@@ -575,3 +575,67 @@ func TestExportInThePairsViewWritesConversations(t *testing.T) {
 		t.Fatalf("message %q", m.message)
 	}
 }
+
+// y writes the view's filter in the forms AWS runs to a file, and sets the clipboard.
+func TestQueriesKeyWritesTheViewsQueries(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	var asked string
+	var askedPairs bool
+	m.opts.Queries = func(expr string, formats []*model.Format, conversations bool) (string, error) {
+		asked, askedPairs = expr, conversations
+		return "## Logs Insights query (exact)\nfilter " + expr + "\n", nil
+	}
+	deliver(m, feed.Batch{Records: testRecords(10)})
+	m.applyFilter("reject", true)
+	cmd := press(m, "y")
+	if cmd == nil {
+		t.Fatal("y gave no command")
+	}
+	var written queriesWrittenMsg
+	clipboard := false
+	for _, msg := range cmd().(tea.BatchMsg) {
+		switch v := msg().(type) {
+		case queriesWrittenMsg:
+			written = v
+		default:
+			clipboard = strings.Contains(fmt.Sprintf("%T", v), "Clipboard")
+		}
+	}
+	m.Update(written)
+	data, err := os.ReadFile(written.path)
+	if err != nil || string(data) != "## Logs Insights query (exact)\nfilter reject\n" || asked != "reject" || askedPairs {
+		t.Fatalf("file %q (%v), asked %q pairs %v", data, err, asked, askedPairs)
+	}
+	if !clipboard {
+		t.Error("no clipboard command")
+	}
+	if !strings.Contains(m.message, "written to "+written.path) {
+		t.Errorf("message %q", m.message)
+	}
+	press(m, "p")
+	press(m, "y")
+	if !askedPairs {
+		t.Error("the conversations view did not ask for the both-directions part")
+	}
+}
+
+// The verdict pane says when the source narrowed the records it read.
+func TestVerdictPaneSaysWhenRecordsWereNarrowedAtTheSource(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, feed.Batch{Records: pingRecords(t)})
+	m.refreshDetail()
+	if strings.Contains(screen(m), "Narrowed at the source") {
+		t.Fatal("narrowed without a pushed filter")
+	}
+	st := feed.Status{Source: "/vpc/flows", State: feed.StateLiveTail}
+	st.SetField(feed.FieldPushed, "proto=icmp")
+	deliver(m, feed.Batch{Status: st})
+	m.refreshDetail()
+	var text []string
+	for _, l := range m.verdict.lines {
+		text = append(text, l.text)
+	}
+	if !strings.Contains(strings.Join(text, "\n"), "Narrowed at the source (proto=icmp)") {
+		t.Errorf("verdict pane:\n%s", strings.Join(text, "\n"))
+	}
+}

@@ -71,6 +71,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.export("jsonl")
 	case m.is(msg, keymap.ExportCSV):
 		return m.export("csv")
+	case m.is(msg, keymap.Queries):
+		return m.writeQueries()
 	default:
 		switch {
 		case m.focus == paneTable && m.mode == modePairs:

@@ -27,6 +27,9 @@ type verdictPane struct {
 	verdict       pairs.Verdict
 	has           bool
 	offset        int // in screen lines
+	// pushed is what the source pushed down of the filter ("" when nothing): the
+	// records were narrowed at the source, which the pane says.
+	pushed string
 }
 
 type verdictLine struct {
@@ -161,6 +164,10 @@ func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 	} else if rs == nil && (j.Verdict == pairs.SGOrNACL || j.Verdict == pairs.NACL) {
 		add("", vsText, false)
 		add("Load the rules (--rules) to name the one that dropped it.", vsMuted, true)
+	}
+	if v.pushed != "" {
+		add("", vsText, false)
+		add("Narrowed at the source ("+v.pushed+"): only terms that keep both directions of a conversation were pushed, so the verdict is the one every record would give.", vsMuted, true)
 	}
 	if len(j.Signals) > 0 {
 		add("", vsText, false)

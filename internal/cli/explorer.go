@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,6 +39,8 @@ type explorerOptions struct {
 	local     bool
 	logFile   string
 	sources   []string
+	// athenaTable is the table the queries key's SQL reads.
+	athenaTable string
 }
 
 // newExplorerCommand is the root of the command tree, which opens the explorer.
@@ -84,6 +87,7 @@ Start with the bundled demo, no AWS account needed:
 	fl.IntVar(&opts.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (88 bytes each, and about 190 more for the conversations index)")
 	fl.BoolVar(&opts.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles)")
 	fl.StringArrayVar(&opts.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable)")
+	fl.StringVar(&opts.athenaTable, "athena-table", "vpc_flow_logs", "the Athena `TABLE` the SQL of the queries key (y) reads")
 	fl.StringVar(&opts.logFile, "log-file", "", "write the explorer's log here (default: $XDG_STATE_HOME/flowlens/flowlens.log)")
 	return cmd
 }
@@ -132,6 +136,7 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 		Rules:      ruleSet,
 		Picker:     picker,
 		FetchRules: fetchRules,
+		Queries:    opts.queries,
 	}
 	if format != nil {
 		uiOpts.Formats = []*model.Format{format}
@@ -152,6 +157,18 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 	err = ui.Run(uiOpts)
 	logger.Info("explorer stop", "err", err)
 	return err
+}
+
+// queries is the explorer's queries key: the view's filter in every form AWS runs, as
+// --show-query writes it, for the log groups read.
+func (o *explorerOptions) queries(expr string, formats []*model.Format, conversations bool) (string, error) {
+	q, err := shownQueryOf(expr, formats, o.cw.logGroups, o.athenaTable, conversations)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	err = writeShownQuery(&b, q)
+	return b.String(), err
 }
 
 // check validates the flags that need no terminal and no network, and returns --format.
@@ -254,8 +271,9 @@ func (o *explorerOptions) openFeed(ctx context.Context, format *model.Format) (s
 // explorer's picker, and starts on the person's choice.
 func (o *explorerOptions) openCloudWatch(ctx context.Context, format *model.Format) (source.Feed, *ui.Picker, error) {
 	cw := o.cw
+	push := pushOptions{filter: o.read.filter, conversations: true, held: o.capacity}
 	if len(cw.logGroups) != 1 || len(cw.enis) > 0 || cw.streamPrefix != "" {
-		src, err := cw.open(ctx, &o.aws, format, true)
+		src, err := cw.open(ctx, &o.aws, format, true, push)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -282,7 +300,7 @@ func (o *explorerOptions) openCloudWatch(ctx context.Context, format *model.Form
 	start := func(names []string) (ui.Feed, error) {
 		chosen := cw
 		chosen.enis = enisOf(streams, names)
-		src, err := chosen.open(ctx, &o.aws, format, true)
+		src, err := chosen.open(ctx, &o.aws, format, true, push)
 		if err != nil {
 			return nil, err
 		}

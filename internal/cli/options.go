@@ -66,6 +66,11 @@ func filterOptions(format *model.Format) filter.Options {
 	return opts
 }
 
+// filterOptionsOf lets a filter name the custom columns of the formats a source learned.
+func filterOptionsOf(formats []*model.Format) filter.Options {
+	return filter.Options{Formats: formats}
+}
+
 // compileFilter compiles --filter, pointing at the mistake when there is one.
 func compileFilter(expr string, format *model.Format) (*filter.Filter, error) {
 	f, err := filter.Compile(expr, filterOptions(format))
@@ -148,6 +153,7 @@ type cloudWatchOptions struct {
 	until        string
 	follow       bool
 	poll         bool
+	history      string
 	// changed reports whether a flag was given on the command line, to tell a default
 	// from a choice.
 	changed func(name string) bool
@@ -162,7 +168,19 @@ func (o *cloudWatchOptions) bind(cmd *cobra.Command) {
 	fl.StringVar(&o.until, "until", "", "read up to `WHEN` (a duration before now, or a time), then stop")
 	fl.BoolVarP(&o.follow, "follow", "f", false, "with --log-group, keep reading new records (Live Tail) until interrupted")
 	fl.BoolVar(&o.poll, "poll", false, "follow by polling FilterLogEvents instead of Live Tail")
+	fl.StringVar(&o.history, "history", "filter", "read the history with `ENGINE`: filter (FilterLogEvents, page by page, no charge), insights (Logs Insights searches it, billed by the bytes scanned) or auto (chosen from the span and the group's size, and said why)")
+	_ = cmd.RegisterFlagCompletionFunc("history", cobra.FixedCompletions([]string{"filter", "insights", "auto"}, cobra.ShellCompDirectiveNoFileComp))
 	o.changed = fl.Changed
+}
+
+// pushOptions say what a command lets a CloudWatch source push down of its filter.
+type pushOptions struct {
+	filter string
+	// conversations pushes only the part that keeps both directions of every
+	// conversation: for the explorer and pairs, whose verdicts need the replies.
+	conversations bool
+	// held is the explorer's ring capacity.
+	held int
 }
 
 // enabled reports whether CloudWatch was asked for.
@@ -172,7 +190,7 @@ func (o *cloudWatchOptions) enabled() bool { return len(o.logGroups) > 0 }
 // Without --log-group it only checks that no other CloudWatch flag was given.
 func (o *cloudWatchOptions) config(followByDefault bool, now time.Time) (cloudwatch.Config, error) {
 	if !o.enabled() {
-		for _, name := range []string{"eni", "stream-prefix", "since", "until", "follow", "poll"} {
+		for _, name := range []string{"eni", "stream-prefix", "since", "until", "follow", "poll", "history"} {
 			if o.changed(name) {
 				return cloudwatch.Config{}, usagef("--%s needs --log-group", name)
 			}
@@ -181,6 +199,9 @@ func (o *cloudWatchOptions) config(followByDefault bool, now time.Time) (cloudwa
 	}
 	cfg := cloudwatch.Config{LogGroups: o.logGroups, ENIs: o.enis, StreamPrefix: o.streamPrefix, Poll: o.poll}
 	var err error
+	if cfg.History, err = cloudwatch.ParseHistory(o.history); err != nil {
+		return cfg, usageError(err)
+	}
 	if cfg.Since, err = cloudwatch.ParseWhen(o.since, now); err != nil {
 		return cfg, usagef("bad --since: %v", err)
 	}
@@ -207,12 +228,14 @@ func (o *cloudWatchOptions) config(followByDefault bool, now time.Time) (cloudwa
 
 // open connects a source for --log-group: it loads the AWS configuration, finds the
 // groups and learns their formats, so that every start-up problem is reported here,
-// before any output. format is --format (nil: learned from DescribeFlowLogs).
-func (o *cloudWatchOptions) open(ctx context.Context, awsOpts *awsOptions, format *model.Format, followByDefault bool) (*cloudwatch.Source, error) {
+// before any output. format is --format (nil: learned from DescribeFlowLogs); push
+// says what of the filter the source may push down.
+func (o *cloudWatchOptions) open(ctx context.Context, awsOpts *awsOptions, format *model.Format, followByDefault bool, push pushOptions) (*cloudwatch.Source, error) {
 	cfg, err := o.config(followByDefault, time.Now())
 	if err != nil {
 		return nil, err
 	}
+	cfg.Filter, cfg.Conversations, cfg.Held = push.filter, push.conversations, push.held
 	awsCfg, err := awsOpts.load(ctx)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -26,7 +27,9 @@ type pairsOptions struct {
 	rules     []string
 	liveRules bool
 	aws       awsOptions
+	cw        cloudWatchOptions
 	sources   []string
+	queryOptions
 }
 
 func newPairsCommand(s streams) *cobra.Command {
@@ -61,6 +64,15 @@ not describe-* JSON included).`,
 		GroupID: "read",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.sources = args
+			if opts.cw.enabled() {
+				return runPairsCloudWatch(cmd.Context(), opts)
+			}
+			if _, err := opts.cw.config(false, time.Now()); err != nil {
+				return err // a CloudWatch flag without --log-group
+			}
+			if opts.showQuery {
+				return showQueryWithoutAWS(opts.out, opts.read, opts.queryOptions, true)
+			}
 			return runPairs(cmd.Context(), opts)
 		},
 	}
@@ -70,6 +82,10 @@ not describe-* JSON included).`,
 	fl.StringSliceVar(&opts.rules, "rules", nil, "security groups, network ACLs, interfaces and subnets as `FILE`s printed by aws ec2 describe-* (repeatable, or comma-separated)")
 	fl.BoolVar(&opts.liveRules, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the pairs through the EC2 API (read-only Describe calls) to name the rule behind each verdict")
 	opts.aws.bind(cmd)
+	opts.cw.bind(cmd)
+	fl.Lookup("follow").Hidden = true
+	fl.Lookup("poll").Hidden = true
+	opts.queryOptions.bind(cmd)
 	return cmd
 }
 

@@ -22,6 +22,20 @@ type printOptions struct {
 	aws     awsOptions
 	count   bool
 	sources []string
+	queryOptions
+}
+
+// queryOptions are --show-query and its Athena table, for the commands that push a
+// filter down.
+type queryOptions struct {
+	showQuery   bool
+	athenaTable string
+}
+
+func (o *queryOptions) bind(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.BoolVar(&o.showQuery, "show-query", false, "print the filter as a Logs Insights query, a CloudWatch filter pattern, Athena SQL and (when the pattern is exact) the aws commands of an alarm, each marked exact or looser, then exit without reading")
+	fl.StringVar(&o.athenaTable, "athena-table", "vpc_flow_logs", "the Athena `TABLE` --show-query's SQL reads (AWS's flow-logs table; db.table works)")
 }
 
 func newPrintCommand(s streams) *cobra.Command {
@@ -53,12 +67,16 @@ with the first few samples. Exit status: 0 success, 1 a source could not be read
 			if _, err := opts.cw.config(false, time.Now()); err != nil {
 				return err // a CloudWatch flag without --log-group
 			}
+			if opts.showQuery {
+				return showQueryWithoutAWS(opts.out, opts.read, opts.queryOptions, false)
+			}
 			return runPrint(cmd.Context(), opts)
 		},
 	}
 	opts.read.bind(cmd, true)
 	opts.cw.bind(cmd)
 	opts.aws.bind(cmd)
+	opts.queryOptions.bind(cmd)
 	cmd.Flags().BoolVarP(&opts.count, "count", "c", false, "print only the number of matching records")
 	return cmd
 }

@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/filter"
 	"github.com/flowlens/flowlens/model/output"
 	"github.com/flowlens/flowlens/source/cloudwatch"
+	"github.com/flowlens/flowlens/source/insights"
 )
 
 // runPrintCloudWatch is print with --log-group: the history up to --until (or now), then
@@ -32,9 +34,24 @@ func runPrintCloudWatch(ctx context.Context, opts *printOptions) error {
 	ctx, stop := withSignals(ctx)
 	defer stop()
 
-	src, err := opts.cw.open(ctx, &opts.aws, format, false)
+	src, err := opts.cw.open(ctx, &opts.aws, format, false, pushOptions{filter: opts.read.filter})
 	if err != nil {
 		return err
+	}
+	if opts.showQuery {
+		if _, err := filter.Compile(opts.read.filter, filter.Options{Formats: src.Formats()}); err != nil {
+			return filterUsageError(opts.read.filter, err)
+		}
+		q, err := shownQueryOf(opts.read.filter, src.Formats(), opts.cw.logGroups, opts.athenaTable, false)
+		if err != nil {
+			return err
+		}
+		q.Since, q.Until = src.Window()
+		return writeShownQuery(opts.out, q)
+	}
+	if note := src.HistoryChoice(); note != "" {
+		// Said even with -q: a choice made for the person that costs money.
+		fmt.Fprintf(opts.errOut, "flowlens: %s\n", output.Sanitize(note))
 	}
 	// Custom columns of the learned formats may be named in the filter.
 	flt, err := filter.Compile(opts.read.filter, filter.Options{Formats: src.Formats()})
@@ -51,6 +68,9 @@ func runPrintCloudWatch(ctx context.Context, opts *printOptions) error {
 	p.out, _ = output.New(opts.read.output, opts.out)
 	err = src.Run(ctx, p.take)
 	writeErr := p.finish()
+	if !opts.read.quiet {
+		writeScanned(opts.errOut, src.InsightsStats())
+	}
 	switch {
 	case writeErr != nil:
 		return fmt.Errorf("writing the output: %w", writeErr)
@@ -58,6 +78,23 @@ func runPrintCloudWatch(ctx context.Context, opts *printOptions) error {
 		return err
 	}
 	return stopped(ctx)
+}
+
+// writeScanned says what Logs Insights scanned, which it bills by; nothing when no
+// query ran.
+func writeScanned(w io.Writer, st insights.Stats) {
+	if st.Queries == 0 {
+		return
+	}
+	noun := "queries"
+	if st.Queries == 1 {
+		noun = "query"
+	}
+	fmt.Fprintf(w, "flowlens: Logs Insights scanned %s in %d %s (billed by the bytes scanned)", insights.HumanBytes(st.BytesScanned), st.Queries, noun)
+	if st.Splits > 0 {
+		fmt.Fprintf(w, "; %d ranges split at the %d-row limit", st.Splits, insights.DefaultRowLimit)
+	}
+	fmt.Fprintln(w)
 }
 
 // cloudWatchPrinter filters and writes the chunks of a CloudWatch source.

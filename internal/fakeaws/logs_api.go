@@ -174,6 +174,7 @@ func (s *Server) describeLogGroups(body []byte) (any, *apiError) {
 			Arn:           LogGroupARN(g.name) + ":*",
 			LogGroupArn:   LogGroupARN(g.name),
 			LogGroupClass: "STANDARD",
+			StoredBytes:   g.storedBytes(),
 		})
 	}
 	return out, nil

@@ -13,6 +13,7 @@ type insightsState struct {
 	polls      int // GetQueryResults calls that answer Running before Complete
 	concurrent int // AWS's quota of queries running at once per account
 	maxRows    int // rows a query returns without a limit command
+	endWith    string
 }
 
 func (q *insightsState) init() {
@@ -24,6 +25,7 @@ func (q *insightsState) init() {
 type insightsRun struct {
 	id       string
 	status   string
+	final    string // the status the query ends with: Complete, or what InsightsEndWith set
 	pollsFor int
 	rows     [][]resultField
 	matched  int
@@ -60,6 +62,15 @@ func (s *Server) InsightsMaxRows(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.logs.insights.maxRows = n
+}
+
+// InsightsEndWith makes the queries started from now on end with this status instead
+// of Complete: "Timeout" (AWS ends a query after 60 minutes of running), "Failed" or
+// "Cancelled" (someone else stopped it). "" restores Complete.
+func (s *Server) InsightsEndWith(status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logs.insights.endWith = status
 }
 
 // RunningQueries is the number of Insights queries Scheduled or Running.
@@ -174,6 +185,7 @@ func (s *Server) startQuery(body []byte) (any, *apiError) {
 	run := &insightsRun{
 		id:       fmt.Sprintf("00000000-0000-4000-a000-%012d", s.logs.insights.seq),
 		status:   "Complete",
+		final:    "Complete",
 		pollsFor: s.logs.insights.polls,
 		rows:     rows,
 		matched:  matched,
@@ -181,6 +193,9 @@ func (s *Server) startQuery(body []byte) (any, *apiError) {
 	}
 	for _, e := range events {
 		run.bytes += len(e.msg)
+	}
+	if e := s.logs.insights.endWith; e != "" {
+		run.status, run.final = e, e
 	}
 	if run.pollsFor > 0 {
 		run.status = "Scheduled"
@@ -227,19 +242,19 @@ func (s *Server) getQueryResults(body []byte) (any, *apiError) {
 		run.pollsFor--
 		out.Status = "Scheduled"
 		if run.pollsFor == 0 {
-			run.status = "Complete"
+			run.status = run.final
 		}
 		return out, nil
 	case "Running":
 		run.pollsFor--
 		out.Status = "Running"
 		if run.pollsFor <= 0 {
-			run.status = "Complete"
+			run.status = run.final
 		}
 		out.Statistics = queryStatistics{RecordsScanned: float64(run.scanned) / 2, BytesScanned: float64(run.bytes) / 2}
 		return out, nil
-	case "Cancelled":
-		out.Status = "Cancelled"
+	case "Cancelled", "Timeout", "Failed":
+		out.Status = run.status
 		return out, nil
 	}
 	out.Status = run.status

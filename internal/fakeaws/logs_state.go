@@ -126,6 +126,19 @@ func (s *Server) AddEvents(group, stream string, events ...Event) []Event {
 	return out
 }
 
+// storedBytes is what DescribeLogGroups reports as storedBytes: the size of the
+// group's events (AWS counts its compressed storage and updates it lazily; the
+// messages' length is the fake's stand-in). Callers hold s.mu.
+func (g *logGroup) storedBytes() int64 {
+	var n int64
+	for _, st := range g.streams {
+		for _, e := range st.events {
+			n += int64(len(e.msg))
+		}
+	}
+	return n
+}
+
 // group returns the named group, creating it. Callers hold s.mu.
 func (s *Server) group(name string) *logGroup {
 	g, ok := s.logs.groups[name]

@@ -18,6 +18,13 @@ type InsightsOptions struct {
 	Grouping *Grouping
 	// Limit adds `limit N` (Insights returns at most 10,000 rows without it).
 	Limit int
+	// Streams, when set, keeps only the events of log streams whose name starts with
+	// one of these prefixes (the interfaces of --eni): StartQuery selects log groups,
+	// not streams, so the query itself narrows them, before parsing.
+	Streams []string
+	// Fields are returned with @timestamp and @message by a query without a grouping:
+	// @logStream, so that a reader can tell the same record arriving from another API.
+	Fields []string
 }
 
 // Insights compiles a filter (and a grouping) to a CloudWatch Logs Insights query in
@@ -47,6 +54,9 @@ func Insights(n filter.Node, f *model.Format, opts InsightsOptions) (Result, err
 	}
 	first := ColumnName(f, f.Fields[0])
 	var q []string
+	if sf := streamFilter(opts.Streams); sf != "" {
+		q = append(q, sf)
+	}
 	q = append(q, "parse @message /"+parseRegex(f)+"/")
 	if cond == "" || c.op == opTrue {
 		q = append(q, "filter ispresent("+first+")")
@@ -56,13 +66,33 @@ func Insights(n filter.Node, f *model.Format, opts InsightsOptions) (Result, err
 	if g := opts.Grouping; g != nil {
 		q = append(q, w.stats(g)...)
 	} else {
-		q = append(q, "fields @timestamp, @message", "sort @timestamp asc")
+		q = append(q, recordFields(opts.Fields), "sort @timestamp asc")
 	}
 	if opts.Limit > 0 {
 		q = append(q, "limit "+strconv.Itoa(opts.Limit))
 	}
 	r.Text = strings.Join(q, "\n| ")
 	return r, nil
+}
+
+// recordFields is the fields command of a query that returns records.
+func recordFields(extra []string) string {
+	return "fields " + strings.Join(append([]string{"@timestamp", "@message"}, extra...), ", ")
+}
+
+// streamFilter keeps the events of the streams whose names start with a prefix; ""
+// without prefixes. Each prefix is a regex of its literal text.
+func streamFilter(prefixes []string) string {
+	var alts []string
+	for _, p := range prefixes {
+		if p != "" {
+			alts = append(alts, "@logStream like /^"+strings.ReplaceAll(regexp.QuoteMeta(p), "/", `\/`)+"/")
+		}
+	}
+	if len(alts) == 0 {
+		return ""
+	}
+	return "filter " + strings.Join(alts, " or ")
 }
 
 // InsightsForFormats is Insights for a log group whose streams may hold several
@@ -75,7 +105,10 @@ func InsightsForFormats(n filter.Node, formats []*model.Format, opts InsightsOpt
 	if opts.Grouping != nil {
 		return Result{}, fmt.Errorf("cannot group in Insights: the group holds several formats")
 	}
-	q := "fields @timestamp, @message\n| sort @timestamp asc"
+	q := recordFields(opts.Fields) + "\n| sort @timestamp asc"
+	if sf := streamFilter(opts.Streams); sf != "" {
+		q = sf + "\n| " + q
+	}
 	if opts.Limit > 0 {
 		q += "\n| limit " + strconv.Itoa(opts.Limit)
 	}

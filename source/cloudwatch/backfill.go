@@ -19,8 +19,24 @@ const maxAttempts = 5
 // backfill delivers every event of the queries with a timestamp from from to until (zero:
 // no end), page by page. FilterLogEvents may answer with empty pages that still carry a
 // NextToken while it searches; only a missing token ends a search.
+//
+// Each group's search carries the group's filter pattern (pushdown.go): what flowlens's
+// filter would drop anyway is not transferred.
 func (s *Source) backfill(ctx context.Context, from, until time.Time) error {
+	for g := range s.groups {
+		if err := s.backfillGroup(ctx, g, from, until); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// backfillGroup is backfill for the searches of group g.
+func (s *Source) backfillGroup(ctx context.Context, g int, from, until time.Time) error {
 	for _, q := range s.queries {
+		if q.group != g {
+			continue
+		}
 		in := &cloudwatchlogs.FilterLogEventsInput{
 			LogGroupName: aws.String(s.groups[q.group].name),
 			StartTime:    aws.Int64(from.UnixMilli()),
@@ -30,6 +46,9 @@ func (s *Source) backfill(ctx context.Context, from, until time.Time) error {
 		}
 		if !until.IsZero() {
 			in.EndTime = aws.Int64(until.UnixMilli())
+		}
+		if p := s.push.patterns[q.group]; p != "" {
+			in.FilterPattern = aws.String(p)
 		}
 		for {
 			if !s.gate(ctx) {
@@ -90,9 +109,13 @@ func (s *Source) deliverHistory(g int, events []types.FilteredLogEvent) error {
 	n, newest := 0, int64(0)
 	for _, e := range events {
 		stream, ts, msg := aws.ToString(e.LogStreamName), aws.ToInt64(e.Timestamp), aws.ToString(e.Message)
+		if s.isHeld(stream, ts, msg) {
+			continue
+		}
 		if !s.seen.addHistory(group, aws.ToString(e.EventId), stream, ts, msg, now) {
 			continue
 		}
+		s.hold(stream, ts, msg)
 		n++
 		newest = max(newest, ts)
 		var f model.Flow
@@ -101,6 +124,7 @@ func (s *Source) deliverHistory(g int, events []types.FilteredLogEvent) error {
 		}
 	}
 	s.recs = recs
+	s.delivered += int64(len(recs))
 	s.h.saw(n, newest)
 	s.forget(now)
 	return s.publish(recs)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source/insights"
 )
 
 // Limits AWS sets on what one source can read.
@@ -36,6 +37,9 @@ const (
 	DefaultPollEvery   = 10 * time.Second
 	DefaultBackoffBase = time.Second
 	DefaultBackoffMax  = time.Minute
+	// DefaultNarrowDelay lets a person try a few filters in a row before the Live Tail
+	// session (billed by the minute, and read again from the look-back) restarts.
+	DefaultNarrowDelay = 1500 * time.Millisecond
 )
 
 // Config says what to read and how.
@@ -72,7 +76,52 @@ type Config struct {
 	// Format overrides the format learned from DescribeFlowLogs.
 	Format *model.Format
 
+	// Filter is the filter flowlens applies to the records (its expression). The source
+	// pushes what it can of it down: a filter pattern on FilterLogEvents and Live Tail,
+	// the query of Logs Insights. flowlens still applies the whole filter to what
+	// arrives: a pushed form may keep more, never less.
+	Filter string
+	// Conversations pushes only the part of Filter that keeps both directions of every
+	// conversation (pushdown.BothDirections): the explorer and pairs judge requests by
+	// their replies, which action=REJECT or dstport=22 would drop at the source.
+	Conversations bool
+	// History chooses what reads the history: FilterLogEvents (the default), Logs
+	// Insights, or the one HistoryAuto judges cheaper for the span.
+	History History
+	// Insights shapes the Logs Insights runner of HistoryInsights and HistoryAuto (its
+	// Clock and Profile are the source's).
+	Insights insights.Options
+	// Held is how many records the explorer's screen keeps (its ring's capacity): the
+	// source remembers that many delivered events, to leave them out of windows it
+	// fetches again. Zero means DefaultHeld.
+	Held int
+
 	Timing Timing
+}
+
+// History is what reads the history.
+type History int
+
+const (
+	// HistoryFilter reads it page by page with FilterLogEvents.
+	HistoryFilter History = iota
+	// HistoryInsights has Logs Insights search it (StartQuery, GetQueryResults).
+	HistoryInsights
+	// HistoryAuto chooses from the span and the groups' size (insights.Choose).
+	HistoryAuto
+)
+
+// ParseHistory reads --history.
+func ParseHistory(s string) (History, error) {
+	switch s {
+	case "filter", "":
+		return HistoryFilter, nil
+	case "insights":
+		return HistoryInsights, nil
+	case "auto":
+		return HistoryAuto, nil
+	}
+	return 0, fmt.Errorf("unknown --history %q: want filter, insights or auto", s)
 }
 
 // Timing holds the clock and the timing knobs; zero values take the defaults.
@@ -89,6 +138,9 @@ type Timing struct {
 	LookBack time.Duration
 	// Jitter returns a number in [0, 1); it spreads the back-off of many readers.
 	Jitter func() float64
+	// NarrowDelay is how long the explorer's filter must stay unchanged before the
+	// source restarts its Live Tail session with it.
+	NarrowDelay time.Duration
 }
 
 func (t Timing) withDefaults() Timing {
@@ -112,6 +164,9 @@ func (t Timing) withDefaults() Timing {
 	}
 	if t.Jitter == nil {
 		t.Jitter = rand.Float64
+	}
+	if t.NarrowDelay <= 0 {
+		t.NarrowDelay = DefaultNarrowDelay
 	}
 	return t
 }

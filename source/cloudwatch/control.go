@@ -17,6 +17,72 @@ type control struct {
 	paused  bool
 	resumed chan struct{} // closed by Resume
 	cancel  context.CancelFunc
+
+	// wake tells the source that a request waits: a filter to push down (once its
+	// debounce has passed), or older records to read.
+	wake chan struct{}
+	// narrowExpr is the latest filter asked for; narrowReady is set when no newer one
+	// came within the debounce.
+	narrowExpr  string
+	narrowReady bool
+	narrowTimer *time.Timer
+	loads       []time.Time
+}
+
+func newControl() *control { return &control{wake: make(chan struct{}, 1)} }
+
+func (c *control) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// requestNarrow asks for expr to be pushed down once no other filter came for delay:
+// restarting a Live Tail session on every filter a person tries would cost a session
+// start each time, and the history fetched again for each.
+func (c *control) requestNarrow(expr string, delay time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.narrowExpr, c.narrowReady = expr, false
+	if c.narrowTimer != nil {
+		c.narrowTimer.Stop()
+	}
+	c.narrowTimer = time.AfterFunc(delay, func() {
+		c.mu.Lock()
+		c.narrowReady = true
+		c.mu.Unlock()
+		c.signal()
+	})
+}
+
+// requestLoad asks for the records before t.
+func (c *control) requestLoad(t time.Time) {
+	c.mu.Lock()
+	c.loads = append(c.loads, t)
+	c.mu.Unlock()
+	c.signal()
+}
+
+// take returns the requests that are ready.
+func (c *control) take() (expr string, narrow bool, loads []time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.narrowReady {
+		expr, narrow = c.narrowExpr, true
+		c.narrowReady = false
+	}
+	loads, c.loads = c.loads, nil
+	return expr, narrow, loads
+}
+
+// stop ends the debounce timer, when the source ends.
+func (c *control) stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.narrowTimer != nil {
+		c.narrowTimer.Stop()
+	}
 }
 
 func (c *control) pause() {
@@ -42,14 +108,32 @@ func (c *control) resume() {
 }
 
 // pausableFeed is the Feed the explorer gets: the batches of a source.Writer, with Pause
-// and Resume acting on the source.
+// and Resume acting on the source, and the explorer's optional requests (Narrow,
+// LoadBefore) passed to it.
 type pausableFeed struct {
 	source.Feed
 	ctl *control
+	src *Source
+	// done is closed when the source's goroutine has ended, its queries stopped.
+	done chan struct{}
 }
 
 func (f *pausableFeed) Pause()  { f.ctl.pause() }
 func (f *pausableFeed) Resume() { f.ctl.resume() }
+
+// closeWait bounds how long Close waits for the source to stop its Insights queries.
+const closeWait = 3 * time.Second
+
+// Close stops the source and waits (briefly) until it has ended: a Logs Insights query
+// still running is stopped with StopQuery then, and the program may exit right after
+// Close returns.
+func (f *pausableFeed) Close() {
+	f.Feed.Close()
+	select {
+	case <-f.done:
+	case <-time.After(closeWait):
+	}
+}
 
 // beginPhase waits while the source is paused, then returns a context that Pause
 // cancels and the function that ends the phase; ok is false once ctx is done.

@@ -16,10 +16,12 @@ import (
 //
 //   - history events (FilterLogEvents) by group and event ID, which AWS makes unique;
 //   - every event by stream, timestamp and message ("content"), because Live Tail events
-//     carry no ID. The content key remembers whether the event came live: a history event
-//     is a repeat if its ID was seen, or if its content was seen live; two history events
-//     with distinct IDs but the same text (a flow log that wrote the same record twice)
-//     are both delivered. A live event is a repeat if its content was seen at all.
+//     carry no ID, and the IDs Logs Insights returns (@ptr) are not FilterLogEvents'. The
+//     content key remembers where the event came from: a history event is a repeat if
+//     its ID was seen, or if its content was seen from a source without IDs (live or
+//     Insights); two history events with distinct IDs but the same text (a flow log that
+//     wrote the same record twice) are both delivered. A live or Insights event is a
+//     repeat if its content was seen at all.
 //
 // Memory is bounded by time. Keys live in buckets by the event's minute; the source says
 // from which timestamp on a later re-read can still return an event (keepFrom: the start
@@ -40,9 +42,18 @@ type seenSet struct {
 
 type seenBucket struct {
 	ids     map[uint64]struct{}
-	content map[uint64]bool // true: the event was delivered by Live Tail
+	content map[uint64]origin
 	touched time.Time
 }
+
+// origin is where an event's content was first seen.
+type origin uint8
+
+const (
+	fromHistory  origin = iota // FilterLogEvents, which gives event IDs
+	fromLive                   // Live Tail: no ID
+	fromInsights               // Logs Insights: no FilterLogEvents ID
+)
 
 const (
 	// defaultMaxKeys is about 40 MB of keys: 20 minutes of look-back at 800 events/s,
@@ -64,17 +75,30 @@ func (s *seenSet) addHistory(group, id, stream string, ts int64, msg string, now
 	if _, seen := b.ids[idKey]; seen {
 		return false
 	}
-	if live := b.content[contentKey]; live {
-		// Delivered by Live Tail already; remember the ID for the next re-read.
+	if o, ok := b.content[contentKey]; ok && o != fromHistory {
+		// Delivered by Live Tail or Insights already; remember the ID for the next
+		// re-read.
 		b.ids[idKey] = struct{}{}
 		s.keys++
 		return false
 	}
 	b.ids[idKey] = struct{}{}
 	if _, ok := b.content[contentKey]; !ok {
-		b.content[contentKey] = false
+		b.content[contentKey] = fromHistory
 		s.keys++
 	}
+	s.keys++
+	return true
+}
+
+// addInsights records an event Logs Insights returned and reports whether it is new.
+func (s *seenSet) addInsights(stream string, ts int64, msg string, now time.Time) bool {
+	b := s.bucket(ts, now)
+	key := s.hash(stream, msg, ts)
+	if _, seen := b.content[key]; seen {
+		return false
+	}
+	b.content[key] = fromInsights
 	s.keys++
 	return true
 }
@@ -84,10 +108,10 @@ func (s *seenSet) addLive(stream string, ts int64, msg string, now time.Time) bo
 	b := s.bucket(ts, now)
 	key := s.hash(stream, msg, ts)
 	if _, seen := b.content[key]; seen {
-		b.content[key] = true
+		b.content[key] = fromLive
 		return false
 	}
-	b.content[key] = true
+	b.content[key] = fromLive
 	s.keys++
 	return true
 }
@@ -97,7 +121,7 @@ func (s *seenSet) bucket(ts int64, now time.Time) *seenBucket {
 	m := minuteOf(ts)
 	b, ok := s.buckets[m]
 	if !ok {
-		b = &seenBucket{ids: map[uint64]struct{}{}, content: map[uint64]bool{}}
+		b = &seenBucket{ids: map[uint64]struct{}{}, content: map[uint64]origin{}}
 		s.buckets[m] = b
 	}
 	b.touched = now

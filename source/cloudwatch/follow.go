@@ -2,8 +2,11 @@ package cloudwatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/source/awsclient"
@@ -37,6 +40,16 @@ func (s *Source) live(ctx context.Context) error {
 		healthy, err := s.tail(ctx, sess)
 		sess.Close()
 		s.h.sessionStart = time.Time{}
+		if errors.Is(err, errRestart) {
+			// A new filter pattern: the next session reads with it.
+			if s.push.live != "" {
+				s.liveIn.LogEventFilterPattern = aws.String(s.push.live)
+			} else {
+				s.liveIn.LogEventFilterPattern = nil
+			}
+			s.bo.reset()
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -61,7 +74,7 @@ func (s *Source) live(ctx context.Context) error {
 func (s *Source) tail(ctx context.Context, sess *session) (healthy bool, err error) {
 	s.h.sessionStart = sess.started
 	s.h.st.State = feed.StateReading
-	if err := s.backfill(ctx, s.from, time.Time{}); err != nil {
+	if err := s.readHistory(ctx, s.from, time.Time{}); err != nil {
 		return false, err
 	}
 	// Everything ingested before the session started is delivered.
@@ -84,6 +97,14 @@ func (s *Source) tail(ctx context.Context, sess *session) (healthy bool, err err
 		}
 		select {
 		case <-sess.notify:
+		case <-s.wake():
+			restart, err := s.serve(ctx)
+			if err != nil {
+				return false, err
+			}
+			if restart {
+				return true, errRestart
+			}
 		case <-sess.done:
 			updates, _ := sess.take()
 			for _, up := range updates {
@@ -113,7 +134,7 @@ func (s *Source) poll(ctx context.Context) error {
 		if !s.working {
 			s.h.st.State = feed.StateReading
 		}
-		if err := s.backfill(ctx, s.from, time.Time{}); err != nil {
+		if err := s.readHistory(ctx, s.from, time.Time{}); err != nil {
 			return err
 		}
 		s.advance(started)
@@ -122,8 +143,54 @@ func (s *Source) poll(ctx context.Context) error {
 		if err := s.publish(nil); err != nil {
 			return err
 		}
-		if err := s.clock.Sleep(ctx, s.t.PollEvery); err != nil {
+		if err := s.sleepOrServe(ctx, s.t.PollEvery); err != nil {
 			return err
 		}
 	}
+}
+
+// errRestart ends a Live Tail session so that the next one is opened with a new filter
+// pattern.
+var errRestart = errors.New("cloudwatch: restart with a new filter pattern")
+
+// wake is the channel on which the explorer's requests arrive; nil (never ready)
+// headless.
+func (s *Source) wake() <-chan struct{} {
+	if s.ctl == nil {
+		return nil
+	}
+	return s.ctl.wake
+}
+
+// sleepOrServe waits between two polls; a request of the explorer ends the wait early
+// and is served, and the next poll follows.
+func (s *Source) sleepOrServe(ctx context.Context, d time.Duration) error {
+	wake := s.wake()
+	if wake == nil {
+		return s.clock.Sleep(ctx, d)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	woken, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-wake:
+			close(woken)
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	err := s.clock.Sleep(sctx, d)
+	cancel()
+	<-done
+	select {
+	case <-woken:
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		_, err := s.serve(ctx)
+		return err
+	default:
+	}
+	return err
 }

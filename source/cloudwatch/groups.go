@@ -20,6 +20,11 @@ type logGroup struct {
 	name string
 	// arn is the LogGroupArn form, without ":*", which is what StartLiveTail takes.
 	arn string
+	// storedBytes, created and retention are what --history auto estimates the size
+	// of a history from (zero when AWS did not say).
+	storedBytes int64
+	created     time.Time
+	retention   time.Duration
 }
 
 // resolveGroups finds each named group and its ARN. Groups that do not exist are
@@ -28,7 +33,7 @@ func resolveGroups(ctx context.Context, cfg *Config) ([]logGroup, error) {
 	var out []logGroup
 	var missing []string
 	for _, name := range cfg.LogGroups {
-		arn, found, err := findGroup(ctx, cfg.Logs, name)
+		g, found, err := findGroup(ctx, cfg.Logs, name)
 		if err != nil {
 			return nil, explain(err, cfg.Profile)
 		}
@@ -36,7 +41,7 @@ func resolveGroups(ctx context.Context, cfg *Config) ([]logGroup, error) {
 			missing = append(missing, name)
 			continue
 		}
-		out = append(out, logGroup{name: name, arn: arn})
+		out = append(out, g)
 	}
 	if len(missing) > 0 {
 		return nil, unknownGroups(ctx, cfg, missing)
@@ -47,12 +52,12 @@ func resolveGroups(ctx context.Context, cfg *Config) ([]logGroup, error) {
 // findGroup looks a group up by name. A name prefix query is what every CloudWatch Logs
 // endpoint supports; groups are listed in name order, so the exact name, if it exists,
 // is the first of the names that share its prefix.
-func findGroup(ctx context.Context, logs *cloudwatchlogs.Client, name string) (arn string, found bool, err error) {
+func findGroup(ctx context.Context, logs *cloudwatchlogs.Client, name string) (lg logGroup, found bool, err error) {
 	in := &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)}
 	for {
 		out, err := logs.DescribeLogGroups(ctx, in)
 		if err != nil {
-			return "", false, err
+			return lg, false, err
 		}
 		for _, g := range out.LogGroups {
 			if aws.ToString(g.LogGroupName) != name {
@@ -63,10 +68,17 @@ func findGroup(ctx context.Context, logs *cloudwatchlogs.Client, name string) (a
 				// Older answers only carry Arn, which names the streams (":*").
 				arn = strings.TrimSuffix(aws.ToString(g.Arn), ":*")
 			}
-			return arn, true, nil
+			lg = logGroup{name: name, arn: arn, storedBytes: aws.ToInt64(g.StoredBytes)}
+			if g.CreationTime != nil {
+				lg.created = time.UnixMilli(*g.CreationTime)
+			}
+			if g.RetentionInDays != nil {
+				lg.retention = time.Duration(*g.RetentionInDays) * 24 * time.Hour
+			}
+			return lg, true, nil
 		}
 		if len(out.LogGroups) > 0 || out.NextToken == nil {
-			return "", false, nil
+			return lg, false, nil
 		}
 		in.NextToken = out.NextToken
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/source"
 	"github.com/flowlens/flowlens/source/awsclient"
+	"github.com/flowlens/flowlens/source/insights"
 )
 
 // Chunk is what Run hands its function: the records delivered since the last chunk, in
@@ -61,6 +63,25 @@ type Source struct {
 	ctl  *control
 	recs []model.Flow
 	used atomic.Bool
+
+	// push is what is pushed down now (pushdown.go), and cover which push fetched which
+	// stretch of time (narrow.go).
+	push  *pushed
+	cover coverage
+	// held remembers what the explorer was given (nil headless); refetching is set
+	// while a window is fetched again, whose events the screen may hold already.
+	held       *heldSet
+	refetching bool
+	delivered  int64
+	// ins runs the Logs Insights queries of the history (nil: FilterLogEvents);
+	// insightsDone is set once the first history was read with it.
+	ins          *insights.Runner
+	insightsDone bool
+	historyNote  string
+	// olderWindow is the span one LoadBefore reads; olderFrom where the oldest read
+	// began.
+	olderWindow time.Duration
+	olderFrom   time.Time
 }
 
 // query is one FilterLogEvents search: a group, narrowed to a stream prefix or not.
@@ -106,6 +127,16 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 		s.warnings = append(s.warnings, note)
 	}
 
+	s.push = new(pushed)
+	*s.push = s.compilePush(cfg.Filter)
+	if err := s.chooseHistory(now); err != nil {
+		return nil, err
+	}
+	s.h.pushed = s.push.describe(s.ins != nil)
+	s.h.note("pushed", pushNotes(s.push))
+	s.cover.open(s.since, s.push, !s.push.any() && s.ins == nil)
+	s.olderWindow = max(DefaultSince, now.Sub(s.since))
+
 	prefixes := cfg.prefixes()
 	arns := make([]string, len(groups))
 	for g, grp := range groups {
@@ -118,6 +149,9 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 		}
 	}
 	s.liveIn = &cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: arns}
+	if s.push.live != "" {
+		s.liveIn.LogEventFilterPattern = aws.String(s.push.live)
+	}
 	switch {
 	case len(prefixes) > 0 && len(groups) == 1:
 		s.liveIn.LogStreamNamePrefixes = prefixes
@@ -134,6 +168,31 @@ func (s *Source) Formats() []*model.Format { return s.picker.formats }
 // Warnings are what New learned that a person should be told before reading starts,
 // such as a format that had to be guessed.
 func (s *Source) Warnings() []string { return s.warnings }
+
+// Window is the time range the history covers: since, and until (zero when it goes on
+// to now).
+func (s *Source) Window() (since, until time.Time) { return s.since, s.until }
+
+// HistoryChoice says what reads the history and, with HistoryAuto, why: the cost
+// driver (pages of FilterLogEvents against bytes Insights would scan). "" when it is
+// FilterLogEvents because the configuration said so.
+func (s *Source) HistoryChoice() string { return s.historyNote }
+
+// Pushed is what the source pushes down of the filter, as the status bar's "pushed"
+// field shows it ("" when nothing), and the filter patterns it sends: each group's
+// (FilterLogEvents) and the Live Tail session's.
+func (s *Source) Pushed() (terms string, groupPatterns []string, livePattern string) {
+	return s.push.describe(s.ins != nil), slices.Clone(s.push.patterns), s.push.live
+}
+
+// InsightsStats are the totals of the Logs Insights queries run so far (zero without
+// them): bytes scanned, which Insights bills, above all.
+func (s *Source) InsightsStats() insights.Stats {
+	if s.ins == nil {
+		return insights.Stats{}
+	}
+	return s.ins.Stats()
+}
 
 // Status is what New learned, as the status bar would show it; call it before Run or
 // Start, which then report the status with every chunk or batch.
@@ -165,7 +224,9 @@ func (s *Source) Start(ctx context.Context) source.Feed {
 		panic("cloudwatch: a Source runs once")
 	}
 	out, w := source.NewWriter(ctx, s.cfg.Follow)
-	s.ctl = &control{}
+	s.ctl = newControl()
+	s.held = newHeldSet(s.cfg.Held)
+	done := make(chan struct{})
 	s.emit = func(c *Chunk) error {
 		w.Add(c.Records, &c.Stats)
 		w.SetStatus(c.Status)
@@ -173,6 +234,8 @@ func (s *Source) Start(ctx context.Context) source.Feed {
 	}
 	go func() {
 		defer w.Close()
+		defer close(done)
+		defer s.ctl.stop()
 		defer source.ReportPanic(w.Fail)
 		if err := s.run(w.Context()); err != nil {
 			s.h.st.State = feed.StateError
@@ -181,7 +244,7 @@ func (s *Source) Start(ctx context.Context) source.Feed {
 			w.Fail(err)
 		}
 	}()
-	return &pausableFeed{Feed: out, ctl: s.ctl}
+	return &pausableFeed{Feed: out, ctl: s.ctl, src: s, done: done}
 }
 
 // Open is New followed by Start.
@@ -208,7 +271,7 @@ func (e stopError) Error() string { return e.err.Error() }
 func (s *Source) run(ctx context.Context) error {
 	if !s.cfg.Follow {
 		s.h.mode, s.h.st.State = ModeHistory, feed.StateReading
-		err := s.backfill(ctx, s.since, s.until)
+		err := s.readHistory(ctx, s.since, s.until)
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -319,6 +382,7 @@ func (s *Source) deliverLive(up liveUpdate) error {
 		if !s.seen.addLive(stream, ts, msg, now) {
 			continue
 		}
+		s.hold(stream, ts, msg)
 		n++
 		newest = max(newest, ts)
 		var f model.Flow
@@ -327,6 +391,7 @@ func (s *Source) deliverLive(up liveUpdate) error {
 		}
 	}
 	s.recs = recs
+	s.delivered += int64(len(recs))
 	s.h.saw(n, newest)
 	s.h.st.Sampled = up.sampled
 	s.advance(up.at)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/feed"
+	"github.com/flowlens/flowlens/source/insights"
 )
 
 // Modes as the status bar shows them.
@@ -18,6 +19,11 @@ const (
 const (
 	FieldMode    = "mode"    // one of the modes
 	FieldSession = "session" // the age of the Live Tail session, whole seconds
+	// FieldPushed is what of the filter is pushed down to CloudWatch, as typed
+	// ("proto=tcp addr=10.0.3.0/24"), "(looser)" when the pattern keeps more.
+	FieldPushed = feed.FieldPushed
+	// FieldScanned is the bytes Logs Insights scanned (and billed) so far.
+	FieldScanned = feed.FieldScanned
 )
 
 // health tracks what the status bar shows about the source. It belongs to the source's
@@ -31,6 +37,10 @@ type health struct {
 	newest int64 // timestamp (ms) of the newest record delivered
 	// sessionStart is when the current Live Tail session started; zero without one.
 	sessionStart time.Time
+	// pushed is the "pushed" field; scanned, when set, reads the bytes Insights
+	// scanned so far.
+	pushed  string
+	scanned func() float64
 }
 
 func newHealth(name string) *health {
@@ -77,6 +87,10 @@ func (h *health) snapshot(now time.Time) feed.Status {
 	st.SetField(FieldMode, h.mode)
 	if !h.sessionStart.IsZero() {
 		st.SetField(FieldSession, now.Sub(h.sessionStart).Truncate(time.Second).String())
+	}
+	st.SetField(FieldPushed, h.pushed)
+	if h.scanned != nil {
+		st.SetField(FieldScanned, insights.HumanBytes(h.scanned()))
 	}
 	return st
 }
