@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"net/netip"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/flowlens/flowlens/model/names"
 	"github.com/flowlens/flowlens/model/pairs"
+	"github.com/flowlens/flowlens/model/rules"
 )
 
 // mapNamer is a Namer from maps, standing in for model/names.Lookup.
@@ -124,5 +127,38 @@ func TestNamedCSVAndText(t *testing.T) {
 	}
 	if writeNamed(t, "text", rows, nil) != write(t, "text", rows) {
 		t.Error("the text table changed without names to show")
+	}
+}
+
+// BenchmarkNamedJSON: what the names add to writing one pair as JSON (compare with the
+// ns/pair of the unnamed writer, reported alongside).
+func BenchmarkNamedJSON(b *testing.B) {
+	rows := judgedRows(&testing.T{})
+	set, err := rules.Load(strings.NewReader(`{"NetworkInterfaces":[{"NetworkInterfaceId":"eni-1235b8ca123456789","PrivateIpAddress":"172.31.16.139",
+"TagSet":[{"Key":"Name","Value":"bastion"}]}]}`), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lookup := names.New(set, nil)
+	for _, named := range []bool{false, true} {
+		name := "unnamed"
+		if named {
+			name = "named"
+		}
+		b.Run(name, func(b *testing.B) {
+			var w pairs.Writer
+			if named {
+				w, _ = pairs.NewNamedWriter("jsonl", io.Discard, lookup)
+			} else {
+				w, _ = pairs.NewWriter("jsonl", io.Discard)
+			}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				r := &rows[i%len(rows)]
+				_ = w.Write(r.Pair, &r.Judgement)
+			}
+			_ = w.Flush()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/pair")
+		})
 	}
 }
