@@ -36,14 +36,15 @@ func Lint(n Node) []*Error {
 }
 
 // lintWords are the words a bare word is compared with: the bare words that mean a
-// term, and the operators.
+// term. Not the operators: "end", "any" and "nat" are one edit from "and" and "not" and
+// are more likely meant as they are.
 var lintWords = func() []string {
-	words := make([]string, 0, len(bareWords)+3)
+	words := make([]string, 0, len(bareWords))
 	for w := range bareWords {
 		words = append(words, w)
 	}
 	sort.Strings(words) // ties resolve the same way on every run
-	return append(words, "and", "or", "not")
+	return words
 }()
 
 func lintWord(w *Word) *Error {
