@@ -41,7 +41,11 @@ func TestTimeValues(t *testing.T) {
 		{"start>09:10", nil, unix(2024, 5, 1, 9, 11, 0), math.MaxUint64},
 		{"start<=09:10:30", nil, 0, unix(2024, 5, 1, 9, 10, 30)},
 		{"start>=09:10Z", plus2, unix(2024, 5, 1, 9, 10, 0), math.MaxUint64},
-		{"start>=09:10-05:00", nil, unix(2024, 5, 1, 14, 10, 0), math.MaxUint64},
+		{"start>=09:10+05:00", nil, unix(2024, 5, 1, 4, 10, 0), math.MaxUint64},
+		// A '-' after a time of day is a range, not an offset.
+		{"start=09:10-09:20", nil, unix(2024, 5, 1, 9, 10, 0), unix(2024, 5, 1, 9, 20, 59)},
+		{"start=09:10-09:20", plus2, unix(2024, 5, 1, 7, 10, 0), unix(2024, 5, 1, 7, 20, 59)},
+		{"start=1h-15m", nil, unix(2024, 5, 1, 11, 30, 45), unix(2024, 5, 1, 12, 15, 45)},
 		// Late in the evening east of UTC it is already tomorrow: "today" is the shown day.
 		{"start>=01:00", time.FixedZone("PLUS14", 14*3600), unix(2024, 5, 1, 11, 0, 0), math.MaxUint64},
 		// Dates and times without an offset, in the zone shown; with one, as written.
@@ -198,6 +202,8 @@ func TestNewFormErrors(t *testing.T) {
 	for _, c := range []struct{ expr, want string }{
 		{"start>=-5m", "bad value '-5m' for start at 8, a duration counts back from now"},
 		{"start>=25:00", "bad value '25:00' for start at 8, want a duration before now (15m, 2h, 1d), a time of day (09:10)"},
+		{"start=09:20-09:10", "empty range '09:20-09:10' at 7, write it as 09:10-09:20"},
+		{"start>09:10-09:20", "a range compares only with = or !=, not > at 7"},
 		{"bytes>1.0001k", "bad value '1.0001k' for bytes at 7, want a number such as 1500, 10k, 1.5MB or 1MiB"},
 		{"dport=1k", "unknown port or service '1k' for dstport at 7"},
 		{"verdict=sg", "unknown field 'verdict' at 1, verdict is about conversations, not records: use it with flowlens pairs"},
@@ -284,6 +290,7 @@ func TestPin(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"start>=15m dport=22", "(start>=1714565745 and dport=22)"},
 		{"start=09:10", "start=1714547400-1714547459"},
+		{"start=1h-15m", "start=1714563045-1714565745"},
 		{"start>09:10 or end<=2024-05-01", "(start>1714547459 or end<=1714600799)"},
 		{"end>=1714557600 reject", "end>=1714557600 reject"}, // nothing to pin: unchanged
 		{"reject", "reject"},

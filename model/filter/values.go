@@ -150,6 +150,21 @@ func (c *compiler) numericValue(t *Term, f model.Field, kind model.Kind, name st
 	if i := strings.IndexByte(v, '-'); i > 0 && i < len(v)-1 {
 		lo, hi, isRange = v[:i], v[i+1:], true
 	}
+	if kind == model.KindTime && isRange {
+		// A range of times: 09:10-09:20 is from the first second of one to the last of
+		// the other.
+		if x, ok := c.timeValue(lo); ok {
+			if y, ok := c.timeValue(hi); ok {
+				if x.lo > y.hi {
+					return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("empty range '%s'", v), Hint: fmt.Sprintf("write it as %s-%s", hi, lo)}
+				}
+				if t.Op != OpEq && t.Op != OpNe {
+					return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("a range compares only with = or !=, not %s", t.Op)}
+				}
+				return interval{x.lo, y.hi}, nil
+			}
+		}
+	}
 	a, okA := ParseAmount(lo, kind == model.KindNumber)
 	b, okB := ParseAmount(hi, kind == model.KindNumber)
 	if !okA || !okB {

@@ -67,10 +67,12 @@ var dateLayouts = []struct {
 	{"2006-01-02", 24 * time.Hour, false},
 }
 
-// timeOfDay reads "9:10", "09:10", "09:10:30", optionally with "Z" or an offset, as that
-// time on now's day in loc (or in the offset's zone when one is written).
+// timeOfDay reads "9:10", "09:10", "09:10:30", optionally with "Z" or a positive offset
+// ("+02:00"), as that time on now's day in loc (or in the offset's zone when one is
+// written). A '-' after a time of day separates a range (09:10-09:20), so a negative
+// offset needs the full form (2024-05-01T09:10:00-05:00).
 func timeOfDay(s string, now time.Time, loc *time.Location) (time.Time, time.Duration, bool) {
-	if len(s) < 4 || s[0] < '0' || s[0] > '9' || !strings.Contains(s, ":") {
+	if len(s) < 4 || s[0] < '0' || s[0] > '9' || !strings.Contains(s, ":") || strings.Contains(s, "-") {
 		return time.Time{}, 0, false
 	}
 	if s[1] == ':' {
@@ -164,8 +166,10 @@ func Pin(src string, opts Options) (string, error) {
 			if pseudo != "" || f.Info().Kind != model.KindTime || strings.Trim(n.Value, "0123456789") == "" {
 				return nil
 			}
-			iv, ok := c.timeValue(n.Value)
-			if !ok {
+			eq := *n
+			eq.Op = OpEq
+			iv, err := c.numericValue(&eq, f, model.KindTime, f.Name())
+			if err != nil {
 				return nil // not a time: Compile says what is wrong
 			}
 			switch n.Op {
