@@ -19,6 +19,7 @@ import (
 	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/filter"
+	"github.com/flowlens/flowlens/model/names"
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/ring"
 	"github.com/flowlens/flowlens/model/rules"
@@ -53,6 +54,10 @@ type Options struct {
 	// Queries writes a filter in the forms AWS runs (--show-query's text) for the
 	// formats seen; conversations asks for the part that keeps both directions.
 	Queries func(expr string, formats []*model.Format, conversations bool) (string, error)
+	// Names names addresses, interfaces and groups (rules, --live-rules, AWS's address
+	// ranges); nil names nothing. It may gain names while the explorer runs (live rules,
+	// ranges downloaded in the background); reading it is safe meanwhile.
+	Names *names.Lookup
 }
 
 // pane names what has the focus.
@@ -121,8 +126,9 @@ type Model struct {
 	trimmed    uint64 // records of batches larger than the ring, never held
 	rate       rateMeter
 	paused     bool
-	olderAsked bool   // the source was asked for older records and has not answered yet
-	narrowed   string // the filter last offered to the source to push down
+	olderAsked bool      // the source was asked for older records and has not answered yet
+	narrowed   string    // the filter last offered to the source to push down
+	filterAt   time.Time // the instant the applied filter's relative times were resolved at
 	local      bool
 	formats    map[model.FormatID]*model.Format
 
@@ -484,11 +490,14 @@ func (m *Model) setFilter(expr string, remember bool) {
 		m.applyPairsFilter(expr, remember, formats)
 		return
 	}
-	flt, err := filter.Compile(expr, filter.Options{Formats: formats})
+	opts := m.filterOptions(formats)
+	m.filterAt = opts.Now
+	flt, err := filter.Compile(expr, opts)
 	m.bar.err = err
 	if err != nil {
 		return
 	}
+	m.bar.warn = warningText(flt.Warnings())
 	m.bar.applied = expr
 	if flt.All() {
 		m.view.SetFilter(nil)
@@ -506,10 +515,16 @@ func (m *Model) setFilter(expr string, remember bool) {
 // verdict=, blocked=, initiator= and responder=.
 func (m *Model) applyPairsFilter(expr string, remember bool, formats []*model.Format) {
 	lookup := func(seq uint64) *model.Flow { return m.ring.At(ring.Seq(seq)) }
-	match, err := pairs.CompileFilter(expr, lookup, filter.Options{Formats: formats})
+	opts := m.filterOptions(formats)
+	m.filterAt = opts.Now
+	match, err := pairs.CompileFilter(expr, lookup, opts)
 	m.bar.err = err
 	if err != nil {
 		return
+	}
+	m.bar.warn = ""
+	if n, err := filter.Parse(expr); err == nil {
+		m.bar.warn = warningText(filter.Lint(n))
 	}
 	m.bar.applied = expr
 	if strings.TrimSpace(expr) == "" {
@@ -521,6 +536,17 @@ func (m *Model) applyPairsFilter(expr string, remember bool, formats []*model.Fo
 	if remember {
 		m.bar.remember(expr)
 	}
+}
+
+// filterOptions are how a filter is read now: relative times (15m, 09:10) against this
+// moment, times without an offset in the zone shown (UTC, or local after t or
+// --local-time), the one rule docs/filter.md states for every place that reads a time.
+func (m *Model) filterOptions(formats []*model.Format) filter.Options {
+	opts := filter.Options{Formats: formats, Now: m.now(), Location: time.UTC}
+	if m.local {
+		opts.Location = time.Local
+	}
+	return opts
 }
 
 // toggleMode switches between the flows table and the conversations view; each keeps

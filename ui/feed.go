@@ -5,6 +5,7 @@ import (
 
 	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/filter"
 )
 
 // Feed is what the explorer consumes: batches of records with the source's status, and
@@ -49,6 +50,13 @@ func (m *Model) narrow(expr string) {
 		return
 	}
 	m.narrowed = expr
+	// The source pushes the filter down with its own clock: pinned, its relative times
+	// (15m, 09:10) name the instants the table's filter was compiled with.
+	opts := m.filterOptions(nil)
+	opts.Now = m.filterAt
+	if pinned, err := filter.Pin(expr, opts); err == nil {
+		expr = pinned
+	}
 	if err := n.Narrow(expr); err != nil {
 		m.log.Info("narrow", "filter", expr, "err", err)
 	}

@@ -18,6 +18,7 @@ type filterBar struct {
 	input   textinput.Model
 	active  bool
 	err     error
+	warn    string // what in the applied expression probably does not say what was meant
 	applied string // the expression the table shows now (the last valid one)
 	history []string
 	histPos int // len(history) when not browsing
@@ -122,6 +123,9 @@ func (f *filterBar) Render(s Styles, key string, matches, total int, filtered bo
 			}
 			right = s.Muted.Render(fmt.Sprintf("%s of %s%s match", thousands(matches), thousands(total), unit))
 		}
+		if f.warn != "" {
+			right = s.Warn.Render("! "+f.warn) + "  " + right
+		}
 	default:
 		marker = s.Muted.Render("  " + key)
 	}
@@ -141,6 +145,15 @@ func (f *filterBar) Render(s Styles, key string, matches, total int, filtered bo
 		rw = ansi.StringWidth(right)
 	}
 	return fit(left+spaces(f.width-lw-rw)+right, f.width)
+}
+
+// warningText is the first warning of a compiled expression, for the bar; "" when none.
+func warningText(warnings []*filter.Error) string {
+	if len(warnings) == 0 {
+		return ""
+	}
+	w := warnings[0]
+	return w.Msg + ", " + w.Hint
 }
 
 func errorText(err error) string {

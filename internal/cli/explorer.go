@@ -17,6 +17,7 @@ import (
 
 	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/names"
 	"github.com/flowlens/flowlens/model/ring"
 	"github.com/flowlens/flowlens/model/rules"
 	"github.com/flowlens/flowlens/source"
@@ -32,6 +33,7 @@ type explorerOptions struct {
 	read      readOptions
 	cw        cloudWatchOptions
 	aws       awsOptions
+	names     namesOptions
 	rules     []string
 	liveRules bool
 	demo      bool
@@ -85,10 +87,11 @@ Start with the bundled demo, no AWS account needed:
 	fl.BoolVar(&opts.liveRules, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the flows in view through the EC2 API (read-only Describe calls), to name the rule behind a verdict")
 	fl.BoolVar(&opts.demo, "demo", false, "explore a bundled incident, replayed live; no AWS account needed")
 	fl.IntVar(&opts.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (88 bytes each, and about 190 more for the conversations index)")
-	fl.BoolVar(&opts.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles)")
+	fl.BoolVar(&opts.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles), and read times written without an offset (--since, --until, the filter) in it")
 	fl.StringArrayVar(&opts.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable)")
 	fl.StringVar(&opts.athenaTable, "athena-table", "vpc_flow_logs", "the Athena `TABLE` the SQL of the queries key (y) reads")
 	fl.StringVar(&opts.logFile, "log-file", "", "write the explorer's log here (default: $XDG_STATE_HOME/flowlens/flowlens.log)")
+	opts.names.bind(cmd)
 	return cmd
 }
 
@@ -109,9 +112,12 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 	keys, notices := loadKeys(opts.errOut)
 	logger, closeLog := openLog(opts.logFile)
 	defer closeLog()
+	// One rule for times without an offset: the zone shown (docs/filter.md).
+	opts.cw.zone = displayZone(opts.local)
 
 	// --live-rules: set up before any source opens, so a mistake leaves nothing running.
-	fetchRules, err := opts.liveRulesFetcher(ctx)
+	lookup := names.New(nil, nil)
+	fetchRules, err := opts.liveRulesFetcher(ctx, lookup, logger)
 	if err != nil {
 		return err
 	}
@@ -121,6 +127,8 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 			return err
 		}
 	}
+	lookup.AddRules(ruleSet)
+	opts.names.loadRangesInBackground(ctx, lookup, logger)
 	feed, picker, err := opts.openFeed(ctx, format)
 	if err != nil {
 		return err
@@ -137,6 +145,7 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 		Picker:     picker,
 		FetchRules: fetchRules,
 		Queries:    opts.queries,
+		Names:      lookup,
 	}
 	if format != nil {
 		uiOpts.Formats = []*model.Format{format}
@@ -206,8 +215,8 @@ func loadKeys(stderr io.Writer) (*keymap.Map, []string) {
 }
 
 // liveRulesFetcher is how the explorer asks EC2 for the rules of the interfaces in view
-// with --live-rules; nil without it.
-func (o *explorerOptions) liveRulesFetcher(ctx context.Context) (func([]string) (*rules.Set, error), error) {
+// with --live-rules; nil without it. What each answer names is added to lookup.
+func (o *explorerOptions) liveRulesFetcher(ctx context.Context, lookup *names.Lookup, log *slog.Logger) (func([]string) (*rules.Set, error), error) {
 	if !o.liveRules {
 		return nil, nil
 	}
@@ -220,9 +229,14 @@ func (o *explorerOptions) liveRulesFetcher(ctx context.Context) (func([]string) 
 		fctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		set, err := liverules.Fetch(fctx, client, enis)
+		warning, err := namesWarning(err, o.aws.profile)
 		if err != nil {
 			return nil, errors.New(awsclient.Explain(err, o.aws.profile))
 		}
+		if warning != "" {
+			log.Warn("live rules", "problem", warning)
+		}
+		lookup.AddRules(set)
 		return set, nil
 	}, nil
 }

@@ -57,9 +57,10 @@ func (o *readOptions) parsedFormat() (*model.Format, error) {
 	return fm, nil
 }
 
-// filterOptions lets a filter name the custom columns of --format.
+// filterOptions lets a filter name the custom columns of --format. The headless
+// commands show UTC, so they read times without an offset as UTC (docs/filter.md).
 func filterOptions(format *model.Format) filter.Options {
-	var opts filter.Options
+	opts := filter.Options{Now: time.Now(), Location: time.UTC}
 	if format != nil {
 		opts.Formats = []*model.Format{format}
 	}
@@ -69,6 +70,15 @@ func filterOptions(format *model.Format) filter.Options {
 // filterOptionsOf lets a filter name the custom columns of the formats a source learned.
 func filterOptionsOf(formats []*model.Format) filter.Options {
 	return filter.Options{Formats: formats}
+}
+
+// displayZone is the zone times are shown in, and so the zone a time written without an
+// offset is read in: UTC, or the local zone with --local-time.
+func displayZone(local bool) *time.Location {
+	if local {
+		return time.Local
+	}
+	return time.UTC
 }
 
 // compileFilter compiles --filter, pointing at the mistake when there is one.
@@ -154,6 +164,9 @@ type cloudWatchOptions struct {
 	follow       bool
 	poll         bool
 	history      string
+	// zone is where --since and --until read a time without an offset: the zone times
+	// are shown in (nil: UTC; the explorer's --local-time: local).
+	zone *time.Location
 	// changed reports whether a flag was given on the command line, to tell a default
 	// from a choice.
 	changed func(name string) bool
@@ -164,8 +177,8 @@ func (o *cloudWatchOptions) bind(cmd *cobra.Command) {
 	fl.StringArrayVar(&o.logGroups, "log-group", nil, "read flow logs from the CloudWatch Logs `GROUP` (repeatable, up to 10; flowlens groups lists them)")
 	fl.StringArrayVar(&o.enis, "eni", nil, "only the network interface `ID`, such as eni-0abc1234def567890 (repeatable; flowlens enis lists them)")
 	fl.StringVar(&o.streamPrefix, "stream-prefix", "", "only the log streams whose name starts with `PREFIX`")
-	fl.StringVar(&o.since, "since", "15m", "read from `WHEN`: a duration before now (15m, 2h, 1d) or a time (2025-03-01T12:00:00Z, '2025-03-01 12:00')")
-	fl.StringVar(&o.until, "until", "", "read up to `WHEN` (a duration before now, or a time), then stop")
+	fl.StringVar(&o.since, "since", "15m", "read from `WHEN`: a duration before now (15m, 2h, 1d), a time of day (09:10) or a time (2025-03-01T12:00:00Z, '2025-03-01 12:00'); without an offset, in the zone times are shown in: UTC, or local with the explorer's --local-time")
+	fl.StringVar(&o.until, "until", "", "read up to `WHEN` (a duration before now, or a time read as --since reads it), then stop")
 	fl.BoolVarP(&o.follow, "follow", "f", false, "with --log-group, keep reading new records (Live Tail) until interrupted")
 	fl.BoolVar(&o.poll, "poll", false, "follow by polling FilterLogEvents instead of Live Tail")
 	fl.StringVar(&o.history, "history", "filter", "read the history with `ENGINE`: filter (FilterLogEvents, page by page, no charge), insights (Logs Insights searches it, billed by the bytes scanned) or auto (chosen from the span and the group's size, and said why)")
@@ -202,11 +215,11 @@ func (o *cloudWatchOptions) config(followByDefault bool, now time.Time) (cloudwa
 	if cfg.History, err = cloudwatch.ParseHistory(o.history); err != nil {
 		return cfg, usageError(err)
 	}
-	if cfg.Since, err = cloudwatch.ParseWhen(o.since, now); err != nil {
+	if cfg.Since, err = cloudwatch.ParseWhen(o.since, now, o.zone); err != nil {
 		return cfg, usagef("bad --since: %v", err)
 	}
 	if o.until != "" {
-		if cfg.Until, err = cloudwatch.ParseWhen(o.until, now); err != nil {
+		if cfg.Until, err = cloudwatch.ParseWhen(o.until, now, o.zone); err != nil {
 			return cfg, usagef("bad --until: %v", err)
 		}
 	}

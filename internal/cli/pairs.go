@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/names"
 	"github.com/flowlens/flowlens/model/output"
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/rules"
@@ -28,6 +29,7 @@ type pairsOptions struct {
 	liveRules bool
 	aws       awsOptions
 	cw        cloudWatchOptions
+	names     namesOptions
 	sources   []string
 	queryOptions
 }
@@ -80,12 +82,13 @@ not describe-* JSON included).`,
 	fl := cmd.Flags()
 	fl.Lookup("filter").Usage = "only pairs matching `EXPR`: the record language plus verdict=, blocked=, initiator=, responder= (see docs/pairs.md), e.g. 'verdict=nacl'"
 	fl.StringSliceVar(&opts.rules, "rules", nil, "security groups, network ACLs, interfaces and subnets as `FILE`s printed by aws ec2 describe-* (repeatable, or comma-separated)")
-	fl.BoolVar(&opts.liveRules, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the pairs through the EC2 API (read-only Describe calls) to name the rule behind each verdict")
+	fl.BoolVar(&opts.liveRules, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the pairs through the EC2 API (read-only Describe calls) to name the rule behind each verdict, and the instances behind them to name the hosts")
 	opts.aws.bind(cmd)
 	opts.cw.bind(cmd)
 	fl.Lookup("follow").Hidden = true
 	fl.Lookup("poll").Hidden = true
 	opts.queryOptions.bind(cmd)
+	opts.names.bind(cmd)
 	return cmd
 }
 
@@ -106,6 +109,7 @@ func runPairs(ctx context.Context, opts *pairsOptions) error {
 	if err != nil {
 		return filterUsageError(opts.read.filter, err)
 	}
+	warnFilter(opts.errOut, opts.read.filter)
 	if _, err := pairs.NewWriter(opts.read.output, nil); err != nil {
 		return usagef("unknown --output %q: want text, jsonl or csv", opts.read.output)
 	}
@@ -126,11 +130,15 @@ func runPairs(ctx context.Context, opts *pairsOptions) error {
 		return err
 	}
 	if opts.liveRules {
-		if rs, err = fetchLiveRules(ctx, &opts.aws, ix, rs); err != nil {
+		if rs, err = fetchLiveRules(ctx, &opts.aws, ix, rs, opts.errOut); err != nil {
 			return err
 		}
 	}
-	shown, counts, writeErr := writePairs(opts.out, opts.read.output, ix, rs, match)
+	ranges, warning := opts.names.ranges(ctx)
+	if warning != "" {
+		fmt.Fprintf(opts.errOut, "flowlens: warning: %s\n", output.Sanitize(warning))
+	}
+	shown, counts, writeErr := writePairs(opts.out, opts.read.output, ix, rs, match, names.New(rs, ranges))
 	if !opts.read.quiet {
 		writeSummary(opts.errOut, &stats, 0, len(inputs), false)
 		writePairsSummary(opts.errOut, ix.Len(), shown, counts, opts.read.filter != "", rs != nil)
@@ -201,14 +209,14 @@ func indexPairs(ctx context.Context, ix *pairs.Index, newest *newestRecords, inp
 	return stats, failures
 }
 
-// writePairs writes the pairs that match, the worst first. Classify is enough to filter
-// and sort; each pair shown is then judged in full, written and forgotten, so memory
-// holds the index, not a judgement per pair.
-func writePairs(w io.Writer, kind string, ix *pairs.Index, rs *rules.Set, match func(*pairs.Pair, *pairs.Judgement) bool) (shown int, counts map[pairs.Verdict]int, err error) {
+// writePairs writes the pairs that match, the worst first, with the names lookup knows.
+// Classify is enough to filter and sort; each pair shown is then judged in full,
+// written and forgotten, so memory holds the index, not a judgement per pair.
+func writePairs(w io.Writer, kind string, ix *pairs.Index, rs *rules.Set, match func(*pairs.Pair, *pairs.Judgement) bool, lookup *names.Lookup) (shown int, counts map[pairs.Verdict]int, err error) {
 	ordered := ix.Ordered(rs, match)
 	counts = map[pairs.Verdict]int{}
 	out := bufio.NewWriterSize(w, 256<<10)
-	pw, _ := pairs.NewWriter(kind, out) // the kind was checked by runPairs
+	pw, _ := pairs.NewNamedWriter(kind, out, lookup) // the kind was checked by runPairs
 	for _, p := range ordered {
 		j := ix.Judge(p, rs)
 		counts[j.Verdict]++
@@ -227,8 +235,9 @@ func writePairs(w io.Writer, kind string, ix *pairs.Index, rs *rules.Set, match 
 }
 
 // fetchLiveRules gets the rules of the interfaces of the index through the EC2 API and
-// merges them onto rs (--live-rules).
-func fetchLiveRules(ctx context.Context, awsOpts *awsOptions, ix *pairs.Index, rs *rules.Set) (*rules.Set, error) {
+// merges them onto rs (--live-rules). Instances that could not be described only cost
+// their names: a warning on errOut.
+func fetchLiveRules(ctx context.Context, awsOpts *awsOptions, ix *pairs.Index, rs *rules.Set, errOut io.Writer) (*rules.Set, error) {
 	seen := map[model.Sym]bool{}
 	var enis []string
 	for _, p := range ix.All() {
@@ -242,8 +251,12 @@ func fetchLiveRules(ctx context.Context, awsOpts *awsOptions, ix *pairs.Index, r
 		return nil, err
 	}
 	set, err := liverules.Fetch(ctx, awsclient.NewEC2(cfg), enis)
+	warning, err := namesWarning(err, awsOpts.profile)
 	if err != nil {
 		return nil, errors.New("--live-rules: " + awsclient.Explain(err, awsOpts.profile))
+	}
+	if warning != "" {
+		fmt.Fprintf(errOut, "flowlens: warning: %s\n", output.Sanitize(warning))
 	}
 	merged := rules.NewSet()
 	if rs != nil {

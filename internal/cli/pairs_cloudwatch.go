@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/names"
 	"github.com/flowlens/flowlens/model/output"
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/source/cloudwatch"
@@ -90,11 +91,15 @@ func runPairsCloudWatch(ctx context.Context, opts *pairsOptions) error {
 		return err
 	}
 	if opts.liveRules {
-		if rs, err = fetchLiveRules(ctx, &opts.aws, ix, rs); err != nil {
+		if rs, err = fetchLiveRules(ctx, &opts.aws, ix, rs, opts.errOut); err != nil {
 			return err
 		}
 	}
-	shown, counts, writeErr := writePairs(opts.out, opts.read.output, ix, rs, match)
+	ranges, warning := opts.names.ranges(ctx)
+	if warning != "" {
+		fmt.Fprintf(opts.errOut, "flowlens: warning: %s\n", output.Sanitize(warning))
+	}
+	shown, counts, writeErr := writePairs(opts.out, opts.read.output, ix, rs, match, names.New(rs, ranges))
 	if !opts.read.quiet {
 		writeSummary(opts.errOut, &stats, 0, len(opts.cw.logGroups), false)
 		writePairsSummary(opts.errOut, ix.Len(), shown, counts, opts.read.filter != "", rs != nil)

@@ -58,7 +58,7 @@ func TestPairsPingExample(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	want := []string{"blocked", "explanation", "initiator", "interface-id", "protocol", "request", "responder", "response", "rule", "verdict"}
+	want := []string{"blocked", "explanation", "initiator", "initiator-name", "interface-id", "interface-name", "protocol", "request", "responder", "responder-name", "response", "rule", "verdict"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("keys %v, want DESIGN.md's %v", keys, want)
 	}

@@ -91,6 +91,8 @@ func runPrint(ctx context.Context, opts *printOptions) error {
 	if _, err := compileFilter(opts.read.filter, format); err != nil {
 		return err
 	}
+	warnFilter(opts.errOut, opts.read.filter)
+	opts.read.pinFilter(filterOptions(format)) // each parse worker compiles it: one instant for all
 	appendRow, err := rowFormatter(opts.read.output)
 	if err != nil {
 		return err

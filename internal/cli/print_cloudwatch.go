@@ -28,6 +28,9 @@ func runPrintCloudWatch(ctx context.Context, opts *printOptions) error {
 			return err
 		}
 	}
+	warnFilter(opts.errOut, opts.read.filter)
+	// Relative times (15m, 09:10) are resolved now, before the source takes its time.
+	opts.read.pinFilter(filterOptions(format))
 	if _, err := rowFormatter(opts.read.output); err != nil {
 		return err
 	}

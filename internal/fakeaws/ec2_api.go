@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const ec2Version = "2016-11-15"
@@ -22,6 +23,7 @@ var ec2Handlers = map[string]ec2Handler{
 	"DescribeSecurityGroups":    (*Server).describeSecurityGroups,
 	"DescribeNetworkAcls":       (*Server).describeNetworkACLs,
 	"DescribeNetworkInterfaces": (*Server).describeNetworkInterfaces,
+	"DescribeInstances":         (*Server).describeInstances,
 }
 
 func (s *Server) serveEC2(w http.ResponseWriter, r *http.Request, form url.Values) {
@@ -128,8 +130,24 @@ func formFilters(form url.Values) []ec2Filter {
 // matchFilters applies EC2 filter semantics: every filter must match, a
 // filter matches when any of its values matches any of the resource's values
 // for that name, and values may use the * and ? wildcards. An unknown filter
-// name is an error, as it is on AWS.
-func matchFilters(filters []ec2Filter, fields map[string][]string) (bool, *apiError) {
+// name is an error, as it is on AWS. A resource with tags also answers the
+// tag:KEY (the values of that tag) and tag-key filters.
+func matchFilters(filters []ec2Filter, fields map[string][]string, tags ...map[string]string) (bool, *apiError) {
+	if len(tags) > 0 {
+		keys := []string{}
+		for k := range tags[0] {
+			keys = append(keys, k)
+		}
+		fields["tag-key"] = keys
+		for _, f := range filters {
+			if key, ok := strings.CutPrefix(f.name, "tag:"); ok {
+				fields[f.name] = nil
+				if v, has := tags[0][key]; has {
+					fields[f.name] = []string{v}
+				}
+			}
+		}
+	}
 	for _, f := range filters {
 		have, known := fields[f.name]
 		if !known {
@@ -416,7 +434,7 @@ func (s *Server) describeNetworkInterfaces(form url.Values, reqID string) (any, 
 			"attachment.instance-id":       {e.InstanceID},
 			"requester-managed":            {strconv.FormatBool(e.RequesterManaged)},
 			"owner-id":                     {AccountID},
-		})
+		}, e.Tags)
 		if err != nil {
 			return nil, err
 		}
@@ -440,7 +458,8 @@ func (s *Server) describeNetworkInterfaces(form url.Values, reqID string) (any, 
 			RequesterID:        e.RequesterID,
 			RequesterManaged:   e.RequesterManaged,
 			Status:             orDefault(e.Status, "in-use"),
-			MacAddress:         fmt.Sprintf("02:00:00:00:%02x:%02x", (page.lo+i)/256%256, (page.lo+i)%256),
+			MacAddress:         macAddress(page.lo + i),
+			TagSet:             tagSet(e.Tags),
 			PrivateIPAddress:   e.PrivateIP,
 			SourceDestCheck:    true,
 			InterfaceType:      orDefault(e.InterfaceType, "interface"),
@@ -468,4 +487,166 @@ func (s *Server) describeNetworkInterfaces(form url.Values, reqID string) (any, 
 		doc.NetworkInterfaces.Items = append(doc.NetworkInterfaces.Items, x)
 	}
 	return doc, nil
+}
+
+// macAddress is a stable, made-up MAC for the n-th interface listed.
+func macAddress(n int) string {
+	return fmt.Sprintf("02:00:00:00:%02x:%02x", n/256%256, n%256)
+}
+
+// tagSet lists tags in key order, as a stable answer.
+func tagSet(tags map[string]string) items[tagXML] {
+	var out items[tagXML]
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out.Items = append(out.Items, tagXML{Key: k, Value: tags[k]})
+	}
+	return out
+}
+
+// instanceStateCodes are the codes AWS reports with each state name.
+var instanceStateCodes = map[string]int{"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
+
+func (s *Server) describeInstances(form url.Values, reqID string) (any, *apiError) {
+	filters := formFilters(form)
+	ids := formList(form, "InstanceId")
+	if len(ids) > 0 && form.Get("MaxResults") != "" {
+		return nil, &apiError{Code: "InvalidParameterCombination", Message: "The parameter instancesSet cannot be used with the parameter maxResults", Status: 400}
+	}
+	if err := notFound("InvalidInstanceID.NotFound", "instance ID", ids, func(id string) bool {
+		return slices.ContainsFunc(s.ec2.instances, func(i Instance) bool { return i.InstanceID == id })
+	}); err != nil {
+		return nil, err
+	}
+	type found struct {
+		inst Instance
+		nics []NetworkInterface
+	}
+	var match []found
+	for _, inst := range s.ec2.instances {
+		if len(ids) > 0 && !slices.Contains(ids, inst.InstanceID) {
+			continue
+		}
+		var nics []NetworkInterface
+		for _, e := range s.ec2.interfaces {
+			if e.InstanceID == inst.InstanceID {
+				nics = append(nics, e)
+			}
+		}
+		inst = inst.withDefaults(nics)
+		fields := map[string][]string{
+			"instance-id":         {inst.InstanceID},
+			"instance-state-name": {inst.State},
+			"instance-type":       {inst.InstanceType},
+			"subnet-id":           {inst.SubnetID},
+			"vpc-id":              {inst.VpcID},
+			"private-ip-address":  {inst.PrivateIP},
+			"ip-address":          {inst.PublicIP},
+			"instance.group-id":   inst.GroupIDs,
+			"owner-id":            {AccountID},
+		}
+		for _, e := range nics {
+			fields["network-interface.network-interface-id"] = append(fields["network-interface.network-interface-id"], e.NetworkInterfaceID)
+			fields["network-interface.addresses.private-ip-address"] = append(fields["network-interface.addresses.private-ip-address"], append([]string{e.PrivateIP}, e.SecondaryIPs...)...)
+		}
+		for _, name := range []string{"network-interface.network-interface-id", "network-interface.addresses.private-ip-address"} {
+			if fields[name] == nil {
+				fields[name] = []string{}
+			}
+		}
+		ok, err := matchFilters(filters, fields, inst.Tags)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			match = append(match, found{inst, nics})
+		}
+	}
+	page, next, err := s.ec2Page("DescribeInstances", form, len(match))
+	if err != nil {
+		return nil, err
+	}
+	doc := describeInstancesXML{Xmlns: ec2Namespace, RequestID: reqID, NextToken: next}
+	launched := s.now().UTC().Add(-24 * time.Hour).Format("2006-01-02T15:04:05.000Z")
+	for _, f := range match[page.lo:page.hi] {
+		inst := f.inst
+		x := instanceXML{
+			InstanceID:       inst.InstanceID,
+			ImageID:          "ami-0abcdef1234567890",
+			InstanceState:    instanceStateXML{Code: instanceStateCodes[inst.State], Name: inst.State},
+			InstanceType:     inst.InstanceType,
+			LaunchTime:       launched,
+			Placement:        placementXML{AvailabilityZone: Region + "a", Tenancy: "default"},
+			SubnetID:         inst.SubnetID,
+			VpcID:            inst.VpcID,
+			PrivateIPAddress: inst.PrivateIP,
+			IPAddress:        inst.PublicIP,
+			SourceDestCheck:  true,
+			TagSet:           tagSet(inst.Tags),
+		}
+		if inst.PrivateIP != "" {
+			x.PrivateDNSName = "ip-" + strings.ReplaceAll(inst.PrivateIP, ".", "-") + ".ec2.internal"
+		}
+		for _, g := range inst.GroupIDs {
+			x.GroupSet.Items = append(x.GroupSet.Items, groupIdentXML{GroupID: g, GroupName: s.groupName(g)})
+		}
+		for dev, e := range f.nics {
+			nx := instanceNetworkXML{
+				NetworkInterfaceID: e.NetworkInterfaceID,
+				SubnetID:           e.SubnetID,
+				VpcID:              e.VpcID,
+				Description:        e.Description,
+				OwnerID:            AccountID,
+				Status:             orDefault(e.Status, "in-use"),
+				MacAddress:         macAddress(dev),
+				PrivateIPAddress:   e.PrivateIP,
+				SourceDestCheck:    true,
+				Attachment:         instanceAttachXML{AttachmentID: "eni-attach-" + strings.TrimPrefix(e.NetworkInterfaceID, "eni-"), DeviceIndex: dev, Status: "attached", DeleteOnTermination: dev == 0},
+				InterfaceType:      orDefault(e.InterfaceType, "interface"),
+			}
+			for _, g := range e.GroupIDs {
+				nx.GroupSet.Items = append(nx.GroupSet.Items, groupIdentXML{GroupID: g, GroupName: s.groupName(g)})
+			}
+			if e.PublicIP != "" {
+				nx.Association = &eniAssociationXML{PublicIP: e.PublicIP, IPOwnerID: "amazon"}
+			}
+			if e.PrivateIP != "" {
+				nx.PrivateIPAddressesSet.Items = append(nx.PrivateIPAddressesSet.Items, privateIPXML{PrivateIPAddress: e.PrivateIP, Primary: true, Association: nx.Association})
+			}
+			for _, ip := range e.SecondaryIPs {
+				nx.PrivateIPAddressesSet.Items = append(nx.PrivateIPAddressesSet.Items, privateIPXML{PrivateIPAddress: ip})
+			}
+			for _, ip := range e.IPv6Addresses {
+				nx.IPv6AddressesSet.Items = append(nx.IPv6AddressesSet.Items, ipv6AddressXML{IPv6Address: ip})
+			}
+			x.NetworkIfaces.Items = append(x.NetworkIfaces.Items, nx)
+		}
+		doc.Reservations.Items = append(doc.Reservations.Items, reservationXML{
+			ReservationID: "r-" + strings.TrimPrefix(inst.InstanceID, "i-"),
+			OwnerID:       AccountID,
+			Instances:     items[instanceXML]{Items: []instanceXML{x}},
+		})
+	}
+	return doc, nil
+}
+
+// withDefaults fills what AWS would report for fields the test left zero: the state,
+// the type, and the placement and addresses of the primary interface.
+func (i Instance) withDefaults(nics []NetworkInterface) Instance {
+	i.State = orDefault(i.State, "running")
+	i.InstanceType = orDefault(i.InstanceType, "t3.micro")
+	if len(nics) > 0 {
+		i.SubnetID = orDefault(i.SubnetID, nics[0].SubnetID)
+		i.VpcID = orDefault(i.VpcID, nics[0].VpcID)
+		i.PrivateIP = orDefault(i.PrivateIP, nics[0].PrivateIP)
+		i.PublicIP = orDefault(i.PublicIP, nics[0].PublicIP)
+		if len(i.GroupIDs) == 0 {
+			i.GroupIDs = nics[0].GroupIDs
+		}
+	}
+	return i
 }

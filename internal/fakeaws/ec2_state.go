@@ -95,6 +95,22 @@ type NetworkInterface struct {
 	InstanceID         string
 	RequesterID        string
 	RequesterManaged   bool
+	Tags               map[string]string // the TagSet; "Name" is what the console shows
+}
+
+// Instance is an EC2 instance. Its network interfaces are the NetworkInterfaces added
+// with its InstanceID (the device order is the order they were added); PrivateIP and
+// PublicIP default to those of its first interface, as AWS reports the primary's.
+type Instance struct {
+	InstanceID   string
+	InstanceType string // t3.micro when zero
+	State        string // running when zero; pending, stopping, stopped, shutting-down, terminated
+	SubnetID     string
+	VpcID        string
+	PrivateIP    string
+	PublicIP     string
+	GroupIDs     []string
+	Tags         map[string]string
 }
 
 // ec2State is the EC2 data. Guarded by Server.mu.
@@ -103,6 +119,7 @@ type ec2State struct {
 	securityGroups []SecurityGroup
 	acls           []NetworkACL
 	interfaces     []NetworkInterface
+	instances      []Instance
 	flowLogSeq     int
 }
 
@@ -150,6 +167,13 @@ func (s *Server) AddNetworkInterfaces(enis ...NetworkInterface) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ec2.interfaces = append(s.ec2.interfaces, enis...)
+}
+
+// AddInstances registers instances.
+func (s *Server) AddInstances(instances ...Instance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ec2.instances = append(s.ec2.instances, instances...)
 }
 
 func orDefault(v, def string) string {

@@ -154,7 +154,7 @@ type networkInterfaceXML struct {
 	GroupSet              items[groupIdentXML]  `xml:"groupSet"`
 	Attachment            *attachmentXML        `xml:"attachment,omitempty"`
 	Association           *eniAssociationXML    `xml:"association,omitempty"`
-	TagSet                emptyTagSet           `xml:"tagSet"`
+	TagSet                items[tagXML]         `xml:"tagSet"`
 	PrivateIPAddressesSet items[privateIPXML]   `xml:"privateIpAddressesSet"`
 	IPv6AddressesSet      items[ipv6AddressXML] `xml:"ipv6AddressesSet"`
 	InterfaceType         string                `xml:"interfaceType"`
@@ -185,6 +185,82 @@ type privateIPXML struct {
 
 type ipv6AddressXML struct {
 	IPv6Address string `xml:"ipv6Address"`
+}
+
+type tagXML struct {
+	Key   string `xml:"key"`
+	Value string `xml:"value"`
+}
+
+type describeInstancesXML struct {
+	XMLName      xml.Name              `xml:"DescribeInstancesResponse"`
+	Xmlns        string                `xml:"xmlns,attr"`
+	RequestID    string                `xml:"requestId"`
+	Reservations items[reservationXML] `xml:"reservationSet"`
+	NextToken    string                `xml:"nextToken,omitempty"`
+}
+
+type reservationXML struct {
+	ReservationID string             `xml:"reservationId"`
+	OwnerID       string             `xml:"ownerId"`
+	GroupSet      emptyTagSet        `xml:"groupSet"`
+	Instances     items[instanceXML] `xml:"instancesSet"`
+}
+
+type instanceXML struct {
+	InstanceID       string                    `xml:"instanceId"`
+	ImageID          string                    `xml:"imageId"`
+	InstanceState    instanceStateXML          `xml:"instanceState"`
+	PrivateDNSName   string                    `xml:"privateDnsName"`
+	DNSName          string                    `xml:"dnsName"`
+	InstanceType     string                    `xml:"instanceType"`
+	LaunchTime       string                    `xml:"launchTime"`
+	Placement        placementXML              `xml:"placement"`
+	SubnetID         string                    `xml:"subnetId,omitempty"`
+	VpcID            string                    `xml:"vpcId,omitempty"`
+	PrivateIPAddress string                    `xml:"privateIpAddress,omitempty"`
+	IPAddress        string                    `xml:"ipAddress,omitempty"`
+	SourceDestCheck  bool                      `xml:"sourceDestCheck"`
+	GroupSet         items[groupIdentXML]      `xml:"groupSet"`
+	TagSet           items[tagXML]             `xml:"tagSet"`
+	NetworkIfaces    items[instanceNetworkXML] `xml:"networkInterfaceSet"`
+}
+
+type instanceStateXML struct {
+	Code int    `xml:"code"`
+	Name string `xml:"name"`
+}
+
+type placementXML struct {
+	AvailabilityZone string `xml:"availabilityZone"`
+	Tenancy          string `xml:"tenancy"`
+}
+
+// instanceNetworkXML is an interface as DescribeInstances lists it
+// (InstanceNetworkInterface): fewer fields than DescribeNetworkInterfaces gives.
+type instanceNetworkXML struct {
+	NetworkInterfaceID    string                `xml:"networkInterfaceId"`
+	SubnetID              string                `xml:"subnetId"`
+	VpcID                 string                `xml:"vpcId"`
+	Description           string                `xml:"description"`
+	OwnerID               string                `xml:"ownerId"`
+	Status                string                `xml:"status"`
+	MacAddress            string                `xml:"macAddress"`
+	PrivateIPAddress      string                `xml:"privateIpAddress"`
+	SourceDestCheck       bool                  `xml:"sourceDestCheck"`
+	GroupSet              items[groupIdentXML]  `xml:"groupSet"`
+	Attachment            instanceAttachXML     `xml:"attachment"`
+	Association           *eniAssociationXML    `xml:"association,omitempty"`
+	PrivateIPAddressesSet items[privateIPXML]   `xml:"privateIpAddressesSet"`
+	IPv6AddressesSet      items[ipv6AddressXML] `xml:"ipv6AddressesSet"`
+	InterfaceType         string                `xml:"interfaceType"`
+}
+
+type instanceAttachXML struct {
+	AttachmentID        string `xml:"attachmentId"`
+	DeviceIndex         int    `xml:"deviceIndex"`
+	Status              string `xml:"status"`
+	DeleteOnTermination bool   `xml:"deleteOnTermination"`
 }
 
 type ec2ErrorXML struct {

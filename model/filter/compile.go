@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/flowlens/flowlens/model"
 )
@@ -53,14 +54,23 @@ type Options struct {
 	// Formats whose unknown columns may be named in terms (e.g. a column of a newer
 	// flow-log version that flowlens does not know yet).
 	Formats []*model.Format
+	// Now is the moment the expression is applied: `start>=15m` is 15 minutes before
+	// it, `start>=09:10` is 09:10 on its day. Relative times are resolved once, at
+	// compile, so a filter does not drift while records arrive. Zero: the time of the
+	// call.
+	Now time.Time
+	// Location is the time zone of times written without an offset (09:10,
+	// 2024-05-01T10:30, 2024-05-01): the zone the times are shown in. nil is UTC.
+	Location *time.Location
 }
 
 // Filter is a compiled expression over records. A Filter keeps small caches, so it is
 // not safe for concurrent use: compile one per goroutine.
 type Filter struct {
-	src   string
-	match Pred[*model.Flow]
-	all   bool
+	src      string
+	match    Pred[*model.Flow]
+	all      bool
+	warnings []*Error
 }
 
 // Compile parses and compiles src. An empty expression gives a Filter that matches
@@ -70,12 +80,23 @@ func Compile(src string, opts Options) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{opts: opts}
+	c := newCompiler(opts)
 	match, err := Build(n, c.leaf)
 	if err != nil {
 		return nil, err
 	}
-	return &Filter{src: src, match: match, all: n == nil}, nil
+	return &Filter{src: src, match: match, all: n == nil, warnings: Lint(n)}, nil
+}
+
+// Warnings are what in the expression compiled but probably does not say what was
+// meant, such as a bare word one letter from a keyword ("rejct" is a text search that
+// matches nothing). The explorer shows them beside the filter; the commands print them
+// on stderr and go on.
+func (f *Filter) Warnings() []*Error {
+	if f == nil {
+		return nil
+	}
+	return f.warnings
 }
 
 // MustCompile is Compile for expressions written in the code.
@@ -100,12 +121,21 @@ func (f *Filter) String() string { return f.src }
 // FlowLeaf compiles one term or word of the record language; the pairs view calls it for
 // the terms that are about records.
 func FlowLeaf(n Node, opts Options) (Pred[*model.Flow], error) {
-	c := &compiler{opts: opts}
+	c := newCompiler(opts)
 	return c.leaf(n)
 }
 
 type compiler struct {
 	opts Options
+	now  time.Time // opts.Now, or the time of the compile: one instant for every term
+}
+
+func newCompiler(opts Options) *compiler {
+	c := &compiler{opts: opts, now: opts.Now}
+	if c.now.IsZero() {
+		c.now = time.Now()
+	}
+	return c
 }
 
 func (c *compiler) leaf(n Node) (Pred[*model.Flow], error) {
@@ -166,6 +196,12 @@ var Aliases = map[string]string{
 	"pkts":      "packets",
 }
 
+// conversationFields are the terms of the pairs filter (model/pairs), which judge a
+// conversation rather than a record: named in a record filter, they get a pointer to
+// where they work instead of a guess at a record field.
+var conversationFields = map[string]bool{"verdict": true, "blocked": true, "initiator": true, "responder": true,
+	"joint-verdict": true, "peer": true}
+
 // pseudo fields that test both sides of a record
 const (
 	pseudoAddr = "addr"
@@ -178,7 +214,7 @@ const (
 // addr and port are not one field: they give either = true and no field. An unknown name
 // gives an *Error (its Pos is 1) with a suggestion.
 func ResolveField(name string, opts Options) (f model.Field, either bool, err error) {
-	c := &compiler{opts: opts}
+	c := newCompiler(opts)
 	f, pseudo, err := c.resolveField(name, 1)
 	return f, pseudo != "", err
 }
@@ -201,7 +237,10 @@ func (c *compiler) resolveField(name string, pos int) (model.Field, string, erro
 		}
 	}
 	e := &Error{Pos: pos, Msg: fmt.Sprintf("unknown field '%s'", name)}
-	if s := suggest(norm, fieldNames(c.opts)); s != "" {
+	if conversationFields[norm] {
+		// A term of the pairs language typed where records are filtered.
+		e.Hint = fmt.Sprintf("%s is about conversations, not records: use it with flowlens pairs, or in the explorer's conversations view", norm)
+	} else if s := suggest(norm, fieldNames(c.opts)); s != "" {
 		e.Hint = fmt.Sprintf("did you mean '%s'?", s)
 	} else {
 		e.Hint = "see docs/filter.md for the field names"
@@ -238,26 +277,26 @@ func (c *compiler) term(t *Term) (Pred[*model.Flow], error) {
 	}
 	switch pseudo {
 	case pseudoAddr:
-		return eitherSide(t, model.FSrcAddr, model.FDstAddr)
+		return c.eitherSide(t, model.FSrcAddr, model.FDstAddr)
 	case pseudoPort:
-		return eitherSide(t, model.FSrcPort, model.FDstPort)
+		return c.eitherSide(t, model.FSrcPort, model.FDstPort)
 	}
-	return fieldPred(t, f)
+	return c.fieldPred(t, f)
 }
 
 // eitherSide builds `addr=X` as "srcaddr=X or dstaddr=X", and `addr!=X` as its negation:
 // neither side is X, which is what a person means by it.
-func eitherSide(t *Term, a, b model.Field) (Pred[*model.Flow], error) {
+func (c *compiler) eitherSide(t *Term, a, b model.Field) (Pred[*model.Flow], error) {
 	if t.Op != OpEq && t.Op != OpNe {
 		return nil, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("'%s' compares only with = or !=", t.Field)}
 	}
 	eq := *t
 	eq.Op = OpEq
-	pa, err := fieldPred(&eq, a)
+	pa, err := c.fieldPred(&eq, a)
 	if err != nil {
 		return nil, err
 	}
-	pb, err := fieldPred(&eq, b)
+	pb, err := c.fieldPred(&eq, b)
 	if err != nil {
 		return nil, err
 	}

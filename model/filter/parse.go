@@ -76,6 +76,52 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s at %d, %s", e.Msg, e.Pos, e.Hint)
 }
 
+// Lines is the error as lines of at most width columns, for a bar or a terminal too
+// narrow for Error() on one line: the message with its column first, then the hint, each
+// broken at spaces (a word longer than width is cut). width < 1 gives one line for the
+// message and one for the hint. Columns are runes: the text is the expression's, which
+// the caller has cleaned of control sequences.
+func (e *Error) Lines(width int) []string {
+	lines := wrapText(fmt.Sprintf("%s at %d", e.Msg, e.Pos), width)
+	if e.Hint != "" {
+		lines = append(lines, wrapText(e.Hint, width)...)
+	}
+	return lines
+}
+
+// wrapText breaks s at spaces into lines of at most width runes.
+func wrapText(s string, width int) []string {
+	if width < 1 {
+		return []string{s}
+	}
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		for utf8.RuneCountInString(word) > width {
+			if line != "" {
+				lines = append(lines, line)
+				line = ""
+			}
+			r := []rune(word)
+			lines = append(lines, string(r[:width]))
+			word = string(r[width:])
+		}
+		switch {
+		case line == "":
+			line = word
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	if line != "" || len(lines) == 0 {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
 func errorf(pos int, format string, args ...any) *Error {
 	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
 }

@@ -54,7 +54,7 @@ type Leaf struct {
 // ResolveLeaf resolves one *Term or *Word of a parsed expression, with the same field
 // names, aliases, value syntax and errors as Compile.
 func ResolveLeaf(n Node, opts Options) (Leaf, error) {
-	c := &compiler{opts: opts}
+	c := newCompiler(opts)
 	switch n := n.(type) {
 	case *Term:
 		return c.resolveTerm(n)
@@ -90,7 +90,7 @@ func (c *compiler) resolveTerm(t *Term) (Leaf, error) {
 		}
 		eq := *t
 		eq.Op = OpEq
-		l, err := resolveField(&eq, a)
+		l, err := c.resolveFieldLeaf(&eq, a)
 		if err != nil {
 			return Leaf{}, err
 		}
@@ -98,11 +98,11 @@ func (c *compiler) resolveTerm(t *Term) (Leaf, error) {
 		l.Negated = t.Op == OpNe
 		return l, nil
 	}
-	return resolveField(t, f)
+	return c.resolveFieldLeaf(t, f)
 }
 
-// resolveField mirrors fieldPred.
-func resolveField(t *Term, f model.Field) (Leaf, error) {
+// resolveFieldLeaf mirrors fieldPred.
+func (c *compiler) resolveFieldLeaf(t *Term, f model.Field) (Leaf, error) {
 	kind := f.Info().Kind
 	name := strings.ToLower(t.Field)
 	if f.Known() {
@@ -151,7 +151,7 @@ func resolveField(t *Term, f model.Field) (Leaf, error) {
 			return l, nil
 		}
 	}
-	iv, err := numericValue(t, f, kind, name)
+	iv, err := c.numericValue(t, f, kind, name)
 	if err != nil {
 		return Leaf{}, err
 	}

@@ -3,6 +3,7 @@ package filter
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -14,7 +15,7 @@ import (
 
 // fieldPred compiles `field op value` for one field, reading the value the way the
 // field's kind calls for.
-func fieldPred(t *Term, f model.Field) (Pred[*model.Flow], error) {
+func (c *compiler) fieldPred(t *Term, f model.Field) (Pred[*model.Flow], error) {
 	kind := f.Info().Kind
 	name := strings.ToLower(t.Field)
 	if f.Known() {
@@ -60,7 +61,7 @@ func fieldPred(t *Term, f model.Field) (Pred[*model.Flow], error) {
 			return p, err
 		}
 	}
-	iv, err := numericValue(t, f, kind, name)
+	iv, err := c.numericValue(t, f, kind, name)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +112,7 @@ func uintGetter(f model.Field) func(*model.Flow) (uint64, bool) {
 	return func(r *model.Flow) (uint64, bool) { return r.Uint(f) }
 }
 
-func numericValue(t *Term, f model.Field, kind model.Kind, name string) (interval, error) {
+func (c *compiler) numericValue(t *Term, f model.Field, kind model.Kind, name string) (interval, error) {
 	v := t.Value
 	bad := func(want string) (interval, error) {
 		return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("bad value '%s' for %s", v, name), Hint: "want " + want}
@@ -140,7 +141,7 @@ func numericValue(t *Term, f model.Field, kind model.Kind, name string) (interva
 			return interval{uint64(p), uint64(p)}, nil
 		}
 	case model.KindTime:
-		if iv, ok := timeValue(v); ok {
+		if iv, ok := c.timeValue(v); ok {
 			return iv, nil
 		}
 	}
@@ -149,8 +150,23 @@ func numericValue(t *Term, f model.Field, kind model.Kind, name string) (interva
 	if i := strings.IndexByte(v, '-'); i > 0 && i < len(v)-1 {
 		lo, hi, isRange = v[:i], v[i+1:], true
 	}
-	a, okA := parseAmount(lo, kind == model.KindNumber)
-	b, okB := parseAmount(hi, kind == model.KindNumber)
+	if kind == model.KindTime && isRange {
+		// A range of times: 09:10-09:20 is from the first second of one to the last of
+		// the other.
+		if x, ok := c.timeValue(lo); ok {
+			if y, ok := c.timeValue(hi); ok {
+				if x.lo > y.hi {
+					return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("empty range '%s'", v), Hint: fmt.Sprintf("write it as %s-%s", hi, lo)}
+				}
+				if t.Op != OpEq && t.Op != OpNe {
+					return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("a range compares only with = or !=, not %s", t.Op)}
+				}
+				return interval{x.lo, y.hi}, nil
+			}
+		}
+	}
+	a, okA := ParseAmount(lo, kind == model.KindNumber)
+	b, okB := ParseAmount(hi, kind == model.KindNumber)
 	if !okA || !okB {
 		switch kind {
 		case model.KindPort:
@@ -170,12 +186,15 @@ func numericValue(t *Term, f model.Field, kind model.Kind, name string) (interva
 			}
 			return interval{}, e
 		case model.KindTime:
-			return bad("Unix seconds, a date (2024-05-01), or a time (2024-05-01T10:30:00Z)")
+			if d, ok := parseAgo(v); ok && d < 0 {
+				return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("bad value '%s' for %s", v, name), Hint: "a duration counts back from now, so it cannot be negative: write 15m for 15 minutes ago"}
+			}
+			return bad("a duration before now (15m, 2h, 1d), a time of day (09:10), a date (2024-05-01), a date and time (2024-05-01T10:30, 2024-05-01T10:30:00Z) or Unix seconds")
 		case model.KindTCPFlags:
 			return bad("a number or flag names such as syn, syn-ack, fin, rst (joined with +)")
 		}
 		if kind == model.KindNumber && (f == model.FBytes || f == model.FPackets) {
-			return bad("a number such as 1500, 10k or 1Mi, or a range such as 0-100")
+			return bad("a number such as 1500, 10k, 1.5MB or 1MiB, or a range such as 0-100")
 		}
 		return bad("a number or a range such as 1-5")
 	}
@@ -199,49 +218,59 @@ func numericValue(t *Term, f model.Field, kind model.Kind, name string) (interva
 	return interval{a, b}, nil
 }
 
-// parseAmount reads a decimal number, with k/M/G (powers of 1000) or Ki/Mi/Gi (powers of
-// 1024) suffixes where sizes allows them.
-func parseAmount(s string, sizes bool) (uint64, bool) {
-	mult := uint64(1)
-	if sizes {
-		for _, sfx := range []struct {
-			s string
-			m uint64
-		}{{"Ki", 1 << 10}, {"Mi", 1 << 20}, {"Gi", 1 << 30}, {"Ti", 1 << 40}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}} {
-			if strings.HasSuffix(s, sfx.s) && len(s) > len(sfx.s) {
-				s, mult = s[:len(s)-len(sfx.s)], sfx.m
-				break
-			}
-		}
+// ParseAmount reads a whole number; with sizes, a number with a unit: k, M, G, T (powers
+// of 1000, also written KB, MB, GB, TB) or Ki, Mi, Gi, Ti (powers of 1024, also KiB,
+// MiB, GiB, TiB), in any case, since flow logs count bytes and packets and nothing else
+// a unit could mean (no bits, no thousandths). With a unit the number may have a decimal
+// fraction as long as the amount is whole: 1.5MB is 1500000, 1.5KiB 1536.
+func ParseAmount(s string, sizes bool) (uint64, bool) {
+	if !sizes {
+		n, err := strconv.ParseUint(s, 10, 64)
+		return n, err == nil
 	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || n > math.MaxUint64/mult {
+	i := len(s)
+	for i > 0 && (s[i-1] >= 'a' && s[i-1] <= 'z' || s[i-1] >= 'A' && s[i-1] <= 'Z') {
+		i--
+	}
+	number, unit := s[:i], strings.ToLower(s[i:])
+	mult, ok := sizeUnits[unit]
+	if !ok || number == "" {
 		return 0, false
 	}
-	return n * mult, true
+	whole, frac, hasFrac := strings.Cut(number, ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || hasFrac && (unit == "" || frac == "" || len(frac) > 18 || strings.Trim(frac, "0123456789") != "") {
+		return 0, false
+	}
+	// Exact arithmetic: the amount must be a whole number that fits 64 bits.
+	n, ok := new(big.Int).SetString(whole+frac, 10)
+	if !ok {
+		return 0, false
+	}
+	n.Mul(n, new(big.Int).SetUint64(mult))
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(frac))), nil)
+	q, r := new(big.Int).QuoRem(n, scale, new(big.Int))
+	if r.Sign() != 0 || !q.IsUint64() {
+		return 0, false
+	}
+	return q.Uint64(), true
 }
 
-// timeValue reads a date or time (UTC unless it says otherwise) as the interval of
-// seconds it names.
-func timeValue(s string) (interval, bool) {
-	for _, l := range []struct {
-		layout string
-		span   time.Duration
-	}{
-		{time.RFC3339, time.Second},
-		{"2006-01-02T15:04:05", time.Second},
-		{"2006-01-02T15:04Z07:00", time.Minute},
-		{"2006-01-02T15:04", time.Minute},
-		{"2006-01-02", 24 * time.Hour},
-	} {
-		t, err := time.Parse(l.layout, s)
-		if err != nil || t.Unix() < 0 {
-			continue
-		}
-		lo := uint64(t.Unix())
-		return interval{lo, lo + uint64(l.span/time.Second) - 1}, true
+// sizeUnits are the units ParseAmount takes, in lower case.
+var sizeUnits = map[string]uint64{
+	"": 1, "b": 1,
+	"k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
+	"ki": 1 << 10, "kib": 1 << 10, "mi": 1 << 20, "mib": 1 << 20, "gi": 1 << 30, "gib": 1 << 30, "ti": 1 << 40, "tib": 1 << 40,
+}
+
+// timeValue reads a time as the interval of seconds it names (see ParseTime), at the
+// compiler's now and in its zone.
+func (c *compiler) timeValue(s string) (interval, bool) {
+	t, span, ok := ParseTime(s, c.now, c.opts.Location)
+	if !ok || t.Unix() < 0 || t.Unix() > math.MaxUint32 {
+		return interval{}, false
 	}
-	return interval{}, false
+	lo := uint64(t.Unix())
+	return interval{lo, lo + uint64(span/time.Second) - 1}, true
 }
 
 // flagNamesPred reads `tcp-flags=syn+fin`: every named flag set. SYN means a SYN without

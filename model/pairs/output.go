@@ -120,12 +120,16 @@ func NewWriter(kind string, w io.Writer) (Writer, error) {
 }
 
 type jsonWriter struct {
-	w   *bufio.Writer
-	buf []byte
+	w     *bufio.Writer
+	buf   []byte
+	names *namer // NewNamedWriter: the name keys are added
 }
 
 func (j *jsonWriter) Write(p *Pair, jd *Judgement) error {
 	j.buf = AppendJSON(j.buf[:0], p, jd)
+	if j.names != nil {
+		j.buf = j.names.appendJSON(j.buf, p, jd)
+	}
 	j.buf = append(j.buf, '\n')
 	_, err := j.w.Write(j.buf)
 	return err
@@ -226,12 +230,21 @@ type csvWriter struct {
 	w      *bufio.Writer
 	c      *csv.Writer
 	header bool
+	names  *namer // NewNamedWriter: NameColumns are appended
+}
+
+// writeHeader writes the header row, with the name columns when names are written.
+func (c *csvWriter) writeHeader() error {
+	c.header = true
+	if c.names != nil {
+		return c.c.Write(append(append([]string{}, CSVHeader...), NameColumns...))
+	}
+	return c.c.Write(CSVHeader)
 }
 
 func (c *csvWriter) Write(p *Pair, j *Judgement) error {
 	if !c.header {
-		c.header = true
-		if err := c.c.Write(CSVHeader); err != nil {
+		if err := c.writeHeader(); err != nil {
 			return err
 		}
 	}
@@ -239,6 +252,10 @@ func (c *csvWriter) Write(p *Pair, j *Judgement) error {
 	row = append(row, csvDir(j.Request)...)
 	row = append(row, csvDir(j.Response)...)
 	row = append(row, string(j.Verdict), j.Blocked, j.Rule, j.Explanation)
+	if c.names != nil {
+		names := c.names.names(p, j)
+		row = append(row, names[:]...)
+	}
 	for i := range row {
 		row[i] = output.Sanitize(row[i])
 	}
@@ -260,8 +277,7 @@ func csvDir(d *Dir) []string {
 
 func (c *csvWriter) Flush() error {
 	if !c.header {
-		c.header = true
-		if err := c.c.Write(CSVHeader); err != nil {
+		if err := c.writeHeader(); err != nil {
 			return err
 		}
 	}
@@ -277,8 +293,9 @@ func (c *csvWriter) Flush() error {
 // textWriter keeps each row's cells (the columns are aligned over all rows) and its
 // sort key, not the judgement.
 type textWriter struct {
-	w    *bufio.Writer
-	rows []textRow
+	w     *bufio.Writer
+	rows  []textRow
+	names *namer // NewNamedWriter: names beside the interface and the ends
 }
 
 type textRow struct {
@@ -287,7 +304,12 @@ type textRow struct {
 }
 
 func (t *textWriter) Write(p *Pair, j *Judgement) error {
-	t.rows = append(t.rows, textRow{keyOf(p, j), TextCells(p, j)})
+	cells := TextCells(p, j)
+	if t.names != nil {
+		names := t.names.names(p, j)
+		cells[1], cells[3], cells[4] = nameCell(cells[1], names[0]), nameCell(cells[3], names[1]), nameCell(cells[4], names[2])
+	}
+	t.rows = append(t.rows, textRow{keyOf(p, j), cells})
 	return nil
 }
 

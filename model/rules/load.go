@@ -18,19 +18,19 @@ import (
 // the pagination and metadata fields of the CLI output and of json.Marshal of the
 // SDK's Describe*Output structs ("NextToken": null, "ResultMetadata": {}).
 var (
-	dataKeys    = []string{"SecurityGroups", "NetworkAcls", "NetworkInterfaces", "Subnets"}
+	dataKeys    = []string{"SecurityGroups", "NetworkAcls", "NetworkInterfaces", "Subnets", "Reservations"}
 	ignoredKeys = []string{"NextToken", "ResultMetadata"}
 )
 
-const expectedInput = "SecurityGroups, NetworkAcls, NetworkInterfaces or Subnets, " +
+const expectedInput = "SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets or Reservations, " +
 	"as printed by aws ec2 describe-security-groups, describe-network-acls, " +
-	"describe-network-interfaces or describe-subnets"
+	"describe-network-interfaces, describe-subnets or describe-instances"
 
 // Load reads one rules document. It opens no file: the caller reads it (--rules FILE,
 // an embedded demo, a test's string) and names it for the messages; Set.Merge combines
 // several, a later one overriding objects of an earlier one with the same id. It holds one JSON object, or several in a row (the
 // output of several commands concatenated), each with one or more of the keys
-// SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets: the output of
+// SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets, Reservations: the output of
 // `aws ec2 describe-*` or json.Marshal of the SDK's Describe*Output, whose field names
 // are the same and whose absent values are null. name labels errors: a malformed
 // document is reported as name:line:column.
@@ -103,7 +103,9 @@ type (
 		NetworkAcls       []wireNetworkACL
 		NetworkInterfaces []wireInterface
 		Subnets           []wireSubnet
+		Reservations      []struct{ Instances []wireInstance }
 	}
+	wireTag           struct{ Key, Value string }
 	wireSecurityGroup struct {
 		GroupId, GroupName, VpcId, Description string
 		IpPermissions, IpPermissionsEgress     []wirePermission
@@ -143,6 +145,17 @@ type (
 		Groups        []struct{ GroupId, GroupName string }
 		Association   *struct{ PublicIp string }
 		Attachment    *struct{ InstanceId string }
+		TagSet        []wireTag
+	}
+	// wireInstance is what describe-instances says of an instance that names it and its
+	// addresses; its interfaces are described as describe-network-interfaces describes
+	// them, with fewer fields.
+	wireInstance struct {
+		InstanceId, PrivateIpAddress, PublicIpAddress, SubnetId, VpcId string
+		Tags                                                           []wireTag
+		State                                                          *struct{ Name string }
+		NetworkInterfaces                                              []wireInterface
+		SecurityGroups                                                 []struct{ GroupId, GroupName string }
 	}
 	wireSubnet struct {
 		SubnetId, VpcId, CidrBlock  string
@@ -203,6 +216,28 @@ func (s *Set) addDocument(name string, data []byte, start int64, raw json.RawMes
 			return fmt.Errorf("%s: NetworkInterfaces[%d] %s: %w", name, i, w.NetworkInterfaceId, err)
 		}
 		s.interfaces[ifc.ID] = ifc
+	}
+	for _, res := range doc.Reservations {
+		for i, w := range res.Instances {
+			inst, err := convertInstance(w)
+			if err != nil {
+				return fmt.Errorf("%s: Reservations[].Instances[%d] %s: %w", name, i, w.InstanceId, err)
+			}
+			s.instances[inst.ID] = inst
+			for _, g := range w.SecurityGroups {
+				s.noteGroupName(g.GroupId, g.GroupName)
+			}
+			for _, ni := range w.NetworkInterfaces {
+				for _, g := range ni.Groups {
+					s.noteGroupName(g.GroupId, g.GroupName)
+				}
+			}
+		}
+	}
+	for _, w := range doc.NetworkInterfaces {
+		for _, g := range w.Groups {
+			s.noteGroupName(g.GroupId, g.GroupName)
+		}
 	}
 	for i, w := range doc.Subnets {
 		n, err := convertSubnet(w)
@@ -408,7 +443,7 @@ func convertInterface(w wireInterface) (*Interface, error) {
 	if w.NetworkInterfaceId == "" {
 		return nil, errors.New("no NetworkInterfaceId")
 	}
-	ifc := &Interface{ID: w.NetworkInterfaceId, SubnetID: w.SubnetId, VpcID: w.VpcId, Type: w.InterfaceType, Description: w.Description}
+	ifc := &Interface{ID: w.NetworkInterfaceId, SubnetID: w.SubnetId, VpcID: w.VpcId, Type: w.InterfaceType, Description: w.Description, Name: nameTag(w.TagSet)}
 	if w.Attachment != nil {
 		ifc.InstanceID = w.Attachment.InstanceId
 	}
@@ -461,6 +496,60 @@ func convertInterface(w wireInterface) (*Interface, error) {
 		}
 	}
 	return ifc, nil
+}
+
+// nameTag is the value of the Name tag, the name the console shows.
+func nameTag(tags []wireTag) string {
+	for _, t := range tags {
+		if t.Key == "Name" {
+			return strings.TrimSpace(t.Value)
+		}
+	}
+	return ""
+}
+
+// convertInstance keeps what names an instance and places its addresses: the Name tag,
+// every private and public address of every interface, and the interfaces' ids. An
+// address that does not parse is skipped, not fatal: instances are read for names,
+// and a name is not worth refusing a rules file over.
+func convertInstance(w wireInstance) (*Instance, error) {
+	if w.InstanceId == "" {
+		return nil, errors.New("no InstanceId")
+	}
+	inst := &Instance{ID: w.InstanceId, Name: nameTag(w.Tags), SubnetID: w.SubnetId, VpcID: w.VpcId}
+	if w.State != nil {
+		inst.State = w.State.Name
+	}
+	add := func(list *[]netip.Addr, s string) {
+		if a, err := netip.ParseAddr(strings.TrimSpace(s)); err == nil {
+			a = a.Unmap().WithZone("")
+			if !slices.Contains(*list, a) {
+				*list = append(*list, a)
+			}
+		}
+	}
+	add(&inst.PrivateIPs, w.PrivateIpAddress)
+	add(&inst.PublicIPs, w.PublicIpAddress)
+	for _, ni := range w.NetworkInterfaces {
+		if ni.NetworkInterfaceId != "" && !slices.Contains(inst.Interfaces, ni.NetworkInterfaceId) {
+			inst.Interfaces = append(inst.Interfaces, ni.NetworkInterfaceId)
+		}
+		add(&inst.PrivateIPs, ni.PrivateIpAddress)
+		for _, p := range ni.PrivateIpAddresses {
+			add(&inst.PrivateIPs, p.PrivateIpAddress)
+			if p.Association != nil {
+				add(&inst.PublicIPs, p.Association.PublicIp)
+			}
+		}
+		add(&inst.PrivateIPs, ni.Ipv6Address)
+		for _, p := range ni.Ipv6Addresses {
+			add(&inst.PrivateIPs, p.Ipv6Address)
+		}
+		if ni.Association != nil {
+			add(&inst.PublicIPs, ni.Association.PublicIp)
+		}
+	}
+	return inst, nil
 }
 
 func convertSubnet(w wireSubnet) (*Subnet, error) {

@@ -196,10 +196,11 @@ func TestLoadErrors(t *testing.T) {
 		name, doc string
 		want      string // a regexp the error must match
 	}{
-		{"empty", "", `^x\.json: no JSON object: expected SecurityGroups, NetworkAcls, NetworkInterfaces or Subnets`},
+		{"empty", "", `^x\.json: no JSON object: expected SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets or Reservations`},
 		{"whitespace", " \n\t", `^x\.json: no JSON object`},
-		{"unknown key", `{"SecurityGroups": [], "Reservations": []}`,
-			`^x\.json:1:1: unknown top-level key "Reservations": expected SecurityGroups, NetworkAcls, NetworkInterfaces or Subnets, as printed by aws ec2 describe-security-groups`},
+		{"unknown key", `{"SecurityGroups": [], "Vpcs": []}`,
+			`^x\.json:1:1: unknown top-level key "Vpcs": expected SecurityGroups, NetworkAcls, NetworkInterfaces, Subnets or Reservations, as printed by aws ec2 describe-security-groups`},
+		{"instance without id", `{"Reservations": [{"Instances": [{"PrivateIpAddress": "10.0.0.1"}]}]}`, `Reservations\[\]\.Instances\[0\] : no InstanceId`},
 		{"only metadata", `{"NextToken": null}`, `^x\.json:1:1: no rules in this object`},
 		{"empty object", `{}`, `^x\.json:1:1: no rules in this object`},
 		{"array", `[{"SecurityGroups": []}]`, `^x\.json:1:1: expected a JSON object`},

@@ -121,9 +121,22 @@ type Interface struct {
 	Type                string // "interface", "nat_gateway", "vpc_endpoint", ...
 	InstanceID          string
 	Description         string
+	Name                string // the Name tag (TagSet), for display
 	PrivateIPs          []netip.Addr
 	PublicIPs           []netip.Addr // for display only: SG references never match them
 	Groups              []string
+}
+
+// Instance is optional data from `aws ec2 describe-instances` (or DescribeInstances
+// with --live-rules): what names an instance and where its addresses are. It plays no
+// part in verdicts, which are decided by the interfaces; it names hosts for people.
+type Instance struct {
+	ID, Name        string // Name is the Name tag
+	State           string // running, stopped, terminated, ...
+	SubnetID, VpcID string
+	Interfaces      []string     // ENI ids
+	PrivateIPs      []netip.Addr // every private address of every interface, IPv4 and IPv6
+	PublicIPs       []netip.Addr
 }
 
 // Subnet is optional data from `aws ec2 describe-subnets`: with its CIDRs, an address
@@ -140,6 +153,10 @@ type Set struct {
 	acls       map[string]*NetworkACL
 	interfaces map[string]*Interface
 	subnets    map[string]*Subnet
+	instances  map[string]*Instance
+	// groupNames are the names interfaces and instances give the groups they belong
+	// to, for groups whose own description was not loaded.
+	groupNames map[string]string
 	sources    []string
 
 	// Indexes, rebuilt by reindex after every load or merge so that reads never write.
@@ -176,6 +193,8 @@ func NewSet() *Set {
 		acls:       map[string]*NetworkACL{},
 		interfaces: map[string]*Interface{},
 		subnets:    map[string]*Subnet{},
+		instances:  map[string]*Instance{},
+		groupNames: map[string]string{},
 	}
 	s.reindex()
 	return s
@@ -203,6 +222,12 @@ func (s *Set) Merge(other *Set) {
 	for id, n := range other.subnets {
 		s.subnets[id] = n
 	}
+	for id, n := range other.instances {
+		s.instances[id] = n
+	}
+	for id, n := range other.groupNames {
+		s.groupNames[id] = n
+	}
 	s.sources = append(s.sources, other.sources...)
 	s.reindex()
 }
@@ -216,7 +241,7 @@ func (s *Set) Sources() []string {
 // Empty reports whether nothing was loaded.
 func (s *Set) Empty() bool {
 	s = s.orEmpty()
-	return len(s.groups) == 0 && len(s.acls) == 0 && len(s.interfaces) == 0 && len(s.subnets) == 0
+	return len(s.groups) == 0 && len(s.acls) == 0 && len(s.interfaces) == 0 && len(s.subnets) == 0 && len(s.instances) == 0
 }
 
 // SecurityGroup returns a loaded group by id.
@@ -245,6 +270,36 @@ func (s *Set) InterfaceByAddr(a netip.Addr) (*Interface, bool) {
 	s = s.orEmpty()
 	i, ok := s.byAddr[a.Unmap()]
 	return i, ok
+}
+
+// Instance returns a loaded instance by id.
+func (s *Set) Instance(id string) (*Instance, bool) {
+	s = s.orEmpty()
+	i, ok := s.instances[id]
+	return i, ok
+}
+
+// Instances lists the loaded instances by id.
+func (s *Set) Instances() []*Instance {
+	s = s.orEmpty()
+	return sortedValues(s.instances)
+}
+
+// GroupName is a security group's name: the GroupName of the loaded group, or else the
+// name an interface or instance that belongs to it gave it; "" when neither is known.
+func (s *Set) GroupName(id string) string {
+	s = s.orEmpty()
+	if g, ok := s.groups[id]; ok && g.Name != "" {
+		return g.Name
+	}
+	return s.groupNames[id]
+}
+
+// noteGroupName remembers the name a reference gives a group.
+func (s *Set) noteGroupName(id, name string) {
+	if id != "" && name != "" {
+		s.groupNames[id] = name
+	}
 }
 
 // Subnet returns a loaded subnet by id.

@@ -1,6 +1,7 @@
 // Package liverules fetches the security groups, network ACLs and network interfaces
 // behind a set of interfaces through the EC2 API (read-only Describe calls), for
-// --live-rules: the same data `aws ec2 describe-*` prints, which model/rules evaluates.
+// --live-rules: the same data `aws ec2 describe-*` prints, which model/rules evaluates,
+// and the instances behind the interfaces, whose Name tags name the hosts.
 package liverules
 
 import (
@@ -20,10 +21,21 @@ import (
 // filterChunk bounds the values of one EC2 filter; AWS accepts up to 200.
 const filterChunk = 200
 
+// NamesError says that the instances behind the interfaces could not be described
+// (most often: the role lacks ec2:DescribeInstances). The rules came back whole; only
+// the hosts' names are missing, so Fetch returns it beside a usable set, and a caller
+// warns and goes on.
+type NamesError struct{ Err error }
+
+func (e *NamesError) Error() string { return "naming the instances: " + e.Err.Error() }
+func (e *NamesError) Unwrap() error { return e.Err }
+
 // Fetch describes the interfaces, their security groups (and the members of groups
-// their rules refer to, so references can be resolved by address), and the network ACLs
-// of their subnets, and returns them as a rules.Set. Interfaces are asked for by filter,
-// not by ID, so one that no longer exists is simply missing instead of failing the call.
+// their rules refer to, so references can be resolved by address), the network ACLs
+// of their subnets, and the instances they are attached to, and returns them as a
+// rules.Set. Interfaces and instances are asked for by filter, not by ID, so one that no
+// longer exists is simply missing instead of failing the call. When only the instances
+// could not be described, the set is returned with a *NamesError.
 func Fetch(ctx context.Context, client *ec2.Client, enis []string) (*rules.Set, error) {
 	enis = unique(enis)
 	if len(enis) == 0 {
@@ -65,17 +77,50 @@ func Fetch(ctx context.Context, client *ec2.Client, enis []string) (*rules.Set, 
 	if err != nil {
 		return nil, err
 	}
+	var instanceIDs []string
+	for _, ni := range ifaces {
+		if ni.Attachment != nil {
+			instanceIDs = append(instanceIDs, aws.ToString(ni.Attachment.InstanceId))
+		}
+	}
+	reservations, namesErr := instances(ctx, client, unique(instanceIDs))
 	// The loader reads the JSON the AWS CLI prints, which is what json.Marshal makes of
 	// the SDK's output structs: one loader for files and for the live calls.
 	doc, err := json.Marshal(struct {
 		NetworkInterfaces []types.NetworkInterface
 		SecurityGroups    []types.SecurityGroup
 		NetworkAcls       []types.NetworkAcl
-	}{ifaces, groups, acls})
+		Reservations      []types.Reservation
+	}{ifaces, groups, acls, reservations})
 	if err != nil {
 		return nil, err
 	}
-	return rules.Load(bytes.NewReader(doc), "ec2 (live)")
+	set, err := rules.Load(bytes.NewReader(doc), "ec2 (live)")
+	if err != nil {
+		return nil, err
+	}
+	if namesErr != nil {
+		return set, &NamesError{namesErr}
+	}
+	return set, nil
+}
+
+// instances describes the instances the interfaces are attached to, for their names.
+func instances(ctx context.Context, client *ec2.Client, ids []string) ([]types.Reservation, error) {
+	var out []types.Reservation
+	for _, chunk := range chunks(ids) {
+		pages := ec2.NewDescribeInstancesPaginator(client, &ec2.DescribeInstancesInput{
+			Filters: []types.Filter{{Name: aws.String("instance-id"), Values: chunk}},
+		})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("describing instances: %w", err)
+			}
+			out = append(out, page.Reservations...)
+		}
+	}
+	return out, nil
 }
 
 func interfaces(ctx context.Context, client *ec2.Client, filter string, values []string) ([]types.NetworkInterface, error) {

@@ -2,6 +2,7 @@ package liverules
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -85,5 +86,60 @@ func TestFetchCleansWhatEC2Says(t *testing.T) {
 	g, ok := set.SecurityGroup("sg-0web")
 	if !ok || g.Name != "web" {
 		t.Fatalf("group name %q", g.Name)
+	}
+}
+
+// The instances behind the interfaces are described too, and their Name tags, and the
+// interfaces' own, come through: the hosts are named as in the console.
+func TestFetchNamesTheHosts(t *testing.T) {
+	srv := fakeaws.Serve(t)
+	srv.AddSecurityGroups(fakeaws.SecurityGroup{GroupID: "sg-0db", GroupName: "shop-db", VpcID: "vpc-1"})
+	srv.AddNetworkInterfaces(
+		fakeaws.NetworkInterface{NetworkInterfaceID: "eni-0db", SubnetID: "subnet-db", VpcID: "vpc-1", PrivateIP: "10.0.1.30", GroupIDs: []string{"sg-0db"}, InstanceID: "i-0db"},
+		fakeaws.NetworkInterface{NetworkInterfaceID: "eni-0nat", SubnetID: "subnet-pub", VpcID: "vpc-1", PrivateIP: "10.0.0.5", PublicIP: "198.51.100.5",
+			InterfaceType: "nat_gateway", RequesterManaged: true, Description: "Interface for NAT Gateway nat-0abc", Tags: map[string]string{"Name": "egress"}},
+	)
+	srv.AddInstances(fakeaws.Instance{InstanceID: "i-0db", Tags: map[string]string{"Name": "db-1"}},
+		fakeaws.Instance{InstanceID: "i-0other", Tags: map[string]string{"Name": "not-in-view"}})
+	set, err := Fetch(context.Background(), awsclient.NewEC2(srv.AWSConfig()), []string{"eni-0db", "eni-0nat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, ok := set.Instance("i-0db")
+	if !ok || inst.Name != "db-1" || len(inst.PrivateIPs) != 1 || inst.PrivateIPs[0] != netip.MustParseAddr("10.0.1.30") {
+		t.Fatalf("instance %+v", inst)
+	}
+	if _, ok := set.Instance("i-0other"); ok {
+		t.Error("an instance behind no interface in view was described")
+	}
+	if nat, _ := set.Interface("eni-0nat"); nat == nil || nat.Name != "egress" || nat.Description != "Interface for NAT Gateway nat-0abc" {
+		t.Errorf("NAT interface %+v", nat)
+	}
+	if got := set.GroupName("sg-0db"); got != "shop-db" {
+		t.Errorf("group name %q", got)
+	}
+	calls := srv.CallsTo("DescribeInstances")
+	if len(calls) != 1 || calls[0].String("Filter.1.Name") != "instance-id" || calls[0].String("Filter.1.Value.1") != "i-0db" {
+		t.Errorf("DescribeInstances calls %+v", calls)
+	}
+}
+
+// Without ec2:DescribeInstances the rules still come back, with a NamesError that says
+// which permission is missing: the verdicts do not depend on names.
+func TestFetchWithoutDescribeInstances(t *testing.T) {
+	srv := fakeaws.Serve(t)
+	srv.AddNetworkInterfaces(fakeaws.NetworkInterface{NetworkInterfaceID: "eni-0db", SubnetID: "subnet-db", VpcID: "vpc-1", PrivateIP: "10.0.1.30", InstanceID: "i-0db"})
+	srv.AddInstances(fakeaws.Instance{InstanceID: "i-0db", Tags: map[string]string{"Name": "db-1"}})
+	srv.FailNext("DescribeInstances", 5, "UnauthorizedOperation")
+	set, err := Fetch(context.Background(), awsclient.NewEC2(srv.AWSConfig()), []string{"eni-0db"})
+	var ne *NamesError
+	if !errors.As(err, &ne) || set == nil {
+		t.Fatalf("set %v, err %v; want the set and a NamesError", set, err)
+	}
+	if _, ok := set.Interface("eni-0db"); !ok {
+		t.Error("the interface was lost")
+	}
+	if msg := awsclient.Explain(err, ""); !strings.Contains(msg, "ec2:DescribeInstances") {
+		t.Errorf("explained: %s", msg)
 	}
 }
