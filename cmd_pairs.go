@@ -74,15 +74,11 @@ func (f *liveRulesFlags) register(cmd *cobra.Command) {
 	f.aws.register(cmd)
 }
 
-// fetch gets the rules of the interfaces of the index and merges them onto rs.
-func (f *liveRulesFlags) fetch(ctx context.Context, ix *pairs.Index, rs *rules.Set) (*rules.Set, error) {
-	seen := map[model.Sym]bool{}
-	var enis []string
-	for _, p := range ix.All() {
-		if ifc := p.Key.Interface; !seen[ifc] {
-			seen[ifc] = true
-			enis = append(enis, ifc.String())
-		}
+// fetch gets the rules of the interfaces ifcs and merges them onto rs.
+func (f *liveRulesFlags) fetch(ctx context.Context, ifcs []model.Sym, rs *rules.Set) (*rules.Set, error) {
+	enis := make([]string, 0, len(ifcs))
+	for _, ifc := range ifcs {
+		enis = append(enis, ifc.String())
 	}
 	cfg, err := f.aws.load(ctx)
 	if err != nil {
@@ -109,17 +105,19 @@ func runPairs(ctx context.Context, env *environment, flags *readFlags, ruleFiles
 	if format != nil {
 		opts.Formats = []*model.Format{format}
 	}
-	// The records the filter's record terms look at: the newest of each direction.
-	newest := map[uint64]model.Flow{}
-	record := func(seq uint64) *model.Flow {
-		if r, ok := newest[seq]; ok {
-			return &r
-		}
-		return nil
-	}
-	match, err := pairs.CompileFilter(flags.filter, record, opts)
-	if err != nil {
+	// The conversations, with the newest record of each direction kept when a filter
+	// may look at them.
+	keep := strings.TrimSpace(flags.filter) != ""
+	batch := pairs.NewBatch(keep)
+	if _, err := pairs.CompileFilter(flags.filter, batch.Newest, opts); err != nil {
 		return filterUsageError(flags.filter, err)
+	}
+	var newMatch func() func(*pairs.Pair, *pairs.Judgement) bool
+	if keep {
+		newMatch = func() func(*pairs.Pair, *pairs.Judgement) bool {
+			match, _ := pairs.CompileFilter(flags.filter, batch.Newest, opts)
+			return match
+		}
 	}
 	if _, err := pairs.NewWriter(flags.output, nil); err != nil {
 		return usagef("unknown --output %q: want text, jsonl or csv", flags.output)
@@ -140,12 +138,9 @@ func runPairs(ctx context.Context, env *environment, flags *readFlags, ruleFiles
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	ix := pairs.NewIndex()
-	keep := strings.TrimSpace(flags.filter) != "" // only a filter reads the records again
 	var (
 		stats    model.Stats
 		failures []string
-		seq      uint64
 	)
 	source.ReadFiles(ctx, inputs, source.Options{Format: format, Workers: flags.workers, Stdin: env.stdin}, nil, func(c *source.Chunk) bool {
 		stats.Add(&c.Stats)
@@ -153,18 +148,7 @@ func runPairs(ctx context.Context, env *environment, flags *readFlags, ruleFiles
 			failures = append(failures, c.Err.Error())
 		}
 		for i := range c.Records {
-			r := &c.Records[i]
-			if keep {
-				// Keep the newest record of each direction and forget the one it replaces.
-				if p, side := ix.Get(r); p != nil && p.Dirs[side].Records > 0 {
-					delete(newest, p.Dirs[side].LastSeq)
-				}
-				if _, _, ok := pairs.KeyOf(r); ok {
-					newest[seq] = *r
-				}
-			}
-			ix.Add(seq, r)
-			seq++
+			batch.Add(&c.Records[i])
 		}
 		return true
 	})
@@ -172,35 +156,21 @@ func runPairs(ctx context.Context, env *environment, flags *readFlags, ruleFiles
 		return silentError{130}
 	}
 	if live.enabled {
-		if rs, err = live.fetch(ctx, ix, rs); err != nil {
+		if rs, err = live.fetch(ctx, batch.Interfaces(), rs); err != nil {
 			return err
 		}
 	}
 
 	// Classify is enough to filter and sort; each pair shown is then judged in full,
-	// written and forgotten, so memory holds the index, not a judgement per pair.
-	ordered := ix.Ordered(rs, match)
-	counts := map[pairs.Verdict]int{}
+	// written and forgotten, so memory holds the conversations, not a judgement per pair.
 	out := bufio.NewWriterSize(env.stdout, 256<<10)
-	w, _ := pairs.NewWriter(flags.output, out)
-	var writeErr error
-	for _, p := range ordered {
-		j := ix.Judge(p, rs)
-		counts[j.Verdict]++
-		if writeErr == nil {
-			writeErr = w.Write(p, &j)
-		}
-		ix.Forget(p)
-	}
-	if err := w.Flush(); err != nil && writeErr == nil {
-		writeErr = err
-	}
+	sum, writeErr := batch.Write(out, pairs.WriteOptions{Kind: flags.output, Rules: rs, NewMatch: newMatch, Workers: flags.workers})
 	if err := out.Flush(); err != nil && writeErr == nil {
 		writeErr = err
 	}
 	if !flags.quiet {
 		writeSummary(env.stderr, &stats, 0, len(inputs), false)
-		writePairsSummary(env, ix.Len(), len(ordered), counts, flags.filter != "", rs != nil)
+		writePairsSummary(env, sum.Pairs, sum.Shown, sum.Verdicts, flags.filter != "", rs != nil)
 	}
 	for _, f := range failures {
 		fmt.Fprintf(env.stderr, "flowlens: %s\n", output.Sanitize(f))

@@ -52,8 +52,7 @@ type inputs struct {
 }
 
 func (ix *Index) inputsOf(p *Pair, rs *rules.Set) inputs {
-	return inputs{rs: rs, ownA: ix.own(p, AtoB), ownB: ix.own(p, BtoA),
-		listenA: min(ix.conversations(p, AtoB), listenerMin), listB: min(ix.conversations(p, BtoA), listenerMin)}
+	return ix.evidence.inputs(&p.counts, family(p.Key.A.Addr()), rs)
 }
 
 // act is a direction's action once stray rejects are set aside.
@@ -214,7 +213,7 @@ func (t *texts) iface() string {
 	return t.ifc
 }
 
-func (ix *Index) direction(p *Pair, in inputs, eff [2]act, full bool) direction {
+func directionOf(p *Pair, in inputs, eff [2]act, full bool) direction {
 	var dir direction
 	k := p.Key
 	t := newTexts(k)

@@ -179,7 +179,11 @@ func (ix *Index) judgeCached(p *Pair, rs *rules.Set, full bool) Judgement {
 			return c.classification(p)
 		}
 	}
-	j := ix.judge(p, in, full)
+	d := depthVerdict
+	if full {
+		d = depthFull
+	}
+	j := judge(p, in, d)
 	c := p.cache
 	if c == nil {
 		c = &judged{}
@@ -197,7 +201,18 @@ func (ix *Index) judgeCached(p *Pair, rs *rules.Set, full bool) Judgement {
 	return j
 }
 
-func (ix *Index) judge(p *Pair, in inputs, full bool) Judgement {
+// depth is how much of a judgement is written out.
+type depth uint8
+
+const (
+	depthVerdict  depth = iota // the verdict, the direction and the rule (Classify)
+	depthSentence              // and the explanation: what flowlens pairs prints
+	depthFull                  // and the signals and the rules' context (Judge)
+)
+
+// judge decides what happened to p, given what lies beyond it (in), written to depth d.
+func judge(p *Pair, in inputs, d depth) Judgement {
+	full := d == depthFull
 	var j Judgement
 	var strays [2]int
 	for _, s := range []Side{AtoB, BtoA} {
@@ -209,7 +224,7 @@ func (ix *Index) judge(p *Pair, in inputs, full bool) Judgement {
 	j.StrayRejects = strays[AtoB] + strays[BtoA]
 	eff := [2]act{effective(&p.Dirs[AtoB], strays[AtoB]), effective(&p.Dirs[BtoA], strays[BtoA])}
 
-	dir := ix.direction(p, in, eff, full)
+	dir := directionOf(p, in, eff, full)
 	j.Signals = dir.signals
 	for _, s := range []Side{AtoB, BtoA} {
 		if full && strays[s] > 0 {
@@ -235,10 +250,10 @@ func (ix *Index) judge(p *Pair, in inputs, full bool) Judgement {
 	// The rules narrow a blocked verdict; on a conversation that passed they can only
 	// disagree, which the sentences report: Classify leaves that to Judge, as evaluating
 	// the rules costs more than the rest of a classification.
-	if in.rs != nil && (full || j.Blocked != "") {
+	if in.rs != nil && (d >= depthSentence || j.Blocked != "") {
 		ruled = narrow(p, &j, in.rs, dir, full)
 	}
-	if full {
+	if d >= depthSentence {
 		e := explainer{p: p, j: &j, dir: dir, eff: eff, table: tv, rules: ruled}
 		j.Explanation = e.sentence()
 	}

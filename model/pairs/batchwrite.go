@@ -1,0 +1,505 @@
+package pairs
+
+import (
+	"cmp"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net/netip"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/output"
+	"github.com/flowlens/flowlens/model/rules"
+)
+
+// WriteOptions say what Batch.Write writes.
+type WriteOptions struct {
+	Kind  string     // text, jsonl or csv (NewWriter's kinds)
+	Rules *rules.Set // nil: the records alone
+	// NewMatch makes the filter of the pairs to write (CompileFilter with the batch's
+	// Newest); nil writes every pair. It is called once per worker, as a compiled
+	// filter keeps caches.
+	NewMatch func() func(*Pair, *Judgement) bool
+	Workers  int // 0: one per CPU
+}
+
+// Summary is what Batch.Write judged.
+type Summary struct {
+	Pairs    int             // conversations in the batch
+	Shown    int             // of them, those the filter kept
+	Verdicts map[Verdict]int // the verdicts of those shown
+}
+
+// Write writes the conversations as NewWriter's writers would, sorted as Ordered sorts
+// them: classified (in parallel) to filter and sort, then judged in full and formatted
+// on every CPU, and written in order. Memory holds the batch, a 32-byte sort entry per
+// pair written and the output of a few blocks in flight; no judgement outlives its row.
+func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
+	switch o.Kind {
+	case "", "text", "jsonl", "json", "csv":
+	default:
+		return Summary{}, fmt.Errorf("unknown output %q: want text, jsonl or csv", o.Kind)
+	}
+	text := o.Kind == "" || o.Kind == "text"
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	b.countRecords()
+	ranks := b.interfaceRanks()
+
+	// Classify every pair: the filter, the sort key and, for text, the widths of the
+	// columns, which depend only on the classification.
+	type classified struct {
+		entries []sortEntry
+		widths  [len(textWidthColumns)]int
+	}
+	parts := make([]classified, workers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	const block = 4096
+	for wi := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			part := &parts[wi]
+			j := &judger{}
+			j.init(b, o.Rules)
+			var match func(*Pair, *Judgement) bool
+			if o.NewMatch != nil {
+				match = o.NewMatch()
+			}
+			var scratch []byte
+			for {
+				lo := int(next.Add(block)) - block
+				if lo >= b.n {
+					return
+				}
+				for n := lo; n < min(lo+block, b.n); n++ {
+					p, jd := j.judge(uint32(n), depthVerdict)
+					if match != nil && !match(p, jd) {
+						continue
+					}
+					part.entries = append(part.entries, b.sortEntryOf(uint32(n), p, jd, ranks))
+					if text {
+						var ends [textCells]int
+						scratch = appendTextCells(scratch[:0], p, jd, &ends, false)
+						for i := range part.widths {
+							part.widths[i] = max(part.widths[i], utf8.RuneCount(cell(scratch, &ends, i)))
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var entries []sortEntry
+	var widths [len(textWidthColumns)]int
+	for i, t := range textWidthColumns {
+		widths[i] = utf8.RuneCountInString(t)
+	}
+	total := 0
+	for i := range parts {
+		total += len(parts[i].entries)
+	}
+	entries = make([]sortEntry, 0, total)
+	for i := range parts {
+		entries = append(entries, parts[i].entries...)
+		parts[i].entries = nil
+		for c := range widths {
+			widths[c] = max(widths[c], parts[i].widths[c])
+		}
+	}
+	b.sortEntries(entries, workers)
+
+	// Judge in full and format in blocks on every CPU; write the blocks in order.
+	var head []byte
+	switch {
+	case text:
+		head = appendTextHeader(nil, &widths)
+	case o.Kind == "csv":
+		var sw sliceWriter
+		cw := csv.NewWriter(&sw)
+		_ = cw.Write(CSVHeader)
+		cw.Flush()
+		head = sw.b
+	}
+	if _, err := w.Write(head); err != nil {
+		return Summary{Pairs: b.n, Shown: len(entries)}, err
+	}
+	counts := make([][]int, workers)
+	others := make([]map[Verdict]int, workers)
+	judgers := make([]*judger, workers)
+	for i := range judgers {
+		counts[i] = make([]int, len(Verdicts))
+		judgers[i] = &judger{}
+		judgers[i].init(b, o.Rules)
+		if o.Kind == "csv" {
+			judgers[i].csv = csv.NewWriter(&judgers[i].csvOut)
+		}
+	}
+	err := inOrder(len(entries), 1024, workers, func(wi, lo, hi int, out []byte) []byte {
+		jg := judgers[wi]
+		for _, e := range entries[lo:hi] {
+			p, jd := jg.judge(e.n, depthSentence)
+			if s := Severity(jd.Verdict); s < len(Verdicts) {
+				counts[wi][s]++
+			} else {
+				if others[wi] == nil {
+					others[wi] = map[Verdict]int{}
+				}
+				others[wi][jd.Verdict]++
+			}
+			switch {
+			case text:
+				out = jg.appendTextRow(out, p, jd, &widths)
+			case o.Kind == "csv":
+				out = jg.appendCSVRow(out, p, jd)
+			default:
+				out = AppendJSON(out, p, jd)
+				out = append(out, '\n')
+			}
+		}
+		return out
+	}, func(out []byte) error {
+		_, err := w.Write(out)
+		return err
+	})
+	sum := Summary{Pairs: b.n, Shown: len(entries), Verdicts: map[Verdict]int{}}
+	for wi := range counts {
+		for s, c := range counts[wi] {
+			if c > 0 {
+				sum.Verdicts[Verdicts[s]] += c
+			}
+		}
+		for v, c := range others[wi] {
+			sum.Verdicts[v] += c
+		}
+	}
+	return sum, err
+}
+
+// judger judges a batch's conversations, one at a time, into space it reuses.
+type judger struct {
+	b      *Batch
+	rs     *rules.Set
+	p      Pair
+	jd     Judgement
+	rare   [2]dirRare
+	cells  []byte
+	csv    *csv.Writer
+	csvOut sliceWriter
+	row    []string
+}
+
+func (j *judger) init(b *Batch, rs *rules.Set) { j.b, j.rs = b, rs }
+
+// judge judges conversation n to depth d; the Pair and Judgement returned are the
+// judger's and live until the next call.
+func (j *judger) judge(n uint32, d depth) (*Pair, *Judgement) {
+	j.b.pairOf(n, &j.p, &j.rare)
+	c := j.b.conv(n)
+	in := j.b.evidence.inputs(&c.counts, familyOf(&c.key), j.rs)
+	j.jd = judge(&j.p, in, d)
+	return &j.p, &j.jd
+}
+
+// sortEntry is a pair's place in the output order (orderKey) in 32 bytes. An IPv4
+// endpoint fits a word whole; an IPv6 one keeps a prefix, and ties are settled by
+// reading the conversation.
+type sortEntry struct {
+	w0        uint64 // severity<<56 | interface rank<<24 | protocol<<16 | request side
+	ini, resp uint64 // IPv4: address<<16 | port; IPv6: 1<<63 | the first 63 bits
+	n         uint32 // the conversation
+}
+
+func (b *Batch) sortEntryOf(n uint32, p *Pair, j *Judgement, ranks map[model.Sym]uint32) sortEntry {
+	req := reqSide(j.Initiator)
+	return sortEntry{
+		w0:   uint64(Severity(j.Verdict))<<56 | uint64(ranks[p.Key.Interface])<<24 | uint64(p.Key.Protocol)<<16 | uint64(req),
+		ini:  endWord(j.InitiatorAP.Addr().As16(), j.InitiatorAP.Port()),
+		resp: endWord(j.ResponderAP.Addr().As16(), j.ResponderAP.Port()),
+		n:    n,
+	}
+}
+
+// endWord orders endpoints as netip.AddrPort.Compare does (IPv4 before IPv6) as far as
+// a word can: exactly for IPv4, by a prefix for IPv6.
+func endWord(a [16]byte, port uint16) uint64 {
+	if isMapped(&a) {
+		return uint64(a[12])<<40 | uint64(a[13])<<32 | uint64(a[14])<<24 | uint64(a[15])<<16 | uint64(port)
+	}
+	hi := uint64(a[0])<<56 | uint64(a[1])<<48 | uint64(a[2])<<40 | uint64(a[3])<<32 |
+		uint64(a[4])<<24 | uint64(a[5])<<16 | uint64(a[6])<<8 | uint64(a[7])
+	return 1<<63 | hi>>1
+}
+
+// compareEntries is compareKeys over sort entries.
+func (b *Batch) compareEntries(x, y *sortEntry) int {
+	if c := cmp.Compare(x.w0>>8, y.w0>>8); c != 0 {
+		return c
+	}
+	if x.ini != y.ini {
+		return cmp.Compare(x.ini, y.ini)
+	}
+	if x.ini>>63 != 0 {
+		if c := b.end(x, true).Compare(b.end(y, true)); c != 0 {
+			return c
+		}
+	}
+	if x.resp != y.resp {
+		return cmp.Compare(x.resp, y.resp)
+	}
+	if x.resp>>63 != 0 {
+		return b.end(x, false).Compare(b.end(y, false))
+	}
+	return 0
+}
+
+// end is an entry's initiator (or responder) as the judgement placed it.
+func (b *Batch) end(e *sortEntry, initiator bool) (ap netip.AddrPort) {
+	k := keyOfCompact(&b.conv(e.n).key)
+	req := Side(e.w0 & 0xff)
+	if initiator {
+		return k.Sender(req)
+	}
+	return k.Receiver(req)
+}
+
+// sortEntries sorts in halves on two CPUs and merges them.
+func (b *Batch) sortEntries(es []sortEntry, workers int) {
+	cmpFn := func(x, y sortEntry) int { return b.compareEntries(&x, &y) }
+	if workers < 2 || len(es) < 1<<14 {
+		slices.SortFunc(es, cmpFn)
+		return
+	}
+	mid := len(es) / 2
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		slices.SortFunc(es[:mid], cmpFn)
+	}()
+	slices.SortFunc(es[mid:], cmpFn)
+	wg.Wait()
+	merged := make([]sortEntry, 0, len(es))
+	l, r := es[:mid], es[mid:]
+	for len(l) > 0 && len(r) > 0 {
+		if b.compareEntries(&r[0], &l[0]) < 0 {
+			merged = append(merged, r[0])
+			r = r[1:]
+		} else {
+			merged = append(merged, l[0])
+			l = l[1:]
+		}
+	}
+	merged = append(append(merged, l...), r...)
+	copy(es, merged)
+}
+
+// interfaceRanks numbers the interfaces in the order of their text, which is how the
+// output sorts them.
+func (b *Batch) interfaceRanks() map[model.Sym]uint32 {
+	ifcs := b.Interfaces()
+	slices.SortFunc(ifcs, func(x, y model.Sym) int { return cmp.Compare(x.String(), y.String()) })
+	ranks := make(map[model.Sym]uint32, len(ifcs))
+	for i, s := range ifcs {
+		ranks[s] = uint32(i)
+	}
+	return ranks
+}
+
+// The text table's cells, as TextCells makes them: the last (the explanation) is not
+// padded, so only the others have widths.
+const textCells = 8
+
+var textWidthColumns = [textCells - 1]string(TextColumns[:textCells-1])
+
+// appendTextCells appends a row's cells (TextCells) one after another and records where
+// each ends; with explain false the explanation is left out (its width is not needed).
+func appendTextCells(b []byte, p *Pair, j *Judgement, ends *[textCells]int, explain bool) []byte {
+	b = append(b, j.Verdict...)
+	ends[0] = len(b)
+	if ifc := p.Key.Interface.String(); ifc == "" {
+		b = append(b, '-')
+	} else {
+		b = append(b, output.Sanitize(ifc)...)
+	}
+	ends[1] = len(b)
+	b = append(b, protoName(p.Key.Protocol)...)
+	ends[2] = len(b)
+	if j.Initiator == SideUnknown {
+		b = append(b, "? "...)
+	}
+	b = appendEndpoint(b, p.Key.Protocol, j.InitiatorAP)
+	ends[3] = len(b)
+	b = appendEndpoint(b, p.Key.Protocol, j.ResponderAP)
+	ends[4] = len(b)
+	b = appendDirCell(b, j.Request)
+	ends[5] = len(b)
+	b = appendDirCell(b, j.Response)
+	ends[6] = len(b)
+	if explain {
+		b = append(b, output.Sanitize(j.Explanation)...)
+	}
+	ends[7] = len(b)
+	return b
+}
+
+// cell is the i-th cell appended by appendTextCells.
+func cell(b []byte, ends *[textCells]int, i int) []byte {
+	start := 0
+	if i > 0 {
+		start = ends[i-1]
+	}
+	return b[start:ends[i]]
+}
+
+// appendEndpoint is endpointText appended.
+func appendEndpoint(b []byte, proto uint8, ap netip.AddrPort) []byte {
+	if !hasPorts(proto) {
+		return ap.Addr().AppendTo(b)
+	}
+	return ap.AppendTo(b)
+}
+
+// appendDirCell is dirCell appended.
+func appendDirCell(b []byte, d *Dir) []byte {
+	if d == nil {
+		return append(b, '-')
+	}
+	a := d.Action()
+	if a == "" {
+		a = "?"
+	}
+	b = append(b, a...)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, d.Packets, 10)
+	return append(b, 'p')
+}
+
+// appendPadded appends a cell and the spaces that align the next column.
+func appendPadded(b, c []byte, width int) []byte {
+	b = append(b, c...)
+	for range width - utf8.RuneCount(c) + 2 {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+func appendTextHeader(b []byte, widths *[textCells - 1]int) []byte {
+	for i, t := range TextColumns {
+		if i < len(widths) {
+			b = appendPadded(b, []byte(t), widths[i])
+		} else {
+			b = append(b, t...)
+		}
+	}
+	return append(b, '\n')
+}
+
+// appendTextRow appends a row of the text table, aligned to widths.
+func (j *judger) appendTextRow(b []byte, p *Pair, jd *Judgement, widths *[textCells - 1]int) []byte {
+	var ends [textCells]int
+	j.cells = appendTextCells(j.cells[:0], p, jd, &ends, true)
+	for i := range widths {
+		b = appendPadded(b, cell(j.cells, &ends, i), widths[i])
+	}
+	b = append(b, cell(j.cells, &ends, textCells-1)...)
+	return append(b, '\n')
+}
+
+// appendCSVRow appends a row of the csv output, as csvWriter writes it.
+func (j *judger) appendCSVRow(b []byte, p *Pair, jd *Judgement) []byte {
+	j.row = append(j.row[:0], p.Key.Interface.String(), strconv.Itoa(int(p.Key.Protocol)), jd.InitiatorAP.String(), jd.ResponderAP.String())
+	j.row = append(j.row, csvDir(jd.Request)...)
+	j.row = append(j.row, csvDir(jd.Response)...)
+	j.row = append(j.row, string(jd.Verdict), jd.Blocked, jd.Rule, jd.Explanation)
+	for i := range j.row {
+		j.row[i] = output.Sanitize(j.row[i])
+	}
+	j.csvOut.b = b
+	_ = j.csv.Write(j.row)
+	j.csv.Flush()
+	b = j.csvOut.b
+	j.csvOut.b = nil
+	return b
+}
+
+// sliceWriter is an io.Writer that appends to a slice.
+type sliceWriter struct{ b []byte }
+
+func (s *sliceWriter) Write(p []byte) (int, error) {
+	s.b = append(s.b, p...)
+	return len(p), nil
+}
+
+// inOrder runs produce over [0, n) in blocks of size on workers goroutines and hands
+// each block's output to consume in block order, from the calling goroutine. At most
+// two blocks per worker are in flight, and their buffers are reused. After consume
+// fails, the remaining blocks are skipped and its error returned.
+func inOrder(n, size, workers int, produce func(worker, lo, hi int, out []byte) []byte, consume func([]byte) error) error {
+	blocks := (n + size - 1) / size
+	if blocks == 0 {
+		return nil
+	}
+	type result struct {
+		out  []byte
+		done chan struct{}
+	}
+	results := make([]result, blocks)
+	for i := range results {
+		results[i].done = make(chan struct{})
+	}
+	window := make(chan struct{}, 2*workers)
+	free := make(chan []byte, 3*workers)
+	var next atomic.Int64
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for wi := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				window <- struct{}{}
+				k := int(next.Add(1)) - 1
+				if k >= blocks {
+					<-window
+					return
+				}
+				if !stop.Load() {
+					var buf []byte
+					select {
+					case buf = <-free:
+					default:
+					}
+					results[k].out = produce(wi, k*size, min(n, (k+1)*size), buf[:0])
+				}
+				close(results[k].done)
+			}
+		}()
+	}
+	var err error
+	for k := range results {
+		<-results[k].done
+		if err == nil {
+			if err = consume(results[k].out); err != nil {
+				stop.Store(true)
+			}
+		}
+		select {
+		case free <- results[k].out:
+		default:
+		}
+		results[k].out = nil
+		<-window
+	}
+	wg.Wait()
+	return err
+}
