@@ -1,41 +1,48 @@
 package pairs
 
 import (
-	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 	"net/netip"
+	"sync"
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/decode"
+	"github.com/flowlens/flowlens/model/rules"
 )
 
 // Batch collects the conversations of a whole input for a command that reads every
 // record before it writes (flowlens pairs). Records are only added, never removed, so a
 // conversation keeps its aggregates and nothing that undoing a record would need: no
 // per-flag counts, no queues of times. Conversations live by value in slabs without
-// pointers, found through an open-addressed table of their numbers, so that a
-// million of them are a few large allocations the collector does not scan, and adding a
-// record to a known conversation allocates nothing.
+// pointers (104 bytes each, their addresses by number), found through an
+// open-addressed table of their numbers, so that a million of them are a few large
+// allocations the collector does not scan, and adding a record to a known conversation
+// allocates nothing. What the conversations of an interface tell about each other
+// (own addresses, listening ports) is counted once reading is over.
 //
 // A Batch judges with the same code as an Index: each conversation is turned back into
 // a Pair when it is judged (see pairOf), so the two cannot disagree.
 //
 // Add records in input order, then Write (or Len and Interfaces) once everything is
-// read. A Batch is not safe for concurrent use while records are added; once Write has
+// read; no record can be added after Write. A Batch is not safe for concurrent use while records are added; once Write has
 // begun, only Newest may be called, from any goroutine.
 type Batch struct {
-	slots []uint64 // hash<<32 | number+1; 0 is empty
+	slots []uint64 // hash>>32<<32 | number+1; 0 is empty
 	n     int
 	convs [][]conv // chunks of convChunk conversations
-	trail []trailRun
+	// The addresses, per interface, by number: the numbers are those of the evidence's
+	// addrStates, so a conversation names its ends' counts directly.
+	addrKeys []addrKey
+	ifaceOf  []uint32 // by address number: the interface's number in ifaceStates
 	evidence
-	// newest keeps, when asked for, the newest record of each direction: the record
-	// terms of a pair filter look at them.
-	newest  [][][2]model.Flow
-	keep    bool
-	seed    [2]uint64
-	counted bool // the records were counted into the evidence
+	// extra holds, by conversation number<<1 | side, what only directions with REJECT
+	// records need.
+	extra  map[uint32]*dirExtra
+	newest [][][2]model.Flow // when kept (see NewBatch), by conversation number
+	keep   bool
+	seed   [2]uint64
+	done   bool // reading is over: the evidence is counted
 }
 
 const (
@@ -43,35 +50,49 @@ const (
 	convChunk = 1 << convShift
 )
 
-// conv is a conversation as a Batch keeps it: 168 bytes, against about 400 for a Pair
-// with its table slot and rare states.
+// conv is a conversation as a Batch keeps it.
 type conv struct {
-	key    pairKey
+	key    convKey
+	listen [2]uint8 // conversations each end (A, B) takes part in on the interface, capped at listenerMin
 	subnet model.Sym
-	counts counters
 	dirs   [2]convDir
 }
 
-// convDir is one direction of a conversation: Dir's aggregates, with what judging
-// reads of dirState as bits.
+// convKey names a conversation: A sorts before B as in Key; a and b are address
+// numbers (equal when both ends share an address).
+type convKey struct {
+	a, b         uint32
+	aPort, bPort uint16
+	proto        uint8
+}
+
+// convDir is one direction of a conversation: Dir's aggregates, with what judging reads
+// of dirState as bits.
 type convDir struct {
-	records, accepts, rejects, bpa int32
-	packets, bytes                 uint64
-	first, last                    uint32
-	trail                          uint32 // index in Batch.trail of the trailing REJECT run; 0: none yet
-	flags                          uint8  // tcp-flags OR-ed
-	bits                           uint8  // dirIngress...
+	packets, bytes            uint64
+	records, accepts, rejects int32
+	first, last               uint32
+	flags                     uint8 // tcp-flags OR-ed
+	bits                      uint8 // dirIngress...
 }
 
 // convDir.bits
 const (
 	dirIngress uint8 = 1 << iota
 	dirEgress
-	dirFlagged // some record carried tcp-flags
-	dirSynOnly // some record had SYN without ACK
-	dirSynAck  // some record had SYN-ACK
-	dirTimed   // some record had start and end
+	dirFlagged  // some record carried tcp-flags
+	dirSynOnly  // some record had SYN without ACK
+	dirSynAck   // some record had SYN-ACK
+	dirTimed    // some record had start and end
+	dirHasExtra // the direction has an entry in Batch.extra
 )
+
+// dirExtra is what a direction with REJECT records needs: the trailing run (the stray
+// policy) and its BPA rejects.
+type dirExtra struct {
+	trailRun
+	bpa int32
+}
 
 // NewBatch returns an empty batch. keepNewest keeps the newest record of each direction
 // for Newest (a filter with record terms needs them); it costs two records a
@@ -80,8 +101,10 @@ func NewBatch(keepNewest bool) *Batch {
 	s := maphash.MakeSeed()
 	return &Batch{
 		evidence: newEvidence(),
+		extra:    map[uint32]*dirExtra{},
 		keep:     keepNewest,
-		trail:    make([]trailRun, 1, 64),
+		addrKeys: make([]addrKey, 1, 64), // address number 0 is none, as in the slab
+		ifaceOf:  make([]uint32, 1, 64),
 		seed:     [2]uint64{maphash.Comparable(s, 1) | 1, maphash.Comparable(s, 2)},
 	}
 }
@@ -91,22 +114,16 @@ func (b *Batch) Len() int { return b.n }
 
 func (b *Batch) conv(i uint32) *conv { return &b.convs[i>>convShift][i&(convChunk-1)] }
 
-// hash mixes a key in the manner of wyhash: a multiply folded on itself per pair of
-// words. The seed is random per batch, as the keys come from the records read.
-func (b *Batch) hash(k *pairKey) uint64 {
-	mix := func(x, y uint64) uint64 {
-		hi, lo := bits.Mul64(x, y)
-		return hi ^ lo
-	}
-	a0, a1 := binary.LittleEndian.Uint64(k.a[:8]), binary.LittleEndian.Uint64(k.a[8:])
-	b0, b1 := binary.LittleEndian.Uint64(k.b[:8]), binary.LittleEndian.Uint64(k.b[8:])
-	w := uint64(k.aPort) | uint64(k.bPort)<<16 | uint64(k.proto)<<32
-	h := mix(a0^b.seed[0], a1^0xa0761d6478bd642f) ^ mix(b0^0xe7037ed1a0b428db, b1^b.seed[1])
-	return mix(h^w^0x8ebc6af09c88c6e3, uint64(k.ifc)^0x589965cc75374cc3^b.seed[0])
+// hash mixes a key in the manner of wyhash: a multiply folded on itself. The seed is
+// random per batch, as the keys come from the records read.
+func (b *Batch) hash(k *convKey) uint64 {
+	hi, lo := bits.Mul64(uint64(k.a)<<32|uint64(k.b)^b.seed[0], uint64(k.aPort)<<24|uint64(k.bPort)<<8|uint64(k.proto)^b.seed[1])
+	hi, lo = bits.Mul64(hi^0xa0761d6478bd642f, lo^0xe7037ed1a0b428db)
+	return hi ^ lo
 }
 
 // find returns the number of the conversation of key k (hash h), or -1.
-func (b *Batch) find(h uint64, k *pairKey) int64 {
+func (b *Batch) find(h uint64, k *convKey) int64 {
 	if b.n == 0 {
 		return -1
 	}
@@ -126,7 +143,7 @@ func (b *Batch) find(h uint64, k *pairKey) int64 {
 }
 
 // insert adds a conversation of key k (hash h, not present) and returns its number.
-func (b *Batch) insert(h uint64, k *pairKey) uint32 {
+func (b *Batch) insert(h uint64, k *convKey) uint32 {
 	if (b.n+1)*4 > len(b.slots)*3 {
 		b.grow()
 	}
@@ -139,9 +156,13 @@ func (b *Batch) insert(h uint64, k *pairKey) uint32 {
 	}
 	b.place(h>>32<<32 | uint64(n) + 1)
 	b.n++
-	c := b.conv(n)
-	c.key = *k
-	b.attach(&c.counts, k)
+	b.conv(n).key = *k
+	// The pair is counted in its interface and addresses now, its records at the end.
+	b.ifaceStates.items[b.ifaceOf[k.a]].pairs[b.family(k.a)]++
+	b.addrStates.items[k.a].pairs++
+	if k.b != k.a {
+		b.addrStates.items[k.b].pairs++
+	}
 	return n
 }
 
@@ -166,32 +187,67 @@ func (b *Batch) grow() {
 	}
 }
 
+// address returns the number of an address on an interface, made on first sight.
+func (b *Batch) address(ifc model.Sym, a [16]byte) uint32 {
+	k := addrKey{addr: a, ifc: ifc}
+	if i, ok := b.addrs[k]; ok {
+		return i
+	}
+	fi, ok := b.ifaces[ifc]
+	if !ok {
+		fi = b.ifaceStates.alloc()
+		b.ifaces[ifc] = fi
+	}
+	i := b.addrStates.alloc()
+	b.addrs[k] = i
+	b.addrKeys = append(b.addrKeys, k)
+	b.ifaceOf = append(b.ifaceOf, fi)
+	return i
+}
+
+// family is the family of an address number (see family).
+func (b *Batch) family(a uint32) int {
+	if isMapped(&b.addrKeys[a].addr) {
+		return 0
+	}
+	return 1
+}
+
 // Add counts a record into its conversation. Records without a conversation (NODATA,
 // SKIPDATA, no addresses) are ignored, as Index.Add ignores them.
 func (b *Batch) Add(r *model.Flow) {
+	if b.done {
+		panic("pairs: Batch.Add after Write")
+	}
 	pk, s, ok := pairKeyOf(r)
 	if !ok {
 		return
 	}
-	h := b.hash(&pk)
+	k := convKey{a: b.address(pk.ifc, pk.a), aPort: pk.aPort, bPort: pk.bPort, proto: pk.proto}
+	k.b = k.a
+	if pk.b != pk.a {
+		k.b = b.address(pk.ifc, pk.b)
+	}
+	h := b.hash(&k)
 	var n uint32
-	if i := b.find(h, &pk); i >= 0 {
+	if i := b.find(h, &k); i >= 0 {
 		n = uint32(i)
 	} else {
-		n = b.insert(h, &pk)
+		n = b.insert(h, &k)
 	}
 	c := b.conv(n)
 	if sub := r.Sym(model.FSubnetID); sub != 0 {
 		c.subnet = sub
 	}
-	b.addTo(&c.dirs[s], r)
+	b.addTo(n<<1|uint32(s), &c.dirs[s], r)
 	if b.keep {
 		b.newest[n>>convShift][n&(convChunk-1)][s] = *r
 	}
 }
 
-// addTo is Pair.add for a direction that never loses a record.
-func (b *Batch) addTo(d *convDir, r *model.Flow) {
+// addTo is Pair.add for a direction that never loses a record; id is the direction's
+// key in extra.
+func (b *Batch) addTo(id uint32, d *convDir, r *model.Flow) {
 	d.records++
 	d.packets += r.Packets
 	d.bytes += r.Bytes
@@ -215,19 +271,21 @@ func (b *Batch) addTo(d *convDir, r *model.Flow) {
 	switch r.Action {
 	case model.Accept:
 		d.accepts++
-		if d.trail != 0 {
-			b.trail[d.trail] = trailRun{}
+		if d.bits&dirHasExtra != 0 {
+			b.extra[id].trailRun = trailRun{}
 		}
 	case model.Reject:
 		d.rejects++
+		x := b.extra[id]
+		if x == nil {
+			x = &dirExtra{}
+			b.extra[id] = x
+			d.bits |= dirHasExtra
+		}
 		if r.Sym(model.FRejectReason) == bpa {
-			d.bpa++
+			x.bpa++
 		}
-		if d.trail == 0 {
-			d.trail = uint32(len(b.trail))
-			b.trail = append(b.trail, trailRun{})
-		}
-		t := &b.trail[d.trail]
+		t := &x.trailRun
 		if t.trail == 0 || r.Start < t.trailStart {
 			t.trailStart = r.Start
 		}
@@ -250,17 +308,79 @@ func (b *Batch) addTo(d *convDir, r *model.Flow) {
 	}
 }
 
-// countRecords counts every conversation's records into the evidence, as an Index
-// counts them record by record: once, when reading is over.
-func (b *Batch) countRecords() {
-	if b.counted {
+// finish counts, once reading is over, what the conversations of an interface tell
+// about each other: the records of each address and interface (own addresses) and the
+// conversations of each endpoint (listening ports), as an Index counts them as it goes.
+func (b *Batch) finish(workers int) {
+	if b.done {
 		return
 	}
-	b.counted = true
-	for i := 0; i < b.n; i++ {
+	b.done = true
+	b.slots = nil // nothing is looked up any more
+	for i := range b.n {
 		c := b.conv(uint32(i))
-		b.evidence.countRecords(&c.counts, familyOf(&c.key), c.dirs[0].records+c.dirs[1].records)
+		n := c.dirs[0].records + c.dirs[1].records
+		b.ifaceStates.items[b.ifaceOf[c.key.a]].records[b.family(c.key.a)] += n
+		b.addrStates.items[c.key.a].records += n
+		if c.key.b != c.key.a {
+			b.addrStates.items[c.key.b].records += n
+		}
 	}
+	// Endpoints are counted in shards, one per worker, each owning the endpoints whose
+	// address number falls to it: a million client ports are as many map entries.
+	shards := max(1, min(workers, 16))
+	var wg sync.WaitGroup
+	for shard := range shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := func(addr uint32) bool { return int(addr%uint32(shards)) == shard }
+			counts := map[endpointKey]int32{}
+			for i := range b.n {
+				k := &b.conv(uint32(i)).key
+				if !hasPorts(k.proto) {
+					continue
+				}
+				if mine(k.a) {
+					counts[endpointOf(k.a, k.aPort, k.proto)]++
+				}
+				if mine(k.b) {
+					counts[endpointOf(k.b, k.bPort, k.proto)]++
+				}
+			}
+			for i := range b.n {
+				c := b.conv(uint32(i))
+				k := &c.key
+				if !hasPorts(k.proto) {
+					continue
+				}
+				if mine(k.a) {
+					c.listen[AtoB] = uint8(min(counts[endpointOf(k.a, k.aPort, k.proto)], listenerMin))
+				}
+				if mine(k.b) {
+					c.listen[BtoA] = uint8(min(counts[endpointOf(k.b, k.bPort, k.proto)], listenerMin))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// counters are a conversation's counts in the evidence, as an Index's pair keeps them.
+func (b *Batch) counters(k *convKey) counters {
+	c := counters{iface: b.ifaceOf[k.a], addrA: k.a}
+	if k.b != k.a {
+		c.addrB = k.b
+	}
+	return c
+}
+
+// inputs is what a conversation's judgement depends on beyond it.
+func (b *Batch) inputs(c *conv, rs *rules.Set) inputs {
+	cs := b.counters(&c.key)
+	fam := b.family(c.key.a)
+	return inputs{rs: rs, ownA: b.own(&cs, fam, AtoB), ownB: b.own(&cs, fam, BtoA),
+		listenA: int32(c.listen[AtoB]), listB: int32(c.listen[BtoA])}
 }
 
 // Interfaces returns the interfaces the conversations were recorded on, each once.
@@ -288,14 +408,14 @@ func (b *Batch) Newest(handle uint64) *model.Flow {
 // gives the trailing runs a place to live without allocating.
 func (b *Batch) pairOf(n uint32, p *Pair, rare *[2]dirRare) {
 	c := b.conv(n)
-	*p = Pair{counts: c.counts, subnet: c.subnet, Key: keyOfCompact(&c.key)}
+	*p = Pair{counts: b.counters(&c.key), subnet: c.subnet, Key: b.keyOf(&c.key)}
 	for s := range c.dirs {
 		d := &c.dirs[s]
 		if d.records == 0 {
 			continue
 		}
 		dir := &p.Dirs[s]
-		*dir = Dir{Records: d.records, Accepts: d.accepts, Rejects: d.rejects, BPA: d.bpa,
+		*dir = Dir{Records: d.records, Accepts: d.accepts, Rejects: d.rejects,
 			Packets: d.packets, Bytes: d.bytes, First: d.first, Last: d.last, Flags: d.flags,
 			LastSeq: uint64(n)<<1 | uint64(s)}
 		if d.bits&dirIngress != 0 {
@@ -319,17 +439,22 @@ func (b *Batch) pairOf(n uint32, p *Pair, rare *[2]dirRare) {
 		if d.bits&dirSynAck != 0 {
 			x.synAck = 1
 		}
-		if d.trail != 0 && b.trail[d.trail].trail != 0 {
-			rare[s] = dirRare{trailRun: b.trail[d.trail]}
-			x.rare = &rare[s]
+		if d.bits&dirHasExtra != 0 {
+			e := b.extra[n<<1|uint32(s)]
+			dir.BPA = e.bpa
+			if e.trail != 0 {
+				rare[s] = dirRare{trailRun: e.trailRun}
+				x.rare = &rare[s]
+			}
 		}
 	}
 }
 
-// keyOfCompact is the Key of a compact key, as KeyOf makes it.
-func keyOfCompact(k *pairKey) Key {
-	return Key{Interface: k.ifc, Protocol: k.proto,
-		A: netip.AddrPortFrom(addrOf16(&k.a), k.aPort), B: netip.AddrPortFrom(addrOf16(&k.b), k.bPort)}
+// keyOf is the Key of a conversation, as KeyOf makes it.
+func (b *Batch) keyOf(k *convKey) Key {
+	ak, bk := &b.addrKeys[k.a], &b.addrKeys[k.b]
+	return Key{Interface: ak.ifc, Protocol: k.proto,
+		A: netip.AddrPortFrom(addrOf16(&ak.addr), k.aPort), B: netip.AddrPortFrom(addrOf16(&bk.addr), k.bPort)}
 }
 
 // addrOf16 is netip.AddrFrom16(a).Unmap(), with IPv4 taken the short way.

@@ -51,16 +51,15 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	b.countRecords()
+	b.finish(workers)
 	ranks := b.interfaceRanks()
 
 	// Classify every pair: the filter, the sort key and, for text, the widths of the
-	// columns, which depend only on the classification.
-	type classified struct {
-		entries []sortEntry
-		widths  [len(textWidthColumns)]int
-	}
-	parts := make([]classified, workers)
+	// columns, which depend only on the classification. Each conversation's entry has
+	// its place, so the workers need no growing slices.
+	entries := make([]sortEntry, b.n)
+	const dropped = ^uint32(0)
+	widths := make([][len(textWidthColumns)]int, workers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	const block = 4096
@@ -68,7 +67,6 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			part := &parts[wi]
 			j := &judger{}
 			j.init(b, o.Rules)
 			var match func(*Pair, *Judgement) bool
@@ -84,14 +82,15 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 				for n := lo; n < min(lo+block, b.n); n++ {
 					p, jd := j.judge(uint32(n), depthVerdict)
 					if match != nil && !match(p, jd) {
+						entries[n].n = dropped
 						continue
 					}
-					part.entries = append(part.entries, b.sortEntryOf(uint32(n), p, jd, ranks))
+					entries[n] = b.sortEntryOf(uint32(n), p, jd, ranks)
 					if text {
 						var ends [textCells]int
 						scratch = appendTextCells(scratch[:0], p, jd, &ends, false)
-						for i := range part.widths {
-							part.widths[i] = max(part.widths[i], utf8.RuneCount(cell(scratch, &ends, i)))
+						for i := range widths[wi] {
+							widths[wi][i] = max(widths[wi][i], utf8.RuneCount(cell(scratch, &ends, i)))
 						}
 					}
 				}
@@ -99,21 +98,20 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 		}()
 	}
 	wg.Wait()
-	var entries []sortEntry
-	var widths [len(textWidthColumns)]int
+	if o.NewMatch != nil {
+		kept := entries[:0]
+		for _, e := range entries {
+			if e.n != dropped {
+				kept = append(kept, e)
+			}
+		}
+		entries = kept
+	}
+	var width [len(textWidthColumns)]int
 	for i, t := range textWidthColumns {
-		widths[i] = utf8.RuneCountInString(t)
-	}
-	total := 0
-	for i := range parts {
-		total += len(parts[i].entries)
-	}
-	entries = make([]sortEntry, 0, total)
-	for i := range parts {
-		entries = append(entries, parts[i].entries...)
-		parts[i].entries = nil
-		for c := range widths {
-			widths[c] = max(widths[c], parts[i].widths[c])
+		width[i] = utf8.RuneCountInString(t)
+		for wi := range widths {
+			width[i] = max(width[i], widths[wi][i])
 		}
 	}
 	b.sortEntries(entries, workers)
@@ -122,7 +120,7 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 	var head []byte
 	switch {
 	case text:
-		head = appendTextHeader(nil, &widths)
+		head = appendTextHeader(nil, &width)
 	case o.Kind == "csv":
 		var sw sliceWriter
 		cw := csv.NewWriter(&sw)
@@ -158,7 +156,7 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 			}
 			switch {
 			case text:
-				out = jg.appendTextRow(out, p, jd, &widths)
+				out = jg.appendTextRow(out, p, jd, &width)
 			case o.Kind == "csv":
 				out = jg.appendCSVRow(out, p, jd)
 			default:
@@ -187,15 +185,17 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 
 // judger judges a batch's conversations, one at a time, into space it reuses.
 type judger struct {
-	b      *Batch
-	rs     *rules.Set
-	p      Pair
-	jd     Judgement
-	rare   [2]dirRare
-	cells  []byte
-	csv    *csv.Writer
-	csvOut sliceWriter
-	row    []string
+	b  *Batch
+	rs *rules.Set
+	p  Pair
+	jd Judgement
+	// sentence holds jd's Explanation, which is formatted before the next judgement.
+	sentence []byte
+	rare     [2]dirRare
+	cells    []byte
+	csv      *csv.Writer
+	csvOut   sliceWriter
+	row      []string
 }
 
 func (j *judger) init(b *Batch, rs *rules.Set) { j.b, j.rs = b, rs }
@@ -204,9 +204,7 @@ func (j *judger) init(b *Batch, rs *rules.Set) { j.b, j.rs = b, rs }
 // judger's and live until the next call.
 func (j *judger) judge(n uint32, d depth) (*Pair, *Judgement) {
 	j.b.pairOf(n, &j.p, &j.rare)
-	c := j.b.conv(n)
-	in := j.b.evidence.inputs(&c.counts, familyOf(&c.key), j.rs)
-	j.jd = judge(&j.p, in, d)
+	j.jd = judgeInto(&j.p, j.b.inputs(j.b.conv(n), j.rs), d, &j.sentence)
 	return &j.p, &j.jd
 }
 
@@ -264,7 +262,7 @@ func (b *Batch) compareEntries(x, y *sortEntry) int {
 
 // end is an entry's initiator (or responder) as the judgement placed it.
 func (b *Batch) end(e *sortEntry, initiator bool) (ap netip.AddrPort) {
-	k := keyOfCompact(&b.conv(e.n).key)
+	k := b.keyOf(&b.conv(e.n).key)
 	req := Side(e.w0 & 0xff)
 	if initiator {
 		return k.Sender(req)
@@ -272,14 +270,27 @@ func (b *Batch) end(e *sortEntry, initiator bool) (ap netip.AddrPort) {
 	return k.Receiver(req)
 }
 
-// sortEntries sorts in halves on two CPUs and merges them.
+// sortEntries sorts on two CPUs: the entries are split in place around a sampled
+// median, and each side sorted on its own.
 func (b *Batch) sortEntries(es []sortEntry, workers int) {
 	cmpFn := func(x, y sortEntry) int { return b.compareEntries(&x, &y) }
 	if workers < 2 || len(es) < 1<<14 {
 		slices.SortFunc(es, cmpFn)
 		return
 	}
-	mid := len(es) / 2
+	sample := make([]sortEntry, 255)
+	for i := range sample {
+		sample[i] = es[i*(len(es)/len(sample))]
+	}
+	slices.SortFunc(sample, cmpFn)
+	pivot := sample[len(sample)/2]
+	mid := 0
+	for i := range es {
+		if b.compareEntries(&es[i], &pivot) < 0 {
+			es[i], es[mid] = es[mid], es[i]
+			mid++
+		}
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -288,19 +299,6 @@ func (b *Batch) sortEntries(es []sortEntry, workers int) {
 	}()
 	slices.SortFunc(es[mid:], cmpFn)
 	wg.Wait()
-	merged := make([]sortEntry, 0, len(es))
-	l, r := es[:mid], es[mid:]
-	for len(l) > 0 && len(r) > 0 {
-		if b.compareEntries(&r[0], &l[0]) < 0 {
-			merged = append(merged, r[0])
-			r = r[1:]
-		} else {
-			merged = append(merged, l[0])
-			l = l[1:]
-		}
-	}
-	merged = append(append(merged, l...), r...)
-	copy(es, merged)
 }
 
 // interfaceRanks numbers the interfaces in the order of their text, which is how the

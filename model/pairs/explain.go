@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
-	"strings"
+	"unsafe"
 
 	"github.com/flowlens/flowlens/model/decode"
 	"github.com/flowlens/flowlens/model/rules"
@@ -33,14 +33,14 @@ func protoName(proto uint8) string {
 // what is "inbound tcp/22 from 203.0.113.7 to 10.0.1.5", without "inbound" when the
 // interface's side is unknown.
 func (e *explainer) what() string {
-	var b strings.Builder
+	var b sentenceBuf
 	e.writeWhat(&b)
-	return b.String()
+	return string(b.b)
 }
 
 // writeWhat writes what: the sentences of nearly every pair start with it, and writing
 // it in place saves the strings that concatenating made.
-func (e *explainer) writeWhat(b *strings.Builder) {
+func (e *explainer) writeWhat(b *sentenceBuf) {
 	j := e.j
 	if w := e.way(); w != "" {
 		b.WriteString(w)
@@ -58,18 +58,18 @@ func (e *explainer) writeWhat(b *strings.Builder) {
 	writeAddr(b, j.ResponderAP.Addr())
 }
 
-func writeAddr(b *strings.Builder, a netip.Addr) {
+func writeAddr(b *sentenceBuf, a netip.Addr) {
 	var buf [64]byte
 	b.Write(a.AppendTo(buf[:0]))
 }
 
-func writeUint(b *strings.Builder, v uint64) {
+func writeUint(b *sentenceBuf, v uint64) {
 	var buf [20]byte
 	b.Write(strconv.AppendUint(buf[:0], v, 10))
 }
 
 // writeEndpoint writes endpointText.
-func writeEndpoint(b *strings.Builder, proto uint8, ap netip.AddrPort) {
+func writeEndpoint(b *sentenceBuf, proto uint8, ap netip.AddrPort) {
 	var buf [72]byte
 	b.Write(appendEndpoint(buf[:0], proto, ap))
 }
@@ -96,9 +96,16 @@ func (e *explainer) returnRule() string {
 	return protoName(proto) + " 1024-65535"
 }
 
-func (e *explainer) sentence() string {
-	var b strings.Builder
-	b.Grow(240) // most sentences fit: one allocation
+// sentence writes the explanation. Into a buffer of the caller's (buf not nil) it is
+// written without allocating, and the string returned is valid until the buffer is
+// written again: a command that formats each judgement at once needs no more.
+func (e *explainer) sentence(buf *[]byte) string {
+	var b sentenceBuf
+	if buf != nil {
+		b.b = (*buf)[:0]
+	} else {
+		b.b = make([]byte, 0, 240) // most sentences fit: one allocation
+	}
 	j := e.j
 	switch j.Verdict {
 	case Accepted:
@@ -117,13 +124,35 @@ func (e *explainer) sentence() string {
 		}
 	}
 	e.notes(&b)
-	if s := b.String(); s != "" && !strings.HasSuffix(s, ".") {
-		b.WriteByte('.')
+	if n := len(b.b); n > 0 && b.b[n-1] != '.' {
+		b.b = append(b.b, '.')
 	}
-	return b.String()
+	if buf != nil {
+		*buf = b.b
+		return unsafe.String(unsafe.SliceData(b.b), len(b.b))
+	}
+	return string(b.b)
 }
 
-func (e *explainer) accepted(b *strings.Builder) {
+// sentenceBuf is what a sentence is written into: a byte slice that fmt can write to.
+type sentenceBuf struct{ b []byte }
+
+func (s *sentenceBuf) Write(p []byte) (int, error) {
+	s.b = append(s.b, p...)
+	return len(p), nil
+}
+
+func (s *sentenceBuf) WriteString(x string) (int, error) {
+	s.b = append(s.b, x...)
+	return len(x), nil
+}
+
+func (s *sentenceBuf) WriteByte(c byte) error {
+	s.b = append(s.b, c)
+	return nil
+}
+
+func (e *explainer) accepted(b *sentenceBuf) {
 	if e.j.Initiator == SideUnknown {
 		k := e.p.Key
 		b.WriteString(protoName(k.Protocol))
@@ -146,7 +175,7 @@ func (e *explainer) accepted(b *strings.Builder) {
 	}
 }
 
-func (e *explainer) noResponse(b *strings.Builder) {
+func (e *explainer) noResponse(b *sentenceBuf) {
 	j := e.j
 	e.writeWhat(b)
 	switch e.way() {
@@ -169,7 +198,7 @@ func (e *explainer) noResponse(b *strings.Builder) {
 	}
 }
 
-func (e *explainer) requestRejected(b *strings.Builder) {
+func (e *explainer) requestRejected(b *sentenceBuf) {
 	j := e.j
 	r := e.rules
 	if r != nil {
@@ -214,7 +243,7 @@ func (e *explainer) requestRejected(b *strings.Builder) {
 	}
 }
 
-func (e *explainer) replyRejected(b *strings.Builder) {
+func (e *explainer) replyRejected(b *sentenceBuf) {
 	j := e.j
 	r := e.rules
 	back := endpointText(e.p.Key.Protocol, j.InitiatorAP)
@@ -250,7 +279,7 @@ func (e *explainer) replyRejected(b *strings.Builder) {
 // fix says what to change once the rules named the dropping rule. A blocked reply
 // should pass (its request did); a blocked request may be blocked on purpose (a scan, a
 // blocklist entry), so the advice is conditional.
-func (e *explainer) fix(b *strings.Builder, leg rules.Leg) {
+func (e *explainer) fix(b *sentenceBuf, leg rules.Leg) {
 	switch leg.Layer {
 	case rules.LayerSG:
 		fmt.Fprintf(b, "; if it should pass, add an %s rule allowing it to one of the groups", leg.Direction)
@@ -269,7 +298,7 @@ func (e *explainer) fix(b *strings.Builder, leg rules.Leg) {
 	}
 }
 
-func (e *explainer) unknown(b *strings.Builder) {
+func (e *explainer) unknown(b *sentenceBuf) {
 	k := e.p.Key
 	switch e.table.why {
 	case onlyReply:
@@ -301,7 +330,7 @@ func actWord(a act) string {
 
 // notes adds what qualifies the verdict: a guessed direction, MIXED directions, stray
 // rejects, a lone REJECT of teardown packets.
-func (e *explainer) notes(b *strings.Builder) {
+func (e *explainer) notes(b *sentenceBuf) {
 	j := e.j
 	p := e.p
 	if j.Initiator != SideUnknown && j.Verdict != Unknown {

@@ -211,7 +211,11 @@ const (
 )
 
 // judge decides what happened to p, given what lies beyond it (in), written to depth d.
-func judge(p *Pair, in inputs, d depth) Judgement {
+func judge(p *Pair, in inputs, d depth) Judgement { return judgeInto(p, in, d, nil) }
+
+// judgeInto is judge writing the explanation into buf when buf is not nil (see
+// explainer.sentence): the Explanation is then valid until buf is written again.
+func judgeInto(p *Pair, in inputs, d depth, buf *[]byte) Judgement {
 	full := d == depthFull
 	var j Judgement
 	var strays [2]int
@@ -255,7 +259,7 @@ func judge(p *Pair, in inputs, d depth) Judgement {
 	}
 	if d >= depthSentence {
 		e := explainer{p: p, j: &j, dir: dir, eff: eff, table: tv, rules: ruled}
-		j.Explanation = e.sentence()
+		j.Explanation = e.sentence(buf)
 	}
 	return j
 }
