@@ -1,6 +1,7 @@
 package pairs
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 	"net/netip"
@@ -35,6 +36,7 @@ type Batch struct {
 	// addrStates, so a conversation names its ends' counts directly.
 	addrKeys []addrKey
 	ifaceOf  []uint32 // by address number: the interface's number in ifaceStates
+	recent   *[1 << recentBits]recentAddr
 	evidence
 	// extra holds, by conversation number<<1 | side, what only directions with REJECT
 	// records need.
@@ -105,6 +107,7 @@ func NewBatch(keepNewest bool) *Batch {
 		keep:     keepNewest,
 		addrKeys: make([]addrKey, 1, 64), // address number 0 is none, as in the slab
 		ifaceOf:  make([]uint32, 1, 64),
+		recent:   new([1 << recentBits]recentAddr),
 		seed:     [2]uint64{maphash.Comparable(s, 1) | 1, maphash.Comparable(s, 2)},
 	}
 }
@@ -187,10 +190,17 @@ func (b *Batch) grow() {
 	}
 }
 
-// address returns the number of an address on an interface, made on first sight.
+// address returns the number of an address on an interface, made on first sight. A
+// small direct-mapped cache answers first: a record's two addresses are nearly always
+// among the few an interface sees most.
 func (b *Batch) address(ifc model.Sym, a [16]byte) uint32 {
 	k := addrKey{addr: a, ifc: ifc}
+	slot := &b.recent[(binary.LittleEndian.Uint32(a[12:])*0x9E3779B1^uint32(ifc)*0x85EBCA77)>>(32-recentBits)]
+	if slot.i != 0 && slot.k == k {
+		return slot.i
+	}
 	if i, ok := b.addrs[k]; ok {
+		*slot = recentAddr{k, i}
 		return i
 	}
 	fi, ok := b.ifaces[ifc]
@@ -202,7 +212,15 @@ func (b *Batch) address(ifc model.Sym, a [16]byte) uint32 {
 	b.addrs[k] = i
 	b.addrKeys = append(b.addrKeys, k)
 	b.ifaceOf = append(b.ifaceOf, fi)
+	*slot = recentAddr{k, i}
 	return i
+}
+
+const recentBits = 10
+
+type recentAddr struct {
+	k addrKey
+	i uint32
 }
 
 // family is the family of an address number (see family).
@@ -335,7 +353,7 @@ func (b *Batch) finish(workers int) {
 		go func() {
 			defer wg.Done()
 			mine := func(addr uint32) bool { return int(addr%uint32(shards)) == shard }
-			counts := map[endpointKey]int32{}
+			counts := make(map[endpointKey]int32, b.n/shards)
 			for i := range b.n {
 				k := &b.conv(uint32(i)).key
 				if !hasPorts(k.proto) {
