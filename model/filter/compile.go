@@ -58,9 +58,10 @@ type Options struct {
 // Filter is a compiled expression over records. A Filter keeps small caches, so it is
 // not safe for concurrent use: compile one per goroutine.
 type Filter struct {
-	src   string
-	match Pred[*model.Flow]
-	all   bool
+	src     string
+	match   Pred[*model.Flow]
+	all     bool
+	needles Needles
 }
 
 // Compile parses and compiles src. An empty expression gives a Filter that matches
@@ -75,7 +76,7 @@ func Compile(src string, opts Options) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Filter{src: src, match: match, all: n == nil}, nil
+	return &Filter{src: src, match: match, all: n == nil, needles: c.needlesOf(n)}, nil
 }
 
 // MustCompile is Compile for expressions written in the code.
