@@ -127,7 +127,8 @@ func runPrint(ctx context.Context, env *environment, flags *readFlags, count boo
 	if err != nil {
 		return err
 	}
-	if _, err := compileFilter(flags.filter, format); err != nil {
+	flt, err := compileFilter(flags.filter, format)
+	if err != nil {
 		return err
 	}
 	appendRow, err := rowFormatter(flags.output)
@@ -180,7 +181,9 @@ func runPrint(ctx context.Context, env *environment, flags *readFlags, count boo
 		writeErr error
 	)
 	headerFormat := format
-	source.ReadFiles(ctx, inputs, source.Options{Format: format, Workers: flags.workers, Stdin: env.stdin}, newStage, func(c *source.Chunk) bool {
+	// Lines without the filter's needles are skipped unparsed: no record in them can match.
+	opts := source.Options{Format: format, Workers: flags.workers, Stdin: env.stdin, Needles: flt.Needles()}
+	source.ReadFiles(ctx, inputs, opts, newStage, func(c *source.Chunk) bool {
 		stats.Add(&c.Stats)
 		if f := c.Format(); f != nil && headerFormat == nil {
 			headerFormat = f
@@ -268,12 +271,21 @@ func writeSummary(w io.Writer, st *model.Stats, matched int64, inputs int, filte
 	if inputs != 1 {
 		files = fmt.Sprintf("%d sources", inputs)
 	}
-	fmt.Fprintf(w, "flowlens: %s records read from %s", thousands(st.Records), files)
+	rest := ""
+	if st.Skipped > 0 {
+		// The prefilter passed over lines without the filter's text: they are neither
+		// records nor malformed lines here, and the count says so.
+		fmt.Fprintf(w, "flowlens: %s lines read from %s, %s skipped unparsed (they lack the filter's text), %s records in the rest",
+			thousands(st.Lines), files, thousands(st.Skipped), thousands(st.Records))
+		rest = " in the rest"
+	} else {
+		fmt.Fprintf(w, "flowlens: %s records read from %s", thousands(st.Records), files)
+	}
 	if filtered {
 		fmt.Fprintf(w, ", %s matched", thousands(matched))
 	}
 	if st.Malformed == 0 {
-		fmt.Fprintln(w, ", no malformed lines")
+		fmt.Fprintf(w, ", no malformed lines%s\n", rest)
 		return
 	}
 	var reasons []string
@@ -282,7 +294,7 @@ func writeSummary(w io.Writer, st *model.Stats, matched int64, inputs int, filte
 			reasons = append(reasons, fmt.Sprintf("%s: %s", model.Reason(r), thousands(n)))
 		}
 	}
-	fmt.Fprintf(w, ", %s malformed lines (%s)\n", thousands(st.Malformed), strings.Join(reasons, ", "))
+	fmt.Fprintf(w, ", %s malformed lines%s (%s)\n", thousands(st.Malformed), rest, strings.Join(reasons, ", "))
 	for _, m := range st.Samples {
 		fmt.Fprintf(w, "  %s\n    %s\n", output.Sanitize(m.String()), m.Text)
 	}

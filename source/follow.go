@@ -31,7 +31,7 @@ func FollowFile(ctx context.Context, path string, opts Options) Feed {
 		defer f.close()
 		defer ReportPanic(f.fail)
 		fl := &follower{feed: f, path: path, opts: opts}
-		pipeline(f.ctx, fl.produce, opts.Workers, nil, func(c *Chunk) bool {
+		pipeline(f.ctx, fl.produce, opts.Workers, opts.Needles, nil, func(c *Chunk) bool {
 			f.add(c.Records, &c.Stats)
 			if c.Err != nil {
 				f.fail(c.Err)
@@ -71,7 +71,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			c, err := s.read(file)
 			offset, _ = file.Seek(0, io.SeekCurrent)
 			c.Progress = Progress{Input: fl.path, Inputs: 1, Read: offset, Total: max(offset, info.Size()), Following: true, LinesTotal: s.line}
-			if len(c.data) > 0 || c.Stats.Lines > 0 || c.Err != nil {
+			if len(c.data) > 0 || c.split.Lines > 0 || c.Err != nil {
 				if !emit(c) {
 					return false
 				}
@@ -151,7 +151,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			}
 			if len(s.carry) > 0 {
 				s.carry = append(s.carry, '\n')
-				c := newChunk(fl.path, s.format, s.line)
+				c := s.chunk()
 				c.data = append(getBlock(), s.carry...)
 				s.scan(s.carry)
 				s.carry = s.carry[:0]

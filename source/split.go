@@ -11,15 +11,17 @@ import (
 	gzip "github.com/klauspost/compress/gzip"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/filter"
 )
 
-// splitter cuts a stream into chunks of whole lines. It tracks the line number and the
-// format in effect (a header line switches it) at each chunk's start, so that workers can
-// parse chunks in parallel and still number lines and honour headers as a single reader
-// would. A line longer than a block is counted as malformed and skipped, however long.
+// splitter cuts a stream into chunks of whole lines. It numbers the lines (counting
+// newlines, which is fast) so that workers can parse chunks in parallel and still number
+// lines as a single reader would; the format a chunk starts in is the last one known
+// (see stream), which the sink checks. A line longer than a block is counted as
+// malformed and skipped, however long.
 type splitter struct {
 	input  string
-	format *model.Format
+	stream *stream
 	line   int64
 	carry  []byte // the start of a line whose end has not been read yet
 	// discarding is set while skipping the rest of an over-long line
@@ -45,13 +47,23 @@ func newSplitter(input string, f *model.Format) *splitter {
 	if f == nil {
 		f = model.DefaultFormat
 	}
-	return &splitter{input: input, format: f, rejects: model.NewParser(input, f)}
+	return &splitter{input: input, stream: newStream(f), rejects: model.NewParser(input, f)}
+}
+
+// format is the format the next chunk is taken to start in.
+func (s *splitter) format() *model.Format { return s.stream.known.Load() }
+
+// chunk starts the next chunk.
+func (s *splitter) chunk() *Chunk {
+	c := newChunk(s.input, s.format(), s.line)
+	c.stream = s.stream
+	return c
 }
 
 // read fills one chunk from r. It returns the chunk (nil when there was nothing to hand
 // over) and the read error that ended it, if any (io.EOF at the end).
 func (s *splitter) read(r io.Reader) (*Chunk, error) {
-	c := newChunk(s.input, s.format, s.line)
+	c := s.chunk()
 	buf := append(getBlock(), s.carry...)
 	s.carry = s.carry[:0]
 	var err error
@@ -116,7 +128,7 @@ func (s *splitter) finish(c *Chunk, err error) (*Chunk, error) {
 		if err == io.EOF {
 			c.data = append(c.data, s.carry...)
 			c.data = append(c.data, '\n')
-			s.scan(s.carry)
+			s.scan(c.data[len(c.data)-len(s.carry)-1:])
 		} else {
 			s.line++
 			s.reject(c, s.line, model.ReasonTruncated, "the input ended in the middle of this line", s.carry)
@@ -129,26 +141,26 @@ func (s *splitter) finish(c *Chunk, err error) (*Chunk, error) {
 	return c, err
 }
 
-// scan counts the lines of a block and follows header lines, for the next chunk's start.
+// scan counts the lines of a block of whole lines. It reads no line but the stream's
+// first: header lines are the workers' to find, but an S3 file starts with one, and
+// knowing its format at once saves parsing the file's first chunks twice.
 func (s *splitter) scan(data []byte) {
-	for len(data) > 0 {
-		var line []byte
-		line, data = cutLine(data)
-		s.line++
-		if len(line) > 0 {
-			if c := line[0]; c >= 'a' && c <= 'z' || c == '$' || c == ' ' || c == '\t' {
-				if f, ok, err := model.ParseHeaderLine(line); ok && err == nil {
-					s.format = f
-				}
+	if s.line == 0 && len(data) > 0 {
+		if line, _ := cutLine(data); model.MustParse(line) {
+			if f, ok, err := model.ParseHeaderLine(line); ok && err == nil {
+				s.stream.known.Store(f)
 			}
 		}
 	}
+	s.line += int64(bytes.Count(data, newline))
 }
 
+var newline = []byte{'\n'}
+
 func (s *splitter) reject(c *Chunk, line int64, reason model.Reason, detail string, text []byte) {
-	s.rejects.Reset(s.input, s.format, line-1)
+	s.rejects.Reset(s.input, s.format(), line-1)
 	s.rejects.Reject(reason, detail, text)
-	c.Stats.Add(s.rejects.Stats())
+	c.split.Add(s.rejects.Stats())
 }
 
 func (s *splitter) describe(err error) error {
@@ -212,6 +224,10 @@ type Options struct {
 	Format  *model.Format // nil: the default format until a header line says otherwise
 	Workers int           // parsing goroutines; 0: one per CPU
 	Stdin   io.Reader     // nil: os.Stdin
+	// Needles, when given, let the workers skip unparsed the lines that hold none of
+	// them (filter.Filter.Needles: no record such a line holds could match). The
+	// Stats count those lines as skipped.
+	Needles filter.Needles
 }
 
 func (o Options) stdin() io.Reader {
@@ -226,5 +242,5 @@ func (o Options) stdin() io.Reader {
 // not keep the chunk's Records after it returns. It returns when everything was read,
 // sink returned false, or ctx ended.
 func ReadFiles(ctx context.Context, inputs []Input, opts Options, newStage func() Stage, sink func(*Chunk) bool) {
-	pipeline(ctx, fileProducer(inputs, opts), opts.Workers, newStage, sink)
+	pipeline(ctx, fileProducer(inputs, opts), opts.Workers, opts.Needles, newStage, sink)
 }

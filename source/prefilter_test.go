@@ -1,0 +1,194 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/filter"
+)
+
+// scanned is messy input with what a prefilter must get right: the action in every
+// case, the needle in garbage and in other columns, CRLF line ends, header lines
+// indented or written with ${...}, and headers that switch to formats that lack the
+// action or start with a string column.
+func scanned(n int) []byte {
+	rng := rand.New(rand.NewSource(7))
+	var b bytes.Buffer
+	headers := []string{
+		model.DefaultFormat.Header(),
+		"  version srcaddr dstaddr srcport dstport protocol packets bytes start end action tcp-flags flow-direction log-status",
+		"${interface-id} ${srcaddr} ${dstaddr} ${action} ${log-status}",
+		"\tversion srcaddr dstaddr protocol log-status",
+		"end start srcaddr dstaddr action",
+	}
+	format := 0
+	for i := 0; i < n; i++ {
+		action := []string{"ACCEPT", "ACCEPT", "ACCEPT", "REJECT", "reject", "Reject", "accept"}[rng.Intn(7)]
+		switch k := rng.Intn(2000); {
+		case k < 3:
+			format = rng.Intn(len(headers))
+			b.WriteString(headers[format] + "\n")
+			continue
+		case k < 6:
+			b.WriteString("garbage REJECT line\n")
+			continue
+		case k < 8:
+			b.WriteString("\n")
+			continue
+		case k < 9:
+			b.WriteString("  \t \n")
+			continue
+		}
+		end := "\n"
+		if rng.Intn(50) == 0 {
+			end = "\r\n"
+		}
+		switch format {
+		case 0:
+			fmt.Fprintf(&b, "2 123456789010 eni-%05d 10.0.%d.%d 172.31.0.9 %d 22 6 %d %d 1700000000 1700000060 %s OK%s", rng.Intn(50), rng.Intn(256), rng.Intn(256), 1024+rng.Intn(60000), rng.Intn(100), rng.Intn(100000), action, end)
+		case 1:
+			fmt.Fprintf(&b, "5 10.0.%d.%d 10.1.0.1 %d 443 6 %d %d 1700000000 1700000060 %s %d egress OK%s", rng.Intn(256), rng.Intn(256), 1024+rng.Intn(60000), rng.Intn(100), rng.Intn(100000), action, rng.Intn(20), end)
+		case 2:
+			fmt.Fprintf(&b, "eni-rejected%d 10.0.0.%d 10.1.0.1 %s OK%s", rng.Intn(9), rng.Intn(256), action, end)
+		case 3:
+			fmt.Fprintf(&b, "5 10.0.0.%d 10.1.0.1 6 OK%s", rng.Intn(256), end)
+		case 4:
+			fmt.Fprintf(&b, "1700000060 1700000000 10.0.0.%d 10.1.0.1 %s%s", rng.Intn(256), action, end)
+		}
+	}
+	return b.Bytes()
+}
+
+// TestPrefilterMatchesFullParse: skipping the lines without the needle changes no
+// answer. The records the filter keeps are those a full parse keeps, in order; every
+// line is counted, as a record, a header, a blank, malformed or skipped; and the
+// malformed lines reported are numbered as in the file.
+func TestPrefilterMatchesFullParse(t *testing.T) {
+	data := scanned(80000)
+	dir := t.TempDir()
+	plain := write(t, dir, "flows.log", data)
+	zipped := write(t, dir, "flows.log.gz", gz(data))
+	lines := strings.Split(string(data), "\n")
+	for _, expr := range []string{"action=REJECT", "reject and srcaddr=10.0.0.0/24", "reject or egress", "eni=eni-rejected3"} {
+		flt := filter.MustCompile(expr)
+		if flt.Needles().None() {
+			t.Fatalf("%q has no needle", expr)
+		}
+		full := sequential("x", data)
+		var want []string
+		p := model.NewParser("x", nil)
+		for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+			var r model.Flow
+			if len(line) > 0 && p.Parse(line, &r) == model.LineRecord && flt.Match(&r) {
+				want = append(want, string(r.AppendRecord(nil)))
+			}
+		}
+		for _, path := range []string{plain, zipped} {
+			for _, workers := range []int{1, 2, 4} {
+				got := readMatching(t, path, flt, workers)
+				if len(got.records) != len(want) || len(want) == 0 {
+					t.Fatalf("%q, %d workers: %d records matched, want %d", expr, workers, len(got.records), len(want))
+				}
+				for i := range want {
+					if got.records[i] != want[i] {
+						t.Fatalf("%q: record %d = %q, want %q", expr, i, got.records[i], want[i])
+					}
+				}
+				st := got.stats
+				if st.Lines != full.stats.Lines || st.Skipped == 0 || st.Headers != full.stats.Headers || st.Blank != full.stats.Blank {
+					t.Fatalf("%q: lines %d skipped %d headers %d blank %d, want lines %d headers %d blank %d",
+						expr, st.Lines, st.Skipped, st.Headers, st.Blank, full.stats.Lines, full.stats.Headers, full.stats.Blank)
+				}
+				if sum := st.Records + st.Headers + st.Blank + st.Malformed + st.Skipped; sum != st.Lines {
+					t.Fatalf("%q: %d lines counted as %d", expr, st.Lines, sum)
+				}
+				if st.Malformed > full.stats.Malformed || expr == "action=REJECT" && st.Malformed == 0 {
+					t.Fatalf("%q: %d malformed of %d", expr, st.Malformed, full.stats.Malformed)
+				}
+				for _, m := range st.Samples {
+					if l := strings.TrimRight(lines[m.Line-1], "\r"); !strings.HasPrefix(l, strings.TrimSuffix(m.Text, "…")) {
+						t.Fatalf("%q: sample numbered %d says %q, the line is %q", expr, m.Line, m.Text, l)
+					}
+				}
+			}
+		}
+	}
+}
+
+// readMatching reads a file with the filter's needles and keeps the records it matches,
+// as print does.
+func readMatching(t *testing.T, path string, flt *filter.Filter, workers int) result {
+	t.Helper()
+	var res result
+	opts := Options{Workers: workers, Needles: flt.Needles()}
+	ReadFiles(context.Background(), []Input{{Name: path, Path: path}}, opts, nil, func(c *Chunk) bool {
+		for i := range c.Records {
+			if flt.Match(&c.Records[i]) {
+				res.records = append(res.records, string(c.Records[i].AppendRecord(nil)))
+			}
+		}
+		res.stats.Add(&c.Stats)
+		if c.Err != nil {
+			t.Errorf("error %v", c.Err)
+		}
+		return true
+	})
+	return res
+}
+
+func TestFinder(t *testing.T) {
+	pf := newPrefilter(filter.Needles{Any: []string{"reject", "egre"}})
+	if pf == nil {
+		t.Fatal("no prefilter for rare needles")
+	}
+	data := []byte("REJ REJECTED rEjEcT xEgReSs\nJJ rejec\nreject")
+	for _, tc := range []struct{ from, want int }{{0, 4}, {4, 4}, {5, 13}, {13, 13}, {14, 21}, {21, 21}, {22, len(data) - 6}, {len(data) - 6, len(data) - 6}, {len(data) - 5, len(data)}} {
+		for i := range pf.finders {
+			pf.finders[i].reset()
+		}
+		if got := pf.next(data, tc.from); got != tc.want {
+			t.Errorf("next(%d) = %d, want %d", tc.from, got, tc.want)
+		}
+	}
+	// The search is not restarted for every line: moving forward reuses what was found.
+	for i := range pf.finders {
+		pf.finders[i].reset()
+	}
+	var starts []int
+	for at := pf.next(data, 0); at < len(data); at = pf.next(data, at+1) {
+		starts = append(starts, at)
+	}
+	if fmt.Sprint(starts) != fmt.Sprint([]int{4, 13, 21, len(data) - 6}) {
+		t.Errorf("matches at %v", starts)
+	}
+	if newPrefilter(filter.Needles{Any: []string{"22"}}) != nil {
+		t.Error("a needle of digits, in every line, was used")
+	}
+	if newPrefilter(filter.Needles{}) != nil {
+		t.Error("a prefilter without needles")
+	}
+}
+
+// TestPrefilterGivesUpOnCommonNeedles: when the needle turns out to be in many lines,
+// the rest of the chunk is parsed whole rather than searched line by line.
+func TestPrefilterGivesUpOnCommonNeedles(t *testing.T) {
+	var b bytes.Buffer
+	for i := 0; i < 10000; i++ {
+		action := "ACCEPT"
+		if i%3 == 0 {
+			action = "REJECT"
+		}
+		fmt.Fprintf(&b, "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 1700000000 1700000060 %s OK\n", action)
+	}
+	pf := newPrefilter(filter.MustCompile("reject").Needles())
+	parsed, skipped := 0, 0
+	pf.scan(b.Bytes(), func([]byte) { parsed++ }, func(n int) { skipped += n })
+	if parsed+skipped != 10000 || skipped == 0 || skipped >= sparseLines {
+		t.Errorf("parsed %d skipped %d: want the lines after the first %d parsed whole", parsed, skipped, sparseLines)
+	}
+}
