@@ -69,9 +69,9 @@ func (s *splitter) read(r io.Reader) (*Chunk, error) {
 	var err error
 	for len(buf) < cap(buf) && err == nil {
 		var n int
-		n, err = r.Read(buf[len(buf):cap(buf)])
+		n, err = r.Read(buf[len(buf):min(cap(buf), len(buf)+chunkSize)])
 		buf = buf[:len(buf)+n]
-		if n > 0 && (s.live || len(buf) > cap(buf)/2) && bytes.IndexByte(buf[len(buf)-n:], '\n') >= 0 {
+		if n > 0 && (s.live || len(buf) >= chunkSize) && bytes.IndexByte(buf[len(buf)-n:], '\n') >= 0 {
 			break // enough for a chunk; do not wait on a slow stream to fill it
 		}
 		if n == 0 && err == nil {
