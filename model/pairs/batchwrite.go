@@ -80,15 +80,16 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 					return
 				}
 				for n := lo; n < min(lo+block, b.n); n++ {
-					p, jd := j.judge(uint32(n), depthVerdict)
+					var dec decided
+					p, jd := j.judge(uint32(n), depthVerdict, &dec)
 					if match != nil && !match(p, jd) {
 						entries[n].n = dropped
 						continue
 					}
-					entries[n] = b.sortEntryOf(uint32(n), p, jd, ranks)
+					entries[n] = b.sortEntryOf(uint32(n), p, jd, dec.dir.decision(), ranks)
 					if text {
 						var ends [textCells]int
-						scratch = appendTextCells(scratch[:0], p, jd, &ends, false)
+						scratch = j.appendTextCells(scratch[:0], p, jd, &ends, false)
 						for i := range widths[wi] {
 							widths[wi][i] = max(widths[wi][i], utf8.RuneCount(cell(scratch, &ends, i)))
 						}
@@ -145,12 +146,11 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 	err := inOrder(len(entries), 1024, workers, func(wi, lo, hi int, out []byte) []byte {
 		jg := judgers[wi]
 		for i, e := range entries[lo:hi] {
-			// The conversations come in output order, scattered in memory: reading the
-			// one a few rows ahead now lets its cache misses overlap with this work.
-			if k := lo + i + 8; k < hi {
-				jg.touched += b.conv(entries[k].n).dirs[1].records
+			if i%touchAhead == 0 {
+				b.touch(entries[lo+i:min(hi, lo+i+touchAhead)], &jg.touched)
 			}
-			p, jd := jg.judge(e.n, depthSentence)
+			dec := decided{e.decision().direction(), true}
+			p, jd := jg.judge(e.n, depthSentence, &dec)
 			if s := Severity(jd.Verdict); s < len(Verdicts) {
 				counts[wi][s]++
 			} else {
@@ -197,6 +197,7 @@ type judger struct {
 	// sentence holds jd's Explanation, which is formatted before the next judgement.
 	sentence []byte
 	touched  int32 // what reading ahead read, kept so that the reads are not dropped
+	ifcCells map[model.Sym]string
 	rare     [2]dirRare
 	cells    []byte
 	csv      *csv.Writer
@@ -206,27 +207,45 @@ type judger struct {
 
 func (j *judger) init(b *Batch, rs *rules.Set) { j.b, j.rs = b, rs }
 
-// judge judges conversation n to depth d; the Pair and Judgement returned are the
-// judger's and live until the next call.
-func (j *judger) judge(n uint32, d depth) (*Pair, *Judgement) {
+// judge judges conversation n to depth d, in the direction dec (when it is known: the
+// classification's, see sortEntry), and leaves the direction in dec. The Pair and
+// Judgement returned are the judger's and live until the next call.
+func (j *judger) judge(n uint32, d depth, dec *decided) (*Pair, *Judgement) {
 	j.b.pairOf(n, &j.p, &j.rare)
-	j.jd = judgeInto(&j.p, j.b.inputs(j.b.conv(n), j.rs), d, &j.sentence)
+	j.jd = judgeInto(&j.p, j.b.inputs(j.b.conv(n), j.rs), d, &j.sentence, dec)
 	return &j.p, &j.jd
 }
 
-// sortEntry is a pair's place in the output order (orderKey) in 32 bytes. An IPv4
-// endpoint fits a word whole; an IPv6 one keeps a prefix, and ties are settled by
-// reading the conversation.
+// touchAhead is how many conversations are fetched into the cache at once.
+const touchAhead = 32
+
+// touch reads a little of each conversation of es, in a loop of nothing else. They come
+// in output order, scattered over the slabs: a cache miss each, which the judging of
+// one row after another would wait for one at a time, and which a loop of independent
+// reads lets the CPU wait for together.
+func (b *Batch) touch(es []sortEntry, sink *int32) {
+	var sum int32
+	for i := range es {
+		c := b.conv(es[i].n)
+		sum += int32(c.key.a) + c.dirs[1].records
+	}
+	*sink += sum
+}
+
+// sortEntry is a pair's place in the output order (orderKey) in 32 bytes, with the
+// direction its classification decided. An IPv4 endpoint fits a word whole; an IPv6
+// one keeps a prefix, and ties are settled by reading the conversation.
 type sortEntry struct {
-	w0        uint64 // severity<<56 | interface rank<<24 | protocol<<16 | request side
+	w0        uint64 // severity<<56 | interface rank<<24 | protocol<<16 | decision
 	ini, resp uint64 // IPv4: address<<16 | port; IPv6: 1<<63 | the first 63 bits
 	n         uint32 // the conversation
 }
 
-func (b *Batch) sortEntryOf(n uint32, p *Pair, j *Judgement, ranks map[model.Sym]uint32) sortEntry {
-	req := reqSide(j.Initiator)
+func (e *sortEntry) decision() decision { return decision(e.w0) }
+
+func (b *Batch) sortEntryOf(n uint32, p *Pair, j *Judgement, dec decision, ranks map[model.Sym]uint32) sortEntry {
 	return sortEntry{
-		w0:   uint64(Severity(j.Verdict))<<56 | uint64(ranks[p.Key.Interface])<<24 | uint64(p.Key.Protocol)<<16 | uint64(req),
+		w0:   uint64(Severity(j.Verdict))<<56 | uint64(ranks[p.Key.Interface])<<24 | uint64(p.Key.Protocol)<<16 | uint64(dec),
 		ini:  endWord(j.InitiatorAP.Addr().As16(), j.InitiatorAP.Port()),
 		resp: endWord(j.ResponderAP.Addr().As16(), j.ResponderAP.Port()),
 		n:    n,
@@ -246,7 +265,7 @@ func endWord(a [16]byte, port uint16) uint64 {
 
 // compareEntries is compareKeys over sort entries.
 func (b *Batch) compareEntries(x, y *sortEntry) int {
-	if c := cmp.Compare(x.w0>>8, y.w0>>8); c != 0 {
+	if c := cmp.Compare(x.w0>>16, y.w0>>16); c != 0 {
 		return c
 	}
 	if x.ini != y.ini {
@@ -269,7 +288,7 @@ func (b *Batch) compareEntries(x, y *sortEntry) int {
 // end is an entry's initiator (or responder) as the judgement placed it.
 func (b *Batch) end(e *sortEntry, initiator bool) (ap netip.AddrPort) {
 	k := b.keyOf(&b.conv(e.n).key)
-	req := Side(e.w0 & 0xff)
+	req := reqSide(e.decision().direction().initiator)
 	if initiator {
 		return k.Sender(req)
 	}
@@ -327,14 +346,10 @@ var textWidthColumns = [textCells - 1]string(TextColumns[:textCells-1])
 
 // appendTextCells appends a row's cells (TextCells) one after another and records where
 // each ends; with explain false the explanation is left out (its width is not needed).
-func appendTextCells(b []byte, p *Pair, j *Judgement, ends *[textCells]int, explain bool) []byte {
+func (jg *judger) appendTextCells(b []byte, p *Pair, j *Judgement, ends *[textCells]int, explain bool) []byte {
 	b = append(b, j.Verdict...)
 	ends[0] = len(b)
-	if ifc := p.Key.Interface.String(); ifc == "" {
-		b = append(b, '-')
-	} else {
-		b = append(b, output.Sanitize(ifc)...)
-	}
+	b = append(b, jg.interfaceCell(p.Key.Interface)...)
 	ends[1] = len(b)
 	b = append(b, protoName(p.Key.Protocol)...)
 	ends[2] = len(b)
@@ -363,6 +378,22 @@ func cell(b []byte, ends *[textCells]int, i int) []byte {
 		start = ends[i-1]
 	}
 	return b[start:ends[i]]
+}
+
+// interfaceCell is the text column of an interface, sanitized once per interface.
+func (jg *judger) interfaceCell(ifc model.Sym) string {
+	if text, ok := jg.ifcCells[ifc]; ok {
+		return text
+	}
+	text := "-"
+	if s := ifc.String(); s != "" {
+		text = output.Sanitize(s)
+	}
+	if jg.ifcCells == nil {
+		jg.ifcCells = map[model.Sym]string{}
+	}
+	jg.ifcCells[ifc] = text
+	return text
 }
 
 // appendEndpoint is endpointText appended.
@@ -411,7 +442,7 @@ func appendTextHeader(b []byte, widths *[textCells - 1]int) []byte {
 // appendTextRow appends a row of the text table, aligned to widths.
 func (j *judger) appendTextRow(b []byte, p *Pair, jd *Judgement, widths *[textCells - 1]int) []byte {
 	var ends [textCells]int
-	j.cells = appendTextCells(j.cells[:0], p, jd, &ends, true)
+	j.cells = j.appendTextCells(j.cells[:0], p, jd, &ends, true)
 	for i := range widths {
 		b = appendPadded(b, cell(j.cells, &ends, i), widths[i])
 	}

@@ -120,6 +120,36 @@ type direction struct {
 	signals   []Signal
 }
 
+// decision is a direction in 16 bits, without the signals' texts: what a Batch keeps
+// of a pair's classification to judge it again with its sentence.
+type decision uint16
+
+// signalNames numbers the signals a direction can be decided by.
+var signalNames = [...]string{"", SignalTCPFlags, SignalFlowDirection, SignalOwnAddress, SignalPrivateAddress,
+	SignalRejectLogic, SignalPrivilegedPort, SignalOneWay, SignalListener, SignalServicePort, SignalEarliestStart}
+
+func signalNumber(name string) uint16 {
+	for i, n := range signalNames {
+		if n == name {
+			return uint16(i)
+		}
+	}
+	panic("pairs: no number for signal " + name)
+}
+
+func (d *direction) decision() decision {
+	x := uint16(d.initiator) | uint16(d.local)<<2 | signalNumber(d.decidedBy)<<4 | signalNumber(d.localBy)<<8
+	if d.guess {
+		x |= 1 << 12
+	}
+	return decision(x)
+}
+
+func (x decision) direction() direction {
+	return direction{initiator: Side(x & 3), local: Side(x >> 2 & 3), decidedBy: signalNames[x>>4&15],
+		localBy: signalNames[x>>8&15], guess: x&(1<<12) != 0}
+}
+
 // opinion is one signal's view on a question: the side it points to (SideUnknown: it
 // has nothing to say), and what it said.
 type opinion struct {

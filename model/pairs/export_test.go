@@ -9,7 +9,7 @@ func EachJudged(b *Batch, rs *rules.Set, f func(*Pair, *Judgement)) {
 	j := &judger{}
 	j.init(b, rs)
 	for n := range b.Len() {
-		p, jd := j.judge(uint32(n), depthFull)
+		p, jd := j.judge(uint32(n), depthFull, nil)
 		f(p, jd)
 	}
 }

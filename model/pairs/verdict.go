@@ -201,6 +201,17 @@ func (ix *Index) judgeCached(p *Pair, rs *rules.Set, full bool) Judgement {
 	return j
 }
 
+// boolPtr points at a shared true or false: no judgement writes through its
+// RequestInbound, and sharing spares an allocation per judgement.
+func boolPtr(b bool) *bool {
+	if b {
+		return &boolTrue
+	}
+	return &boolFalse
+}
+
+var boolTrue, boolFalse = true, false
+
 // depth is how much of a judgement is written out.
 type depth uint8
 
@@ -211,11 +222,20 @@ const (
 )
 
 // judge decides what happened to p, given what lies beyond it (in), written to depth d.
-func judge(p *Pair, in inputs, d depth) Judgement { return judgeInto(p, in, d, nil) }
+func judge(p *Pair, in inputs, d depth) Judgement { return judgeInto(p, in, d, nil, nil) }
+
+// decided carries a pair's direction from one judgement to the next, so that judging
+// it again (with its sentence, say) does not infer it again.
+type decided struct {
+	dir   direction
+	known bool
+}
 
 // judgeInto is judge writing the explanation into buf when buf is not nil (see
-// explainer.sentence): the Explanation is then valid until buf is written again.
-func judgeInto(p *Pair, in inputs, d depth, buf *[]byte) Judgement {
+// explainer.sentence): the Explanation is then valid until buf is written again. With
+// dec not nil, a known direction is used as it is (except at depthFull, which writes
+// what each signal said), and an unknown one is kept there once inferred.
+func judgeInto(p *Pair, in inputs, d depth, buf *[]byte, dec *decided) Judgement {
 	full := d == depthFull
 	var j Judgement
 	var strays [2]int
@@ -228,7 +248,15 @@ func judgeInto(p *Pair, in inputs, d depth, buf *[]byte) Judgement {
 	j.StrayRejects = strays[AtoB] + strays[BtoA]
 	eff := [2]act{effective(&p.Dirs[AtoB], strays[AtoB]), effective(&p.Dirs[BtoA], strays[BtoA])}
 
-	dir := directionOf(p, in, eff, full)
+	var dir direction
+	if dec != nil && dec.known && !full {
+		dir = dec.dir
+	} else {
+		dir = directionOf(p, in, eff, full)
+		if dec != nil {
+			*dec = decided{dir, true}
+		}
+	}
 	j.Signals = dir.signals
 	for _, s := range []Side{AtoB, BtoA} {
 		if full && strays[s] > 0 {
@@ -244,8 +272,7 @@ func judgeInto(p *Pair, in inputs, d depth, buf *[]byte) Judgement {
 	j.Initiator, j.Guessed = dir.initiator, dir.guess
 	placeEnds(p, &j)
 	if j.Initiator != SideUnknown && dir.local != SideUnknown {
-		inbound := dir.local != j.Initiator
-		j.RequestInbound = &inbound
+		j.RequestInbound = boolPtr(dir.local != j.Initiator)
 	}
 
 	tv := tableVerdict(p, j.Initiator, eff)
