@@ -10,6 +10,7 @@ import (
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/filter"
+	"github.com/flowlens/flowlens/model/sim"
 )
 
 // scanned is messy input with what a prefilter must get right: the action in every
@@ -294,4 +295,37 @@ func readAllWith(t *testing.T, inputs []Input, opts Options, flt *filter.Filter)
 		return true
 	})
 	return res
+}
+
+// BenchmarkScan measures the workers' side of `print --count --filter action=REJECT`
+// over the realistic scenario's default-format text, in chunks as the splitter cuts
+// them: the lines without the needle skipped, against every line parsed.
+func BenchmarkScan(b *testing.B) {
+	var text bytes.Buffer
+	if err := sim.Realistic(1).WriteText(&text, model.DefaultFormat, 300_000, false); err != nil {
+		b.Fatal(err)
+	}
+	data := text.Bytes()
+	lines := bytes.Count(data, []byte{'\n'})
+	for _, bc := range []struct {
+		name    string
+		needles filter.Needles
+	}{{"prefiltered", filter.MustCompile("action=REJECT").Needles()}, {"parsed", filter.Needles{}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			w := newChunkParser(bc.needles, nil)
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				for rest := data; len(rest) > 0; {
+					n := min(len(rest), chunkSize)
+					if i := bytes.LastIndexByte(rest[:n], '\n'); i >= 0 {
+						n = i + 1
+					}
+					c := &Chunk{data: rest[:n], format: model.DefaultFormat}
+					w.parse(c)
+					rest = rest[n:]
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*lines), "ns/line")
+		})
+	}
 }
