@@ -26,8 +26,9 @@ import (
 // a Pair when it is judged (see pairOf), so the two cannot disagree.
 //
 // Add records in input order, then Write (or Len and Interfaces) once everything is
-// read; no record can be added after Write. A Batch is not safe for concurrent use while records are added; once Write has
-// begun, only Newest may be called, from any goroutine.
+// read; no record can be added after Write. A Batch is not safe for concurrent use
+// while records are added; once Write has begun, only Newest may be called, from any
+// goroutine.
 type Batch struct {
 	slots []uint64 // hash>>32<<32 | number+1; 0 is empty
 	n     int
