@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 )
 
 // parseDefault is the fast path for the default (version 2) format, which nearly every
@@ -24,7 +25,7 @@ func (p *Parser) parseDefault(line []byte, out *Flow) bool {
 	var ok bool
 
 	var v uint64
-	if v, pos, ok = fastUint(line, pos); !ok || v > math.MaxUint8 {
+	if v, pos, ok = fastSmallUint(line, pos); !ok || v > math.MaxUint8 {
 		return false
 	}
 	out.Version = uint8(v)
@@ -45,15 +46,15 @@ func (p *Parser) parseDefault(line []byte, out *Flow) bool {
 	if pos, ok = fastIPv4(line, pos, &out.dst); !ok {
 		return false
 	}
-	if v, pos, ok = fastUint(line, pos); !ok || v > math.MaxUint16 {
+	if v, pos, ok = fastSmallUint(line, pos); !ok || v > math.MaxUint16 {
 		return false
 	}
 	out.SrcPort = uint16(v)
-	if v, pos, ok = fastUint(line, pos); !ok || v > math.MaxUint16 {
+	if v, pos, ok = fastSmallUint(line, pos); !ok || v > math.MaxUint16 {
 		return false
 	}
 	out.DstPort = uint16(v)
-	if v, pos, ok = fastUint(line, pos); !ok || v > math.MaxUint8 {
+	if v, pos, ok = fastSmallUint(line, pos); !ok || v > math.MaxUint8 {
 		return false
 	}
 	out.Protocol = uint8(v)
@@ -148,6 +149,27 @@ func fastUint(line []byte, pos int) (uint64, int, bool) {
 	return v, pos, true
 }
 
+// fastSmallUint is fastUint for the fields that hold a few digits (the version, ports,
+// the protocol): no look for eight digits at once, which they never have. More than
+// five digits are refused; the general path reads them (a port above 65535 is out of
+// range there too).
+func fastSmallUint(line []byte, pos int) (uint64, int, bool) {
+	var v uint64
+	start := pos
+	for pos < len(line) {
+		d := line[pos] - '0'
+		if d > 9 {
+			break
+		}
+		v = v*10 + uint64(d)
+		pos++
+	}
+	if pos == start || pos-start > 5 || pos >= len(line) || line[pos] != ' ' {
+		return 0, pos, false
+	}
+	return v, pos + 1, true
+}
+
 // eightDigits reports whether the eight bytes of x are all ASCII digits.
 func eightDigits(x uint64) bool {
 	return x&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030 &&
@@ -163,29 +185,84 @@ func swar8(x uint64) uint64 {
 	return (x * (10000<<32 + 1)) >> 32
 }
 
-// fastToken reads a token of printable ASCII up to a single space; "-", control bytes
-// and bytes >= 0x80 (text the general path cleans) are refusals.
+// fastToken reads a token up to a single space; "-", control bytes and bytes of 0x80
+// and above are refusals (the general path reads those lines). Eight bytes are looked
+// at a time for the first that ends the token.
 func fastToken(line []byte, pos int) ([]byte, int, bool) {
 	start := pos
-	for pos < len(line) {
-		c := line[pos]
-		if c == ' ' {
-			break
+	for pos+8 <= len(line) {
+		if m := tokenEnds(binary.LittleEndian.Uint64(line[pos:])); m != 0 {
+			pos += bits.TrailingZeros64(m) >> 3
+			goto end
 		}
-		if c-'!' > '~'-'!' { // below '!', or above '~'
-			return nil, pos, false
+		pos += 8
+	}
+	for pos < len(line) {
+		if c := line[pos]; c <= ' ' || c >= 0x7f {
+			break
 		}
 		pos++
 	}
-	if pos == start || pos >= len(line) || pos-start == 1 && line[start] == '-' {
+end:
+	if pos == start || pos >= len(line) || line[pos] != ' ' || pos-start == 1 && line[start] == '-' {
 		return nil, pos, false
 	}
 	return line[start:pos], pos + 1, true
 }
 
-// fastIPv4 reads a dotted IPv4 address followed by a single space.
+// tokenEnds flags (the high bit of) each byte of x that cannot be inside a token of the
+// fast path: white space and control bytes (0x20 and below), DEL, and bytes of 0x80 and
+// above. Borrows only run towards later bytes, so the lowest flag is exact.
+func tokenEnds(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	y := x ^ (0x7f * ones)
+	return ((x-0x21*ones)&^x | (y-ones)&^y | x) & highs
+}
+
+// fastIPv4 reads a dotted IPv4 address followed by a single space: at most three
+// digits an octet, no leading zero, each octet's digits read without a loop.
 func fastIPv4(line []byte, pos int, out *addr16) (int, bool) {
 	out[10], out[11] = 0xff, 0xff
+	if pos+16 > len(line) {
+		return slowIPv4(line, pos, out)
+	}
+	b := line[pos : pos+16 : pos+16]
+	i := 0
+	for part := 0; part < 4; part++ {
+		v := uint(b[i] - '0')
+		if v > 9 {
+			return pos, false
+		}
+		i++
+		if d := uint(b[i] - '0'); d <= 9 {
+			if v == 0 { // a leading zero: the general path refuses it too
+				return pos, false
+			}
+			v = v*10 + d
+			i++
+			if d := uint(b[i] - '0'); d <= 9 {
+				v = v*10 + d
+				i++
+			}
+		}
+		if v > 255 {
+			return pos, false
+		}
+		out[12+part] = byte(v)
+		want := byte('.')
+		if part == 3 {
+			want = ' '
+		}
+		if b[i] != want {
+			return pos, false
+		}
+		i++
+	}
+	return pos + i, true
+}
+
+// slowIPv4 is fastIPv4 near the end of a line, byte by byte.
+func slowIPv4(line []byte, pos int, out *addr16) (int, bool) {
 	for part := 0; part < 4; part++ {
 		v, digits := 0, 0
 		for pos < len(line) {

@@ -88,6 +88,7 @@ const maxSampleText = 160
 // Stats counts what a parser saw.
 type Stats struct {
 	Lines     int64
+	Skipped   int64 // lines a prefilter passed over unparsed: they could not match (see Parser.Skip)
 	Records   int64
 	Headers   int64
 	Blank     int64
@@ -103,6 +104,7 @@ type Stats struct {
 // Add folds o into s, keeping the first MaxSamples samples.
 func (s *Stats) Add(o *Stats) {
 	s.Lines += o.Lines
+	s.Skipped += o.Skipped
 	s.Records += o.Records
 	s.Headers += o.Headers
 	s.Blank += o.Blank

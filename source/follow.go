@@ -35,7 +35,7 @@ func FollowFile(ctx context.Context, path string, opts Options) Feed {
 		defer f.close()
 		defer ReportPanic(f.fail)
 		fl := &follower{sourceFeed: f, path: path, name: name, opts: opts}
-		pipeline(f.ctx, fl.produce, opts.Workers, nil, func(c *Chunk) bool {
+		pipeline(f.ctx, fl.produce, opts.Workers, opts.Needles, nil, func(c *Chunk) bool {
 			f.add(c.Records, &c.Stats)
 			if c.Err != nil {
 				f.fail(c.Err)
@@ -76,7 +76,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			c, err := s.read(file)
 			offset, _ = file.Seek(0, io.SeekCurrent)
 			c.Progress = Progress{Input: fl.name, Inputs: 1, Read: offset, Total: max(offset, info.Size()), Following: true, LinesTotal: s.line}
-			if len(c.data) > 0 || c.Stats.Lines > 0 || c.Err != nil {
+			if len(c.data) > 0 || c.split.Lines > 0 || c.Err != nil {
 				if !emit(c) {
 					return false
 				}
@@ -156,7 +156,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			}
 			if len(s.carry) > 0 {
 				s.carry = append(s.carry, '\n')
-				c := newChunk(fl.name, s.format, s.line)
+				c := s.chunk()
 				c.data = append(getBlock(), s.carry...)
 				s.scan(s.carry)
 				s.carry = s.carry[:0]

@@ -11,15 +11,17 @@ import (
 	gzip "github.com/klauspost/compress/gzip"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/filter"
 )
 
-// splitter cuts a stream into chunks of whole lines. It tracks the line number and the
-// format in effect (a header line switches it) at each chunk's start, so that workers can
-// parse chunks in parallel and still number lines and honour headers as a single reader
-// would. A line longer than a block is counted as malformed and skipped, however long.
+// splitter cuts a stream into chunks of whole lines. It numbers the lines (counting
+// newlines, which is fast) so that workers can parse chunks in parallel and still number
+// lines as a single reader would; the format a chunk starts in is the last one known
+// (see stream), which the sink checks. A line longer than a block is counted as
+// malformed and skipped, however long.
 type splitter struct {
 	input  string
-	format *model.Format
+	stream *stream
 	line   int64
 	carry  []byte // the start of a line whose end has not been read yet
 	// discarding is set while skipping the rest of an over-long line
@@ -42,7 +44,7 @@ type splitter struct {
 	// or a record whose field count decides whether the format must be inferred.
 	checked bool
 	// inferred and note carry an inference over to the chunk that holds its line.
-	inferred bool
+	inferred *model.Format
 	note     string
 }
 
@@ -55,21 +57,31 @@ func newSplitter(input string, f *model.Format) *splitter {
 	if f == nil {
 		f = model.DefaultFormat
 	}
-	return &splitter{input: input, format: f, rejects: model.NewParser(input, f), explicit: explicit}
+	return &splitter{input: input, stream: newStream(f), rejects: model.NewParser(input, f), explicit: explicit}
+}
+
+// format is the format the next chunk is taken to start in.
+func (s *splitter) format() *model.Format { return s.stream.known.Load() }
+
+// chunk starts the next chunk.
+func (s *splitter) chunk() *Chunk {
+	c := newChunk(s.input, s.format(), s.line)
+	c.stream = s.stream
+	return c
 }
 
 // read fills one chunk from r. It returns the chunk (nil when there was nothing to hand
 // over) and the read error that ended it, if any (io.EOF at the end).
 func (s *splitter) read(r io.Reader) (*Chunk, error) {
-	c := newChunk(s.input, s.format, s.line)
+	c := s.chunk()
 	buf := append(getBlock(), s.carry...)
 	s.carry = s.carry[:0]
 	var err error
 	for len(buf) < cap(buf) && err == nil {
 		var n int
-		n, err = r.Read(buf[len(buf):cap(buf)])
+		n, err = r.Read(buf[len(buf):min(cap(buf), len(buf)+chunkSize)])
 		buf = buf[:len(buf)+n]
-		if n > 0 && (s.live || len(buf) > cap(buf)/2) && bytes.IndexByte(buf[len(buf)-n:], '\n') >= 0 {
+		if n > 0 && (s.live || len(buf) >= chunkSize) && bytes.IndexByte(buf[len(buf)-n:], '\n') >= 0 {
 			break // enough for a chunk; do not wait on a slow stream to fill it
 		}
 		if n == 0 && err == nil {
@@ -115,10 +127,11 @@ func (s *splitter) read(r io.Reader) (*Chunk, error) {
 
 // takeInference hands an inference made while scanning c's lines over to c. The
 // inferred line is the stream's first that is not blank, so it is in c and no record
-// line comes before it: the whole chunk is read in the inferred format.
+// line comes before it: the whole chunk is read in the inferred format, and the sink
+// takes the chunk's format as given instead of checking it against the chunk before.
 func (s *splitter) takeInference(c *Chunk) {
-	if s.inferred {
-		c.format, s.inferred = s.format, false
+	if s.inferred != nil {
+		c.format, c.formatGiven, s.inferred = s.inferred, true, nil
 	}
 	if s.note != "" {
 		c.Note, s.note = s.note, ""
@@ -139,7 +152,7 @@ func (s *splitter) finish(c *Chunk, err error) (*Chunk, error) {
 		if err == io.EOF {
 			c.data = append(c.data, s.carry...)
 			c.data = append(c.data, '\n')
-			s.scan(s.carry)
+			s.scan(c.data[len(c.data)-len(s.carry)-1:])
 			s.takeInference(c)
 		} else {
 			s.line++
@@ -153,55 +166,57 @@ func (s *splitter) finish(c *Chunk, err error) (*Chunk, error) {
 	return c, err
 }
 
-// scan counts the lines of a block and follows header lines, for the next chunk's start.
+// scan counts the lines of a block of whole lines. It reads no line but the stream's
+// first that is not blank: header lines are the workers' to find, but an S3 file starts
+// with one, and knowing its format at once saves parsing the file's first chunks twice;
+// and a file without one may be of another of AWS's layouts, to be inferred (check).
 func (s *splitter) scan(data []byte) {
-	for len(data) > 0 {
+	for rest, n := data, int64(0); !s.checked && len(rest) > 0; {
 		var line []byte
-		line, data = cutLine(data)
-		s.line++
-		if len(line) > 0 {
-			if c := line[0]; c >= 'a' && c <= 'z' || c == '$' || c == ' ' || c == '\t' {
-				if f, ok, err := model.ParseHeaderLine(line); ok {
-					s.checked = true
-					if err == nil {
-						s.format = f
-					}
-					continue
+		line, rest = cutLine(rest)
+		n++
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		s.checked = true
+		if model.MustParse(line) {
+			if f, ok, err := model.ParseHeaderLine(line); ok {
+				if err == nil {
+					s.stream.known.Store(f)
 				}
-			}
-			if !s.checked {
-				s.check(line)
+				break
 			}
 		}
+		s.check(line, s.line+n)
 	}
+	s.line += int64(bytes.Count(data, newline))
 }
 
 // check looks at the stream's first record line. Without --format and without a header
 // line, a line whose field count is not the format's is probably a header-less file of
 // another of AWS's layouts (a v5 file copied out of a console): its format is inferred,
 // and the chunk says so. When nothing fits, the note says what --format to pass.
-func (s *splitter) check(line []byte) {
-	if len(bytes.TrimSpace(line)) == 0 {
-		return
-	}
-	s.checked = true
+func (s *splitter) check(line []byte, number int64) {
 	n := len(bytes.Fields(line))
-	if s.explicit || n == len(s.format.Fields) {
+	if s.explicit || n == len(s.format().Fields) {
 		return
 	}
 	l, err := model.InferFormat(line)
 	if err != nil {
-		s.note = fmt.Sprintf("%s:%d: %v", s.input, s.line, err)
+		s.note = fmt.Sprintf("%s:%d: %v", s.input, number, err)
 		return
 	}
-	s.format, s.inferred = l.Format, true
+	s.inferred = l.Format
+	s.stream.known.Store(l.Format)
 	s.note = fmt.Sprintf("%s has no header line; its %d fields are read as %s", s.input, n, l.Name)
 }
 
+var newline = []byte{'\n'}
+
 func (s *splitter) reject(c *Chunk, line int64, reason model.Reason, detail string, text []byte) {
-	s.rejects.Reset(s.input, s.format, line-1)
+	s.rejects.Reset(s.input, s.format(), line-1)
 	s.rejects.Reject(reason, detail, text)
-	c.Stats.Add(s.rejects.Stats())
+	c.split.Add(s.rejects.Stats())
 }
 
 func (s *splitter) describe(err error) error {
@@ -265,6 +280,10 @@ type Options struct {
 	Format  *model.Format // nil: the default format until a header line says otherwise
 	Workers int           // parsing goroutines; 0: one per CPU
 	Stdin   io.Reader     // nil: os.Stdin
+	// Needles, when given, let the workers skip unparsed the lines that hold none of
+	// them (filter.Filter.Needles: no record such a line holds could match). The
+	// Stats count those lines as skipped.
+	Needles filter.Needles
 }
 
 func (o Options) stdin() io.Reader {
@@ -279,5 +298,5 @@ func (o Options) stdin() io.Reader {
 // not keep the chunk's Records after it returns. It returns when everything was read,
 // sink returned false, or ctx ended.
 func ReadFiles(ctx context.Context, inputs []Input, opts Options, newStage func() Stage, sink func(*Chunk) bool) {
-	pipeline(ctx, fileProducer(inputs, opts), opts.Workers, newStage, sink)
+	pipeline(ctx, fileProducer(inputs, opts), opts.Workers, opts.Needles, newStage, sink)
 }

@@ -42,7 +42,7 @@ const streamBuffer = 2
 // It returns when streams is closed and everything was read, when sink returns false,
 // or when ctx ends.
 func ReadStreams(ctx context.Context, streams <-chan Stream, opts StreamOptions, newStage func() Stage, sink func(*Chunk) bool) {
-	pipeline(ctx, streamProducer(streams, opts), opts.Workers, newStage, sink)
+	pipeline(ctx, streamProducer(streams, opts), opts.Workers, opts.Needles, newStage, sink)
 }
 
 func streamProducer(streams <-chan Stream, opts StreamOptions) producer {

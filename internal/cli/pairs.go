@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/filter"
 	"github.com/flowlens/flowlens/model/names"
 	"github.com/flowlens/flowlens/model/output"
 	"github.com/flowlens/flowlens/model/pairs"
@@ -100,16 +101,14 @@ func runPairs(ctx context.Context, opts *pairsOptions) error {
 		return err
 	}
 	// Record terms of the filter look at the newest record of each direction; only a
-	// filter needs the records kept.
-	var newest *newestRecords
-	if strings.TrimSpace(opts.read.filter) != "" {
-		newest = &newestRecords{bySeq: map[uint64]model.Flow{}}
-	}
-	match, err := pairs.CompileFilter(opts.read.filter, newest.record, filterOptions(format))
-	if err != nil {
+	// filter needs the batch to keep them.
+	fopts := filterOptions(format)
+	batch := pairs.NewBatch(strings.TrimSpace(opts.read.filter) != "")
+	if _, err := pairs.CompileFilter(opts.read.filter, batch.Newest, fopts); err != nil {
 		return filterUsageError(opts.read.filter, err)
 	}
 	warnFilter(opts.errOut, opts.read.filter)
+	opts.read.pinFilter(fopts) // each writer compiles it: one instant for all
 	if _, err := pairs.NewWriter(opts.read.output, nil); err != nil {
 		return usagef("unknown --output %q: want text, jsonl or csv", opts.read.output)
 	}
@@ -124,24 +123,17 @@ func runPairs(ctx context.Context, opts *pairsOptions) error {
 	ctx, stop := withSignals(ctx)
 	defer stop()
 
-	ix := pairs.NewIndex()
-	stats, failures := indexPairs(ctx, ix, newest, inputs, source.Options{Format: format, Workers: opts.read.workers, Stdin: opts.in})
+	stats, failures := readPairs(ctx, batch, inputs, source.Options{Format: format, Workers: opts.read.workers, Stdin: opts.in})
 	if err := stopped(ctx); err != nil {
 		return err
 	}
-	if opts.liveRules {
-		if rs, err = fetchLiveRules(ctx, &opts.aws, ix, rs, opts.errOut); err != nil {
-			return err
-		}
+	sum, writeErr, err := opts.finishPairs(ctx, batch, rs, fopts)
+	if err != nil {
+		return err
 	}
-	ranges, warning := opts.names.ranges(ctx)
-	if warning != "" {
-		fmt.Fprintf(opts.errOut, "flowlens: warning: %s\n", output.Sanitize(warning))
-	}
-	shown, counts, writeErr := writePairs(opts.out, opts.read.output, ix, rs, match, names.New(rs, ranges))
 	if !opts.read.quiet {
 		writeSummary(opts.errOut, &stats, 0, len(inputs), false)
-		writePairsSummary(opts.errOut, ix.Len(), shown, counts, opts.read.filter != "", rs != nil)
+		writePairsSummary(opts.errOut, sum.Pairs, sum.Shown, sum.Verdicts, opts.read.filter != "", rs != nil)
 	}
 	for _, f := range failures {
 		fmt.Fprintf(opts.errOut, "flowlens: %s\n", output.Sanitize(f))
@@ -155,44 +147,12 @@ func runPairs(ctx context.Context, opts *pairsOptions) error {
 	return nil
 }
 
-// newestRecords keeps the newest record of each direction of every pair, by sequence
-// number, for the record terms of a pairs filter. A nil *newestRecords keeps nothing.
-type newestRecords struct {
-	bySeq map[uint64]model.Flow
-}
-
-// record is the filter's view of a kept record; nil when it was not kept.
-func (n *newestRecords) record(seq uint64) *model.Flow {
-	if n == nil {
-		return nil
-	}
-	if r, ok := n.bySeq[seq]; ok {
-		return &r
-	}
-	return nil
-}
-
-// keep remembers r, which is about to be added to ix as seq, and forgets the record of
-// the same direction it replaces.
-func (n *newestRecords) keep(ix *pairs.Index, seq uint64, r *model.Flow) {
-	if n == nil {
-		return
-	}
-	if p, side := ix.Get(r); p != nil && p.Dirs[side].Records > 0 {
-		delete(n.bySeq, p.Dirs[side].LastSeq)
-	}
-	if _, _, ok := pairs.KeyOf(r); ok {
-		n.bySeq[seq] = *r
-	}
-}
-
-// indexPairs reads the inputs into ix; it returns what parsing counted and the inputs
-// that could not be (wholly) read.
-func indexPairs(ctx context.Context, ix *pairs.Index, newest *newestRecords, inputs []source.Input, opts source.Options) (model.Stats, []string) {
+// readPairs reads the inputs into the batch; it returns what parsing counted and the
+// inputs that could not be (wholly) read.
+func readPairs(ctx context.Context, batch *pairs.Batch, inputs []source.Input, opts source.Options) (model.Stats, []string) {
 	var (
 		stats    model.Stats
 		failures []string
-		seq      uint64
 	)
 	source.ReadFiles(ctx, inputs, opts, nil, func(c *source.Chunk) bool {
 		stats.Add(&c.Stats)
@@ -200,51 +160,58 @@ func indexPairs(ctx context.Context, ix *pairs.Index, newest *newestRecords, inp
 			failures = append(failures, c.Err.Error())
 		}
 		for i := range c.Records {
-			newest.keep(ix, seq, &c.Records[i])
-			ix.Add(seq, &c.Records[i])
-			seq++
+			batch.Add(&c.Records[i])
 		}
 		return true
 	})
 	return stats, failures
 }
 
-// writePairs writes the pairs that match, the worst first, with the names lookup knows.
-// Classify is enough to filter and sort; each pair shown is then judged in full,
-// written and forgotten, so memory holds the index, not a judgement per pair.
-func writePairs(w io.Writer, kind string, ix *pairs.Index, rs *rules.Set, match func(*pairs.Pair, *pairs.Judgement) bool, lookup *names.Lookup) (shown int, counts map[pairs.Verdict]int, err error) {
-	ordered := ix.Ordered(rs, match)
-	counts = map[pairs.Verdict]int{}
-	out := bufio.NewWriterSize(w, 256<<10)
-	pw, _ := pairs.NewNamedWriter(kind, out, lookup) // the kind was checked by runPairs
-	for _, p := range ordered {
-		j := ix.Judge(p, rs)
-		counts[j.Verdict]++
-		if err == nil {
-			err = pw.Write(p, &j)
+// finishPairs fetches the live rules when asked, then writes the pairs that match, the
+// worst first, with the names known. It returns the summary, the error of writing, and
+// an error that ends the command before anything was written (--live-rules failing).
+func (opts *pairsOptions) finishPairs(ctx context.Context, batch *pairs.Batch, rs *rules.Set, fopts filter.Options) (pairs.Summary, error, error) {
+	if opts.liveRules {
+		var err error
+		if rs, err = fetchLiveRules(ctx, &opts.aws, batch.Interfaces(), rs, opts.errOut); err != nil {
+			return pairs.Summary{}, nil, err
 		}
-		ix.Forget(p)
 	}
-	if ferr := pw.Flush(); ferr != nil && err == nil {
-		err = ferr
+	ranges, warning := opts.names.ranges(ctx)
+	if warning != "" {
+		fmt.Fprintf(opts.errOut, "flowlens: warning: %s\n", output.Sanitize(warning))
 	}
+	sum, err := writePairs(opts.out, opts.read.output, batch, rs, opts.read.filter, fopts, names.New(rs, ranges), opts.read.workers)
+	return sum, err, nil
+}
+
+// writePairs writes the pairs that match, the worst first, with the names lookup knows.
+// The batch classifies every pair to filter and sort, then judges each pair shown in
+// full, writes it and forgets it, so memory holds the conversations, not a judgement
+// per pair.
+func writePairs(w io.Writer, kind string, batch *pairs.Batch, rs *rules.Set, expr string, fopts filter.Options, lookup *names.Lookup, workers int) (pairs.Summary, error) {
+	var newMatch func() func(*pairs.Pair, *pairs.Judgement) bool
+	if strings.TrimSpace(expr) != "" {
+		newMatch = func() func(*pairs.Pair, *pairs.Judgement) bool {
+			match, _ := pairs.CompileFilter(expr, batch.Newest, fopts) // checked by runPairs
+			return match
+		}
+	}
+	out := bufio.NewWriterSize(w, 256<<10)
+	sum, err := batch.Write(out, pairs.WriteOptions{Kind: kind, Rules: rs, NewMatch: newMatch, Workers: workers, Named: true, Names: lookup})
 	if ferr := out.Flush(); ferr != nil && err == nil {
 		err = ferr
 	}
-	return len(ordered), counts, err
+	return sum, err
 }
 
-// fetchLiveRules gets the rules of the interfaces of the index through the EC2 API and
+// fetchLiveRules gets the rules of the interfaces through the EC2 API and
 // merges them onto rs (--live-rules). Instances that could not be described only cost
 // their names: a warning on errOut.
-func fetchLiveRules(ctx context.Context, awsOpts *awsOptions, ix *pairs.Index, rs *rules.Set, errOut io.Writer) (*rules.Set, error) {
-	seen := map[model.Sym]bool{}
-	var enis []string
-	for _, p := range ix.All() {
-		if ifc := p.Key.Interface; !seen[ifc] {
-			seen[ifc] = true
-			enis = append(enis, ifc.String())
-		}
+func fetchLiveRules(ctx context.Context, awsOpts *awsOptions, ifcs []model.Sym, rs *rules.Set, errOut io.Writer) (*rules.Set, error) {
+	enis := make([]string, 0, len(ifcs))
+	for _, ifc := range ifcs {
+		enis = append(enis, ifc.String())
 	}
 	cfg, err := awsOpts.load(ctx)
 	if err != nil {

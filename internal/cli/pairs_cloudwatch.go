@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/flowlens/flowlens/model"
-	"github.com/flowlens/flowlens/model/names"
 	"github.com/flowlens/flowlens/model/output"
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/source/cloudwatch"
@@ -47,14 +46,12 @@ func runPairsCloudWatch(ctx context.Context, opts *pairsOptions) error {
 	if err != nil {
 		return err
 	}
-	var newest *newestRecords
-	if strings.TrimSpace(opts.read.filter) != "" {
-		newest = &newestRecords{bySeq: map[uint64]model.Flow{}}
-	}
-	match, err := pairs.CompileFilter(opts.read.filter, newest.record, filterOptionsOf(src.Formats()))
-	if err != nil {
+	batch := pairs.NewBatch(strings.TrimSpace(opts.read.filter) != "")
+	fopts := filterOptionsOf(src.Formats())
+	if _, err := pairs.CompileFilter(opts.read.filter, batch.Newest, fopts); err != nil {
 		return filterUsageError(opts.read.filter, err)
 	}
+	opts.read.pinFilter(fopts) // each writer compiles it: one instant for all
 	if opts.showQuery {
 		return showQueriesOf(opts.out, opts.read.filter, src.Formats(), opts.cw.logGroups, opts.athenaTable, true)
 	}
@@ -67,16 +64,12 @@ func runPairsCloudWatch(ctx context.Context, opts *pairsOptions) error {
 		}
 	}
 
-	ix := pairs.NewIndex()
 	var stats model.Stats
-	var seq uint64
 	lastErr := ""
 	err = src.Run(ctx, func(c *cloudwatch.Chunk) error {
 		stats.Add(&c.Stats)
 		for i := range c.Records {
-			newest.keep(ix, seq, &c.Records[i])
-			ix.Add(seq, &c.Records[i])
-			seq++
+			batch.Add(&c.Records[i])
 		}
 		if msg := c.Status.LastError; msg != "" && msg != lastErr && !opts.read.quiet {
 			lastErr = msg
@@ -90,19 +83,13 @@ func runPairsCloudWatch(ctx context.Context, opts *pairsOptions) error {
 	if err := stopped(ctx); err != nil {
 		return err
 	}
-	if opts.liveRules {
-		if rs, err = fetchLiveRules(ctx, &opts.aws, ix, rs, opts.errOut); err != nil {
-			return err
-		}
+	sum, writeErr, err := opts.finishPairs(ctx, batch, rs, fopts)
+	if err != nil {
+		return err
 	}
-	ranges, warning := opts.names.ranges(ctx)
-	if warning != "" {
-		fmt.Fprintf(opts.errOut, "flowlens: warning: %s\n", output.Sanitize(warning))
-	}
-	shown, counts, writeErr := writePairs(opts.out, opts.read.output, ix, rs, match, names.New(rs, ranges))
 	if !opts.read.quiet {
 		writeSummary(opts.errOut, &stats, 0, len(opts.cw.logGroups), false)
-		writePairsSummary(opts.errOut, ix.Len(), shown, counts, opts.read.filter != "", rs != nil)
+		writePairsSummary(opts.errOut, sum.Pairs, sum.Shown, sum.Verdicts, opts.read.filter != "", rs != nil)
 		if terms, _, _ := src.Pushed(); terms != "" {
 			fmt.Fprintf(opts.errOut, "flowlens: pushed to CloudWatch: %s (the part of the filter that keeps both directions of a conversation)\n", output.Sanitize(terms))
 		}

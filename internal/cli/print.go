@@ -109,7 +109,10 @@ func runPrint(ctx context.Context, opts *printOptions) error {
 
 	sink := newPrintSink(opts, format)
 	newStage := func() source.Stage { return printStage(opts, format, appendRow) }
-	source.ReadFiles(ctx, inputs, source.Options{Format: format, Workers: opts.read.workers, Stdin: opts.in}, newStage, sink.take)
+	// Lines without the filter's needles are skipped unparsed: no record in them can match.
+	flt, _ := compileFilter(opts.read.filter, format) // checked above
+	readOpts := source.Options{Format: format, Workers: opts.read.workers, Stdin: opts.in, Needles: flt.Needles()}
+	source.ReadFiles(ctx, inputs, readOpts, newStage, sink.take)
 	writeErr := sink.finish()
 
 	if !opts.read.quiet {

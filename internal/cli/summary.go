@@ -17,12 +17,21 @@ func writeSummary(w io.Writer, st *model.Stats, matched int64, inputs int, filte
 	if inputs != 1 {
 		files = fmt.Sprintf("%d sources", inputs)
 	}
-	fmt.Fprintf(w, "flowlens: %s records read from %s", output.Thousands(st.Records), files)
+	rest := ""
+	if st.Skipped > 0 {
+		// The prefilter passed over lines without the filter's text: they are neither
+		// records nor malformed lines here, and the count says so.
+		fmt.Fprintf(w, "flowlens: %s lines read from %s, %s skipped unparsed (they lack the filter's text), %s records in the rest",
+			output.Thousands(st.Lines), files, output.Thousands(st.Skipped), output.Thousands(st.Records))
+		rest = " in the rest"
+	} else {
+		fmt.Fprintf(w, "flowlens: %s records read from %s", output.Thousands(st.Records), files)
+	}
 	if filtered {
 		fmt.Fprintf(w, ", %s matched", output.Thousands(matched))
 	}
 	if st.Malformed == 0 {
-		fmt.Fprintln(w, ", no malformed lines")
+		fmt.Fprintf(w, ", no malformed lines%s\n", rest)
 		return
 	}
 	var reasons []string
@@ -31,7 +40,7 @@ func writeSummary(w io.Writer, st *model.Stats, matched int64, inputs int, filte
 			reasons = append(reasons, fmt.Sprintf("%s: %s", model.Reason(r), output.Thousands(n)))
 		}
 	}
-	fmt.Fprintf(w, ", %s malformed lines (%s)\n", output.Thousands(st.Malformed), strings.Join(reasons, ", "))
+	fmt.Fprintf(w, ", %s malformed lines%s (%s)\n", output.Thousands(st.Malformed), rest, strings.Join(reasons, ", "))
 	for _, m := range st.Samples {
 		fmt.Fprintf(w, "  %s\n    %s\n", output.Sanitize(m.String()), m.Text)
 	}

@@ -264,15 +264,21 @@ var (
 	udpServices = make(map[uint16]string, len(services))
 	// servicePorts maps every service name and alias to its port.
 	servicePorts = make(map[string]uint16, len(services)+len(serviceAliases))
+	// tcpPorts and udpPorts have the bit of every port with a service: judging a
+	// million conversations asks about as many client ports, which have none, and a
+	// bit answers that before the map is asked for a name.
+	tcpPorts, udpPorts [65536 / 64]uint64
 )
 
 func init() {
 	for _, s := range services {
 		if s.TCP {
 			tcpServices[s.Port] = s.Name
+			tcpPorts[s.Port/64] |= 1 << (s.Port % 64)
 		}
 		if s.UDP {
 			udpServices[s.Port] = s.Name
+			udpPorts[s.Port/64] |= 1 << (s.Port % 64)
 		}
 		servicePorts[s.Name] = s.Port
 	}
@@ -296,8 +302,14 @@ func Service(proto uint8, port uint16) (string, bool) {
 	var name string
 	switch proto {
 	case ProtoTCP:
+		if tcpPorts[port/64]&(1<<(port%64)) == 0 {
+			return "", false
+		}
 		name = tcpServices[port]
 	case ProtoUDP:
+		if udpPorts[port/64]&(1<<(port%64)) == 0 {
+			return "", false
+		}
 		name = udpServices[port]
 	}
 	return name, name != ""

@@ -71,6 +71,7 @@ type Filter struct {
 	match    Pred[*model.Flow]
 	all      bool
 	warnings []*Error
+	needles  Needles
 }
 
 // Compile parses and compiles src. An empty expression gives a Filter that matches
@@ -85,7 +86,7 @@ func Compile(src string, opts Options) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Filter{src: src, match: match, all: n == nil, warnings: Lint(n)}, nil
+	return &Filter{src: src, match: match, all: n == nil, warnings: Lint(n), needles: c.needlesOf(n)}, nil
 }
 
 // Warnings are what in the expression compiled but probably does not say what was

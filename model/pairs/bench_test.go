@@ -1,6 +1,7 @@
 package pairs_test
 
 import (
+	"io"
 	"runtime"
 	"testing"
 
@@ -135,4 +136,41 @@ func heapAlloc() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// BenchmarkBatch measures what `flowlens pairs` does over the issue's 2,391,762
+// default-format records of the realistic scenario: adding every record to a Batch, and
+// writing every pair (classified, sorted, judged with its sentence and formatted) as
+// text and as JSON Lines; and what the batch holds per pair.
+func BenchmarkBatch(b *testing.B) {
+	recs := realisticRecords(b, model.DefaultFormat, 2_391_762)
+	build := func() *pairs.Batch {
+		bt := pairs.NewBatch(false)
+		for i := range recs {
+			bt.Add(&recs[i])
+		}
+		return bt
+	}
+	b.Run("add", func(b *testing.B) {
+		var perPair float64
+		for b.Loop() {
+			before := heapAlloc()
+			bt := build()
+			perPair = float64(heapAlloc()-before) / float64(bt.Len())
+			runtime.KeepAlive(bt)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+		b.ReportMetric(perPair, "B/pair")
+	})
+	bt := build()
+	for _, kind := range []string{"text", "jsonl"} {
+		b.Run("write-"+kind, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := bt.Write(io.Discard, pairs.WriteOptions{Kind: kind}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*bt.Len()), "ns/pair")
+		})
+	}
 }

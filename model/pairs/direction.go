@@ -52,8 +52,7 @@ type inputs struct {
 }
 
 func (ix *Index) inputsOf(p *Pair, rs *rules.Set) inputs {
-	return inputs{rs: rs, ownA: ix.own(p, AtoB), ownB: ix.own(p, BtoA),
-		listenA: min(ix.conversations(p, AtoB), listenerMin), listB: min(ix.conversations(p, BtoA), listenerMin)}
+	return ix.evidence.inputs(&p.counts, family(p.Key.A.Addr()), rs)
 }
 
 // act is a direction's action once stray rejects are set aside.
@@ -119,6 +118,36 @@ type direction struct {
 	local     Side // the direction whose sender is the interface; SideUnknown
 	localBy   string
 	signals   []Signal
+}
+
+// decision is a direction in 16 bits, without the signals' texts: what a Batch keeps
+// of a pair's classification to judge it again with its sentence.
+type decision uint16
+
+// signalNames numbers the signals a direction can be decided by.
+var signalNames = [...]string{"", SignalTCPFlags, SignalFlowDirection, SignalOwnAddress, SignalPrivateAddress,
+	SignalRejectLogic, SignalPrivilegedPort, SignalOneWay, SignalListener, SignalServicePort, SignalEarliestStart}
+
+func signalNumber(name string) uint16 {
+	for i, n := range signalNames {
+		if n == name {
+			return uint16(i)
+		}
+	}
+	panic("pairs: no number for signal " + name)
+}
+
+func (d *direction) decision() decision {
+	x := uint16(d.initiator) | uint16(d.local)<<2 | signalNumber(d.decidedBy)<<4 | signalNumber(d.localBy)<<8
+	if d.guess {
+		x |= 1 << 12
+	}
+	return decision(x)
+}
+
+func (x decision) direction() direction {
+	return direction{initiator: Side(x & 3), local: Side(x >> 2 & 3), decidedBy: signalNames[x>>4&15],
+		localBy: signalNames[x>>8&15], guess: x&(1<<12) != 0}
 }
 
 // opinion is one signal's view on a question: the side it points to (SideUnknown: it
@@ -214,7 +243,7 @@ func (t *texts) iface() string {
 	return t.ifc
 }
 
-func (ix *Index) direction(p *Pair, in inputs, eff [2]act, full bool) direction {
+func directionOf(p *Pair, in inputs, eff [2]act, full bool) direction {
 	var dir direction
 	k := p.Key
 	t := newTexts(k)

@@ -2,8 +2,9 @@ package pairs
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
-	"strings"
+	"unsafe"
 
 	"github.com/flowlens/flowlens/model/decode"
 	"github.com/flowlens/flowlens/model/rules"
@@ -21,15 +22,6 @@ type explainer struct {
 	rules *ruling
 }
 
-// service is what the request asked for: "tcp/22", "udp/53", "icmp", "gre".
-func service(proto uint8, port uint16) string {
-	name := protoName(proto)
-	if hasPorts(proto) {
-		return name + "/" + strconv.Itoa(int(port))
-	}
-	return name
-}
-
 func protoName(proto uint8) string {
 	switch proto {
 	case 1, 6, 17, 58:
@@ -41,12 +33,45 @@ func protoName(proto uint8) string {
 // what is "inbound tcp/22 from 203.0.113.7 to 10.0.1.5", without "inbound" when the
 // interface's side is unknown.
 func (e *explainer) what() string {
+	var b sentenceBuf
+	e.writeWhat(&b)
+	return string(b.b)
+}
+
+// writeWhat writes what: the sentences of nearly every pair start with it, and writing
+// it in place saves the strings that concatenating made.
+func (e *explainer) writeWhat(b *sentenceBuf) {
 	j := e.j
-	s := service(e.p.Key.Protocol, j.ResponderAP.Port()) + " from " + j.InitiatorAP.Addr().String() + " to " + j.ResponderAP.Addr().String()
 	if w := e.way(); w != "" {
-		return w + " " + s
+		b.WriteString(w)
+		b.WriteByte(' ')
 	}
-	return s
+	proto := e.p.Key.Protocol
+	b.WriteString(protoName(proto))
+	if hasPorts(proto) {
+		b.WriteByte('/')
+		writeUint(b, uint64(j.ResponderAP.Port()))
+	}
+	b.WriteString(" from ")
+	writeAddr(b, j.InitiatorAP.Addr())
+	b.WriteString(" to ")
+	writeAddr(b, j.ResponderAP.Addr())
+}
+
+func writeAddr(b *sentenceBuf, a netip.Addr) {
+	var buf [64]byte
+	b.Write(a.AppendTo(buf[:0]))
+}
+
+func writeUint(b *sentenceBuf, v uint64) {
+	var buf [20]byte
+	b.Write(strconv.AppendUint(buf[:0], v, 10))
+}
+
+// writeEndpoint writes endpointText.
+func writeEndpoint(b *sentenceBuf, proto uint8, ap netip.AddrPort) {
+	var buf [72]byte
+	b.Write(appendEndpoint(buf[:0], proto, ap))
 }
 
 // way is "inbound", "outbound" or "".
@@ -71,8 +96,16 @@ func (e *explainer) returnRule() string {
 	return protoName(proto) + " 1024-65535"
 }
 
-func (e *explainer) sentence() string {
-	var b strings.Builder
+// sentence writes the explanation. Into a buffer of the caller's (buf not nil) it is
+// written without allocating, and the string returned is valid until the buffer is
+// written again: a command that formats each judgement at once needs no more.
+func (e *explainer) sentence(buf *[]byte) string {
+	var b sentenceBuf
+	if buf != nil {
+		b.b = (*buf)[:0]
+	} else {
+		b.b = make([]byte, 0, 240) // most sentences fit: one allocation
+	}
 	j := e.j
 	switch j.Verdict {
 	case Accepted:
@@ -91,38 +124,69 @@ func (e *explainer) sentence() string {
 		}
 	}
 	e.notes(&b)
-	s := b.String()
-	if s != "" && !strings.HasSuffix(s, ".") {
-		s += "."
+	if n := len(b.b); n > 0 && b.b[n-1] != '.' {
+		b.b = append(b.b, '.')
 	}
-	return s
+	if buf != nil {
+		*buf = b.b
+		return unsafe.String(unsafe.SliceData(b.b), len(b.b))
+	}
+	return string(b.b)
 }
 
-func (e *explainer) accepted(b *strings.Builder) {
+// sentenceBuf is what a sentence is written into: a byte slice that fmt can write to.
+type sentenceBuf struct{ b []byte }
+
+func (s *sentenceBuf) Write(p []byte) (int, error) {
+	s.b = append(s.b, p...)
+	return len(p), nil
+}
+
+func (s *sentenceBuf) WriteString(x string) (int, error) {
+	s.b = append(s.b, x...)
+	return len(x), nil
+}
+
+func (s *sentenceBuf) WriteByte(c byte) error {
+	s.b = append(s.b, c)
+	return nil
+}
+
+func (e *explainer) accepted(b *sentenceBuf) {
 	if e.j.Initiator == SideUnknown {
 		k := e.p.Key
-		fmt.Fprintf(b, "%s between %s and %s was accepted both ways; which side started it cannot be told from these records",
-			protoName(k.Protocol), endpointText(k.Protocol, k.A), endpointText(k.Protocol, k.B))
+		b.WriteString(protoName(k.Protocol))
+		b.WriteString(" between ")
+		writeEndpoint(b, k.Protocol, k.A)
+		b.WriteString(" and ")
+		writeEndpoint(b, k.Protocol, k.B)
+		b.WriteString(" was accepted both ways; which side started it cannot be told from these records")
 		return
 	}
-	fmt.Fprintf(b, "%s was accepted, and so was the reply", e.what())
+	e.writeWhat(b)
+	b.WriteString(" was accepted, and so was the reply")
 	if resp := e.j.Response; resp != nil && e.p.Key.Protocol == decode.ProtoTCP && resp.Flags&decode.FlagRST != 0 && resp.Flags&decode.FlagSYNACK != decode.FlagSYNACK {
-		fmt.Fprintf(b, ", a reset (RST) without a SYN-ACK: nothing listens on port %d there, the network is not in the way", e.j.ResponderAP.Port())
+		b.WriteString(", a reset (RST) without a SYN-ACK: nothing listens on port ")
+		writeUint(b, uint64(e.j.ResponderAP.Port()))
+		b.WriteString(" there, the network is not in the way")
 	}
 	if r := e.rules; r != nil && r.outcome == rulesDisagree {
 		fmt.Fprintf(b, ", but the loaded rules would drop the %s (%s): the rules may have changed since these records", legName(r.leg), r.leg.Rule)
 	}
 }
 
-func (e *explainer) noResponse(b *strings.Builder) {
+func (e *explainer) noResponse(b *sentenceBuf) {
 	j := e.j
+	e.writeWhat(b)
 	switch e.way() {
 	case "inbound":
-		fmt.Fprintf(b, "%s was accepted but no reply was recorded: the service did not answer (nothing listening, a host firewall); ACCEPT means the network let it in, not that anything answered", e.what())
+		b.WriteString(" was accepted but no reply was recorded: the service did not answer (nothing listening, a host firewall); ACCEPT means the network let it in, not that anything answered")
 	case "outbound":
-		fmt.Fprintf(b, "%s was accepted but no reply came back: %s did not answer, or the request or its reply was dropped beyond this interface (the far side's security group or network ACL, a firewall, routing)", e.what(), j.ResponderAP.Addr())
+		b.WriteString(" was accepted but no reply came back: ")
+		writeAddr(b, j.ResponderAP.Addr())
+		b.WriteString(" did not answer, or the request or its reply was dropped beyond this interface (the far side's security group or network ACL, a firewall, routing)")
 	default:
-		fmt.Fprintf(b, "%s was accepted but no reply was recorded: the responder did not answer, or something beyond this interface dropped the request or the reply", e.what())
+		b.WriteString(" was accepted but no reply was recorded: the responder did not answer, or something beyond this interface dropped the request or the reply")
 	}
 	if r := e.rules; r != nil {
 		switch {
@@ -134,7 +198,7 @@ func (e *explainer) noResponse(b *strings.Builder) {
 	}
 }
 
-func (e *explainer) requestRejected(b *strings.Builder) {
+func (e *explainer) requestRejected(b *sentenceBuf) {
 	j := e.j
 	r := e.rules
 	if r != nil {
@@ -153,14 +217,20 @@ func (e *explainer) requestRejected(b *strings.Builder) {
 			return
 		}
 	}
+	e.writeWhat(b)
 	switch e.way() {
 	case "inbound":
-		fmt.Fprintf(b, "%s was rejected: check the security groups' inbound rules and the subnet's network ACL inbound rules; no reply was sent because the request never arrived", e.what())
+		b.WriteString(" was rejected: check the security groups' inbound rules and the subnet's network ACL inbound rules; no reply was sent because the request never arrived")
 	case "outbound":
-		fmt.Fprintf(b, "%s was rejected as it left: check the security groups' outbound rules and the subnet's network ACL outbound rules", e.what())
+		b.WriteString(" was rejected as it left: check the security groups' outbound rules and the subnet's network ACL outbound rules")
 	default:
-		fmt.Fprintf(b, "%s was rejected on %s: check its security groups and its subnet's network ACL (inbound rules if %s is the interface, outbound rules if %s is)",
-			e.what(), e.p.Key.Interface, j.ResponderAP.Addr(), j.InitiatorAP.Addr())
+		b.WriteString(" was rejected on ")
+		b.WriteString(e.p.Key.Interface.String())
+		b.WriteString(": check its security groups and its subnet's network ACL (inbound rules if ")
+		writeAddr(b, j.ResponderAP.Addr())
+		b.WriteString(" is the interface, outbound rules if ")
+		writeAddr(b, j.InitiatorAP.Addr())
+		b.WriteString(" is)")
 	}
 	if j.Initiator == SideUnknown {
 		b.WriteString("; both directions were rejected and which side started it cannot be told")
@@ -173,7 +243,7 @@ func (e *explainer) requestRejected(b *strings.Builder) {
 	}
 }
 
-func (e *explainer) replyRejected(b *strings.Builder) {
+func (e *explainer) replyRejected(b *sentenceBuf) {
 	j := e.j
 	r := e.rules
 	back := endpointText(e.p.Key.Protocol, j.InitiatorAP)
@@ -209,7 +279,7 @@ func (e *explainer) replyRejected(b *strings.Builder) {
 // fix says what to change once the rules named the dropping rule. A blocked reply
 // should pass (its request did); a blocked request may be blocked on purpose (a scan, a
 // blocklist entry), so the advice is conditional.
-func (e *explainer) fix(b *strings.Builder, leg rules.Leg) {
+func (e *explainer) fix(b *sentenceBuf, leg rules.Leg) {
 	switch leg.Layer {
 	case rules.LayerSG:
 		fmt.Fprintf(b, "; if it should pass, add an %s rule allowing it to one of the groups", leg.Direction)
@@ -228,7 +298,7 @@ func (e *explainer) fix(b *strings.Builder, leg rules.Leg) {
 	}
 }
 
-func (e *explainer) unknown(b *strings.Builder) {
+func (e *explainer) unknown(b *sentenceBuf) {
 	k := e.p.Key
 	switch e.table.why {
 	case onlyReply:
@@ -260,7 +330,7 @@ func actWord(a act) string {
 
 // notes adds what qualifies the verdict: a guessed direction, MIXED directions, stray
 // rejects, a lone REJECT of teardown packets.
-func (e *explainer) notes(b *strings.Builder) {
+func (e *explainer) notes(b *sentenceBuf) {
 	j := e.j
 	p := e.p
 	if j.Initiator != SideUnknown && j.Verdict != Unknown {
@@ -283,7 +353,9 @@ func (e *explainer) notes(b *strings.Builder) {
 		fmt.Fprintf(b, "; %d late REJECT record(s) after the close were set aside: packets that arrive after connection tracking forgot the flow are rejected, which is benign", j.StrayRejects)
 	}
 	if j.Guessed && j.Verdict != Unknown {
-		fmt.Fprintf(b, "; who started it is inferred from the %s, as the records carry no flags or rejects that tell", guessSource(e.dir.decidedBy))
+		b.WriteString("; who started it is inferred from the ")
+		b.WriteString(guessSource(e.dir.decidedBy))
+		b.WriteString(", as the records carry no flags or rejects that tell")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/decode"
+	"github.com/flowlens/flowlens/model/rules"
 )
 
 // Side is a direction of a conversation: AtoB is what Key.A sent to Key.B.
@@ -227,7 +228,15 @@ var flagBits = [4]uint8{decode.FlagFIN, decode.FlagSYN, decode.FlagRST, 16}
 //
 // An Index is not safe for concurrent use; Judge caches into the pairs.
 type Index struct {
-	pairs     pairTable
+	pairs pairTable
+	evidence
+}
+
+// evidence is what the pairs of an interface tell about each other: per interface, the
+// addresses present in every record (the interface's own address) and how many
+// conversations each endpoint takes part in (listening ports). The Index keeps it in
+// step with its pairs; a Batch counts the records at the end.
+type evidence struct {
 	ifaces    map[model.Sym]uint32   // index in ifaceStates
 	addrs     map[addrKey]uint32     // index in addrStates
 	endpoints map[endpointKey]uint32 // index in endCounts
@@ -237,6 +246,14 @@ type Index struct {
 	ifaceStates slab[ifaceState]
 	addrStates  slab[addrState]
 	endCounts   slab[int32] // pairs of an interface an endpoint takes part in
+}
+
+func newEvidence() evidence {
+	return evidence{
+		ifaces:    map[model.Sym]uint32{},
+		addrs:     map[addrKey]uint32{},
+		endpoints: map[endpointKey]uint32{},
+	}
 }
 
 // Addresses are stored in 16 bytes: records hold no IPv4-mapped IPv6 addresses (the
@@ -345,12 +362,7 @@ func (s *slab[T]) release(i uint32) {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{
-		pairs:     newPairTable(),
-		ifaces:    map[model.Sym]uint32{},
-		addrs:     map[addrKey]uint32{},
-		endpoints: map[endpointKey]uint32{},
-	}
+	return &Index{pairs: newPairTable(), evidence: newEvidence()}
 }
 
 // Len is the number of pairs.
@@ -395,19 +407,22 @@ func (ix *Index) Add(seq uint64, r *model.Flow) {
 		k, _, _ := KeyOf(r)
 		p = &Pair{Key: k}
 		ix.pairs.insert(h, p)
-		ix.attach(p, &pk)
+		ix.attach(&p.counts, &pk)
 	}
 	p.add(s, seq, r)
 	ix.count(p, 1)
 }
 
 // count adds n to the records of the interface and of the addresses of p.
-func (ix *Index) count(p *Pair, n int32) {
-	c := &p.counts
-	ix.ifaceStates.items[c.iface].records[family(p.Key.A.Addr())] += n
-	ix.addrStates.items[c.addrA].records += n
+func (ix *Index) count(p *Pair, n int32) { ix.countRecords(&p.counts, family(p.Key.A.Addr()), n) }
+
+// countRecords adds n to the records of the interface and of the addresses a pair's
+// counters name; fam is the family of its addresses (see family).
+func (e *evidence) countRecords(c *counters, fam int, n int32) {
+	e.ifaceStates.items[c.iface].records[fam] += n
+	e.addrStates.items[c.addrA].records += n
 	if c.addrB != 0 {
-		ix.addrStates.items[c.addrB].records += n
+		e.addrStates.items[c.addrB].records += n
 	}
 }
 
@@ -427,7 +442,9 @@ func (ix *Index) Remove(r *model.Flow) {
 	ix.count(p, -1)
 	if p.Dirs[AtoB].Records == 0 && p.Dirs[BtoA].Records == 0 {
 		ix.pairs.remove(h, p)
-		ix.detach(p, &pk)
+		ix.detach(&p.counts, &pk)
+		// A caller may still hold the pair: without counters it judges as one alone.
+		p.counts = counters{}
 	}
 }
 
@@ -438,81 +455,90 @@ func family(a netip.Addr) int {
 	return 1
 }
 
-// attach finds or makes the counters a new pair shares with its interface, and counts
-// the pair in them.
-func (ix *Index) attach(p *Pair, pk *pairKey) {
-	c := &p.counts
-	c.iface = ix.ifaces[pk.ifc]
-	if c.iface == 0 {
-		c.iface = ix.ifaceStates.alloc()
-		ix.ifaces[pk.ifc] = c.iface
+// familyOf is family for a compact key: records hold no IPv4-mapped IPv6 addresses, so
+// a mapped prefix is an IPv4 address.
+func familyOf(pk *pairKey) int {
+	if isMapped(&pk.a) {
+		return 0
 	}
-	ix.ifaceStates.items[c.iface].pairs[family(p.Key.A.Addr())]++
-	c.addrA = ix.addrState(addrKey{addr: pk.a, ifc: pk.ifc})
+	return 1
+}
+
+func isMapped(a *[16]byte) bool {
+	return a[10] == 0xff && a[11] == 0xff && a[0]|a[1]|a[2]|a[3]|a[4]|a[5]|a[6]|a[7]|a[8]|a[9] == 0
+}
+
+// attach finds or makes the counters a new pair (of key pk) shares with its interface,
+// and counts the pair in them.
+func (e *evidence) attach(c *counters, pk *pairKey) {
+	c.iface = e.ifaces[pk.ifc]
+	if c.iface == 0 {
+		c.iface = e.ifaceStates.alloc()
+		e.ifaces[pk.ifc] = c.iface
+	}
+	e.ifaceStates.items[c.iface].pairs[familyOf(pk)]++
+	c.addrA = e.addrState(addrKey{addr: pk.a, ifc: pk.ifc})
 	if pk.b != pk.a {
-		c.addrB = ix.addrState(addrKey{addr: pk.b, ifc: pk.ifc})
+		c.addrB = e.addrState(addrKey{addr: pk.b, ifc: pk.ifc})
 	}
 	if hasPorts(pk.proto) {
-		c.endA = ix.endpoint(endpointOf(c.addrA, pk.aPort, pk.proto))
-		c.endB = ix.endpoint(endpointOf(c.addrOfB(), pk.bPort, pk.proto))
+		c.endA = e.endpoint(endpointOf(c.addrA, pk.aPort, pk.proto))
+		c.endB = e.endpoint(endpointOf(c.addrOfB(), pk.bPort, pk.proto))
 	}
 }
 
-func (ix *Index) addrState(k addrKey) uint32 {
-	i := ix.addrs[k]
+func (e *evidence) addrState(k addrKey) uint32 {
+	i := e.addrs[k]
 	if i == 0 {
-		i = ix.addrStates.alloc()
-		ix.addrs[k] = i
+		i = e.addrStates.alloc()
+		e.addrs[k] = i
 	}
-	ix.addrStates.items[i].pairs++
+	e.addrStates.items[i].pairs++
 	return i
 }
 
-func (ix *Index) endpoint(k endpointKey) uint32 {
-	i := ix.endpoints[k]
+func (e *evidence) endpoint(k endpointKey) uint32 {
+	i := e.endpoints[k]
 	if i == 0 {
-		i = ix.endCounts.alloc()
-		ix.endpoints[k] = i
+		i = e.endCounts.alloc()
+		e.endpoints[k] = i
 	}
-	ix.endCounts.items[i]++
+	e.endCounts.items[i]++
 	return i
 }
 
 // detach uncounts a deleted pair and drops the counters no pair holds any more.
-func (ix *Index) detach(p *Pair, pk *pairKey) {
-	c := &p.counts
-	ifc := &ix.ifaceStates.items[c.iface]
-	ifc.pairs[family(p.Key.A.Addr())]--
+func (e *evidence) detach(c *counters, pk *pairKey) {
+	ifc := &e.ifaceStates.items[c.iface]
+	ifc.pairs[familyOf(pk)]--
 	if ifc.pairs[0] <= 0 && ifc.pairs[1] <= 0 {
-		delete(ix.ifaces, pk.ifc)
-		ix.ifaceStates.release(c.iface)
+		delete(e.ifaces, pk.ifc)
+		e.ifaceStates.release(c.iface)
 	}
 	// The endpoints first: their keys hold the addresses' indices.
 	if c.endA != 0 {
-		ix.dropEndpoint(c.endA, endpointOf(c.addrA, pk.aPort, pk.proto))
-		ix.dropEndpoint(c.endB, endpointOf(c.addrOfB(), pk.bPort, pk.proto))
+		e.dropEndpoint(c.endA, endpointOf(c.addrA, pk.aPort, pk.proto))
+		e.dropEndpoint(c.endB, endpointOf(c.addrOfB(), pk.bPort, pk.proto))
 	}
-	ix.dropAddr(c.addrA, addrKey{addr: pk.a, ifc: pk.ifc})
+	e.dropAddr(c.addrA, addrKey{addr: pk.a, ifc: pk.ifc})
 	if c.addrB != 0 {
-		ix.dropAddr(c.addrB, addrKey{addr: pk.b, ifc: pk.ifc})
+		e.dropAddr(c.addrB, addrKey{addr: pk.b, ifc: pk.ifc})
 	}
-	// A caller may still hold the pair: without counters it judges as one alone.
-	p.counts = counters{}
 }
 
-func (ix *Index) dropAddr(i uint32, k addrKey) {
-	a := &ix.addrStates.items[i]
+func (e *evidence) dropAddr(i uint32, k addrKey) {
+	a := &e.addrStates.items[i]
 	if a.pairs--; a.pairs <= 0 {
-		delete(ix.addrs, k)
-		ix.addrStates.release(i)
+		delete(e.addrs, k)
+		e.addrStates.release(i)
 	}
 }
 
-func (ix *Index) dropEndpoint(i uint32, k endpointKey) {
-	n := &ix.endCounts.items[i]
+func (e *evidence) dropEndpoint(i uint32, k endpointKey) {
+	n := &e.endCounts.items[i]
 	if *n--; *n <= 0 {
-		delete(ix.endpoints, k)
-		ix.endCounts.release(i)
+		delete(e.endpoints, k)
+		e.endCounts.release(i)
 	}
 }
 
@@ -520,10 +546,10 @@ func (ix *Index) dropEndpoint(i uint32, k endpointKey) {
 // listening port can only be told by its port.
 func hasPorts(proto uint8) bool { return proto == 6 || proto == 17 || proto == 132 }
 
-// own reports whether an address of the pair (A: AtoB, B: BtoA) is in every record of
-// its interface, and whether the interface has more than this pair to tell by.
-func (ix *Index) own(p *Pair, end Side) bool {
-	c := &p.counts
+// own reports whether an address of a pair (A: AtoB, B: BtoA) is in every record of
+// its interface, and whether the interface has more than this pair to tell by; c are
+// the pair's counters and fam the family of its addresses.
+func (e *evidence) own(c *counters, fam int, end Side) bool {
 	if c.iface == 0 {
 		return false
 	}
@@ -531,23 +557,29 @@ func (ix *Index) own(p *Pair, end Side) bool {
 	if end == BtoA && c.addrB != 0 {
 		ai = c.addrB
 	}
-	a, ifc := &ix.addrStates.items[ai], &ix.ifaceStates.items[c.iface]
-	f := family(p.Key.A.Addr())
+	a, ifc := &e.addrStates.items[ai], &e.ifaceStates.items[c.iface]
 	// With one pair on the interface both ends are in every record: no evidence.
-	return a.records > 0 && a.records == ifc.records[f] && ifc.pairs[f] >= 2
+	return a.records > 0 && a.records == ifc.records[fam] && ifc.pairs[fam] >= 2
 }
 
-// conversations is the number of pairs an end of the pair takes part in on its
-// interface (0 for protocols without ports).
-func (ix *Index) conversations(p *Pair, end Side) int32 {
-	i := p.counts.endA
+// conversations is the number of pairs an end of a pair takes part in on its interface
+// (0 for protocols without ports).
+func (e *evidence) conversations(c *counters, end Side) int32 {
+	i := c.endA
 	if end == BtoA {
-		i = p.counts.endB
+		i = c.endB
 	}
 	if i == 0 {
 		return 0
 	}
-	return ix.endCounts.items[i]
+	return e.endCounts.items[i]
+}
+
+// inputs is what the evidence says about a pair, with the rules: what its judgement
+// depends on beyond the pair.
+func (e *evidence) inputs(c *counters, fam int, rs *rules.Set) inputs {
+	return inputs{rs: rs, ownA: e.own(c, fam, AtoB), ownB: e.own(c, fam, BtoA),
+		listenA: min(e.conversations(c, AtoB), listenerMin), listB: min(e.conversations(c, BtoA), listenerMin)}
 }
 
 // bpa is the reject-reason of VPC Block Public Access; interned once, so a record is

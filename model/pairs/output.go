@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/flowlens/flowlens/model/output"
 	"github.com/flowlens/flowlens/model/rules"
@@ -146,9 +147,9 @@ func AppendJSON(b []byte, p *Pair, j *Judgement) []byte {
 	b = append(b, `,"protocol":`...)
 	b = strconv.AppendUint(b, uint64(p.Key.Protocol), 10)
 	b = append(b, `,"initiator":`...)
-	b = appendJSONString(b, j.InitiatorAP.String())
+	b = appendAddrPort(b, j.InitiatorAP)
 	b = append(b, `,"responder":`...)
-	b = appendJSONString(b, j.ResponderAP.String())
+	b = appendAddrPort(b, j.ResponderAP)
 	b = append(b, `,"request":`...)
 	b = appendDir(b, j.Request)
 	b = append(b, `,"response":`...)
@@ -199,24 +200,54 @@ func appendNullable(b []byte, s string) []byte {
 
 // appendJSONString writes s as a JSON string. strconv.AppendQuote would write Go
 // escapes (\x00) that JSON lacks, and interface ids come from the records, which may
-// hold anything; invalid UTF-8 becomes U+FFFD.
+// hold anything; invalid UTF-8 becomes U+FFFD. Runs of plain text are copied whole.
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b = append(b, '\\', byte(r))
-		case r == '\n':
-			b = append(b, '\\', 'n')
-		case r == '\t':
-			b = append(b, '\\', 't')
-		case r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029:
-			b = append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
-		default:
-			b = append(b, string(r)...)
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = utf8.AppendRune(b, utf8.RuneError)
+			start = i + size
+		case r == 0x2028 || r == 0x2029:
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+			start = i + size
+		}
+		i += size
 	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendAddrPort writes an endpoint as a JSON string: its text needs no escaping.
+func appendAddrPort(b []byte, ap netip.AddrPort) []byte {
+	b = append(b, '"')
+	b = ap.AppendTo(b)
 	return append(b, '"')
 }
 

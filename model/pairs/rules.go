@@ -59,8 +59,7 @@ func narrow(p *Pair, j *Judgement, rs *rules.Set, dir direction, full bool) *rul
 	}
 	a := rs.Evaluate(conv)
 	if j.RequestInbound == nil && a.Conversation.Side != rules.SideUnknown {
-		inbound := a.Conversation.Side == rules.ResponderSide
-		j.RequestInbound = &inbound
+		j.RequestInbound = boolPtr(a.Conversation.Side == rules.ResponderSide)
 	}
 
 	r := &ruling{}

@@ -179,7 +179,11 @@ func (ix *Index) judgeCached(p *Pair, rs *rules.Set, full bool) Judgement {
 			return c.classification(p)
 		}
 	}
-	j := ix.judge(p, in, full)
+	d := depthVerdict
+	if full {
+		d = depthFull
+	}
+	j := judge(p, in, d)
 	c := p.cache
 	if c == nil {
 		c = &judged{}
@@ -197,7 +201,42 @@ func (ix *Index) judgeCached(p *Pair, rs *rules.Set, full bool) Judgement {
 	return j
 }
 
-func (ix *Index) judge(p *Pair, in inputs, full bool) Judgement {
+// boolPtr points at a shared true or false: no judgement writes through its
+// RequestInbound, and sharing spares an allocation per judgement.
+func boolPtr(b bool) *bool {
+	if b {
+		return &boolTrue
+	}
+	return &boolFalse
+}
+
+var boolTrue, boolFalse = true, false
+
+// depth is how much of a judgement is written out.
+type depth uint8
+
+const (
+	depthVerdict  depth = iota // the verdict, the direction and the rule (Classify)
+	depthSentence              // and the explanation: what flowlens pairs prints
+	depthFull                  // and the signals and the rules' context (Judge)
+)
+
+// judge decides what happened to p, given what lies beyond it (in), written to depth d.
+func judge(p *Pair, in inputs, d depth) Judgement { return judgeInto(p, in, d, nil, nil) }
+
+// decided carries a pair's direction from one judgement to the next, so that judging
+// it again (with its sentence, say) does not infer it again.
+type decided struct {
+	dir   direction
+	known bool
+}
+
+// judgeInto is judge writing the explanation into buf when buf is not nil (see
+// explainer.sentence): the Explanation is then valid until buf is written again. With
+// dec not nil, a known direction is used as it is (except at depthFull, which writes
+// what each signal said), and an unknown one is kept there once inferred.
+func judgeInto(p *Pair, in inputs, d depth, buf *[]byte, dec *decided) Judgement {
+	full := d == depthFull
 	var j Judgement
 	var strays [2]int
 	for _, s := range []Side{AtoB, BtoA} {
@@ -209,7 +248,15 @@ func (ix *Index) judge(p *Pair, in inputs, full bool) Judgement {
 	j.StrayRejects = strays[AtoB] + strays[BtoA]
 	eff := [2]act{effective(&p.Dirs[AtoB], strays[AtoB]), effective(&p.Dirs[BtoA], strays[BtoA])}
 
-	dir := ix.direction(p, in, eff, full)
+	var dir direction
+	if dec != nil && dec.known && !full {
+		dir = dec.dir
+	} else {
+		dir = directionOf(p, in, eff, full)
+		if dec != nil {
+			*dec = decided{dir, true}
+		}
+	}
 	j.Signals = dir.signals
 	for _, s := range []Side{AtoB, BtoA} {
 		if full && strays[s] > 0 {
@@ -225,8 +272,7 @@ func (ix *Index) judge(p *Pair, in inputs, full bool) Judgement {
 	j.Initiator, j.Guessed = dir.initiator, dir.guess
 	placeEnds(p, &j)
 	if j.Initiator != SideUnknown && dir.local != SideUnknown {
-		inbound := dir.local != j.Initiator
-		j.RequestInbound = &inbound
+		j.RequestInbound = boolPtr(dir.local != j.Initiator)
 	}
 
 	tv := tableVerdict(p, j.Initiator, eff)
@@ -235,12 +281,12 @@ func (ix *Index) judge(p *Pair, in inputs, full bool) Judgement {
 	// The rules narrow a blocked verdict; on a conversation that passed they can only
 	// disagree, which the sentences report: Classify leaves that to Judge, as evaluating
 	// the rules costs more than the rest of a classification.
-	if in.rs != nil && (full || j.Blocked != "") {
+	if in.rs != nil && (d >= depthSentence || j.Blocked != "") {
 		ruled = narrow(p, &j, in.rs, dir, full)
 	}
-	if full {
+	if d >= depthSentence {
 		e := explainer{p: p, j: &j, dir: dir, eff: eff, table: tv, rules: ruled}
-		j.Explanation = e.sentence()
+		j.Explanation = e.sentence(buf)
 	}
 	return j
 }

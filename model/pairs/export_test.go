@@ -1,0 +1,15 @@
+package pairs
+
+import "github.com/flowlens/flowlens/model/rules"
+
+// EachJudged judges every conversation of b in full, for the tests that compare a
+// Batch's judgements with an Index's.
+func EachJudged(b *Batch, rs *rules.Set, f func(*Pair, *Judgement)) {
+	b.finish(2)
+	j := &judger{}
+	j.init(b, rs)
+	for n := range b.Len() {
+		p, jd := j.judge(uint32(n), depthFull, nil)
+		f(p, jd)
+	}
+}
