@@ -148,7 +148,7 @@ func TestInsightsQueriesAsCommands(t *testing.T) {
 		name string
 		path string
 	}{
-		{"incident", writeScenario(t, sim.Incident(1), 0, "incident.log")},         // scans, brute force, NODATA
+		{"incident", writeScenario(t, sim.Incident(1), 0, "incident.log")},          // scans, brute force, NODATA
 		{"realistic", writeScenario(t, sim.Realistic(3), 120_000, "realistic.log")}, // IPv6, SKIPDATA, busy servers
 	}
 	for _, set := range sets {
