@@ -50,6 +50,8 @@ type Options struct {
 	// FetchRules, when set (--live-rules), fetches the rules behind the given
 	// interfaces; the explorer calls it, off the update loop, as new interfaces appear.
 	FetchRules func(interfaces []string) (*rules.Set, error)
+	// Names, when set, names addresses and interfaces in the stats view.
+	Names Names
 }
 
 // pane names what has the focus.
@@ -68,6 +70,7 @@ type viewMode int
 const (
 	modeFlows viewMode = iota
 	modePairs
+	modeStats // the stats view (statsview.go): the flows filter, counted and ranked
 )
 
 // overlayKind is a screen shown over the panes.
@@ -105,6 +108,7 @@ type Model struct {
 	rules *rules.Set
 	mode  viewMode
 	pv    pairsView
+	sv    statsView
 	// the filter text of the view not shown, kept while the other is
 	otherFilter string
 
@@ -173,7 +177,6 @@ func New(opts Options) *Model {
 	}
 	r := ring.New(opts.Capacity)
 	ix := pairs.NewIndex()
-	r.OnEvict = func(_ ring.Seq, f *model.Flow) { ix.Remove(f) }
 	m := &Model{
 		pairs:      ix,
 		rules:      opts.Rules,
@@ -189,6 +192,10 @@ func New(opts Options) *Model {
 		help:       help.New(),
 		local:      opts.Local,
 		formats:    map[model.FormatID]*model.Format{},
+	}
+	r.OnEvict = func(s ring.Seq, f *model.Flow) {
+		ix.Remove(f)
+		m.sv.evict(s, f)
 	}
 	m.table = newFlowTable(m.view)
 	m.table.setLocal(opts.Local)
@@ -278,6 +285,8 @@ func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 		}
 	case exportedMsg:
 		m.handleExported(msg)
+	case statsTickMsg:
+		return m.handleStatsTick(msg)
 	case feedStartedMsg:
 		return m.handleFeedStarted(msg)
 	case rulesFetchedMsg:
@@ -305,9 +314,12 @@ func (m *Model) settle() {
 		return
 	}
 	m.clampOverlay()
-	if m.mode == modePairs {
+	switch m.mode {
+	case modeStats:
+		m.sv.draw(m.styles, m.statsDraw())
+	case modePairs:
 		m.pv.prepare(m.pairs, m.rules)
-	} else {
+	default:
 		m.table.prepare()
 	}
 }
@@ -353,6 +365,7 @@ func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
 		}
 		m.olderAsked = false
 		m.view.Update()
+		m.sv.afterAppend()
 		m.table.afterAppend()
 		m.refreshDetail()
 	}
@@ -486,8 +499,10 @@ func (m *Model) setFilter(expr string, remember bool) {
 	m.bar.applied = expr
 	if flt.All() {
 		m.view.SetFilter(nil)
+		m.sv.setFilter(nil, m.ring.Len())
 	} else {
 		m.view.SetFilter(flt.Match)
+		m.sv.setFilter(flt.Match, m.ring.Len())
 	}
 	m.table.afterRefilter()
 	m.refreshDetail()
@@ -518,8 +533,10 @@ func (m *Model) applyPairsFilter(expr string, remember bool, formats []*model.Fo
 }
 
 // toggleMode switches between the flows table and the conversations view; each keeps
-// its own filter.
+// its own filter. From the stats view, which shares the flows filter, it goes to the
+// conversations.
 func (m *Model) toggleMode() {
+	m.closeStats()
 	current := m.bar.input.Value()
 	next := m.otherFilter
 	m.otherFilter = current
