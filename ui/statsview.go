@@ -44,7 +44,7 @@ type statsView struct {
 	gen      int  // the tick loop's generation: a stale loop stops
 	total    int  // records held when the recount started, for its progress
 
-	width, height int     // the main area: the screen less the filter and status lines
+	width, height int // the main area: the screen less the filter and status lines
 	lay           statsLayout
 	screen        string // drawn in Update (draw), returned by View
 }
