@@ -61,13 +61,15 @@ const (
 	// worst case of a frame (a flood from a million sources) costs about 20 ms, so it
 	// is not done on every batch.
 	statsRefresh = 150 * time.Millisecond
-	// backfillBudget bounds the recount done in one update after a filter change or on
-	// opening, so keys stay answered while a million records are counted again.
-	backfillBudget = 20 * time.Millisecond
-	backfillStep   = 16_384
+	backfillStep = 16_384
 	// zoomRowsMax is how many rows the expanded panel ranks, to scroll through.
 	zoomRowsMax = 1000
 )
+
+// backfillBudget bounds the recount done in one update after a filter change or on
+// opening, so keys stay answered while a million records are counted again. (A variable
+// so that tests can take one step per update.)
+var backfillBudget = 20 * time.Millisecond
 
 // statsTickMsg drives the view's loop: a recount step, or a refresh of the panels.
 type statsTickMsg struct{ gen int }

@@ -281,8 +281,14 @@ func (v *statsView) drawPanel(s Styles, d statsDraw, c statsCell) string {
 // share of the total.
 func (v *statsView) drawRow(s Styles, p stats.Panel, r *stats.PanelRow, cols []statsCol, labelW int, bar bool, denom uint64, ranked stats.Metric, selected bool) string {
 	label, names := v.rowLabel(p, r)
-	if p == stats.Interfaces && len(label) > labelW {
-		label = shortID(label, labelW) // the end tells interfaces apart
+	if p == stats.Interfaces {
+		// The end of an ID tells interfaces apart; a name known says more than the rest.
+		switch {
+		case names != "":
+			label = shortID(label, min(13, labelW))
+		case len(label) > labelW:
+			label = shortID(label, labelW)
+		}
 	}
 	var nums []string
 	for _, c := range cols {
