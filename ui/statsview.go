@@ -29,10 +29,9 @@ import (
 // The tracker exists only while the view is open: the flows view does not pay for
 // counts nobody reads, and opening the view again recounts (in steps).
 type statsView struct {
-	tr     *stats.Tracker // nil while the view is closed
-	names  Names
-	frame  stats.Frame
-	groups [stats.NumPanels]int // rows each panel has, for "of N"
+	tr    *stats.Tracker // nil while the view is closed
+	names Names
+	frame stats.Frame
 	// zoomRows are the expanded panel's rows: more than a frame's panels hold.
 	zoomRows []stats.PanelRow
 	metric   stats.Metric
@@ -147,9 +146,6 @@ func (v *statsView) refresh() {
 	}
 	live := v.tr.Live()
 	live.Frame(&v.frame, v.metric, max(1, v.lay.panelRows), max(1, v.lay.chart.w-2))
-	for p := stats.Panel(0); p < stats.NumPanels; p++ {
-		v.groups[p] = live.Groups(p)
-	}
 	if v.zoom {
 		v.zoomRows = live.AppendTop(v.zoomRows[:0], v.panel(), v.metric, zoomRowsMax)
 	}

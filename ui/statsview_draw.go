@@ -267,9 +267,9 @@ func (v *statsView) drawPanel(s Styles, d statsDraw, c statsCell) string {
 		}
 		lines = append(lines, s.Muted.Render(msg))
 	}
-	right := fmt.Sprintf("%s of %s", thousands(min(len(rows), n)), thousands(v.groups[p]))
+	right := fmt.Sprintf("%s of %s", thousands(min(len(rows), n)), thousands(v.frame.Groups[p]))
 	if v.zoom && len(rows) > 0 {
-		right = fmt.Sprintf("rows %s-%s of %s", thousands(top+1), thousands(min(top+n, len(rows))), thousands(v.groups[p]))
+		right = fmt.Sprintf("rows %s-%s of %s", thousands(top+1), thousands(min(top+n, len(rows))), thousands(v.frame.Groups[p]))
 	}
 	if v.lay.pages > 1 && !v.zoom {
 		right += fmt.Sprintf(" · page %d/%d", v.lay.page+1, v.lay.pages)

@@ -345,6 +345,9 @@ func checkFrame(t *testing.T, l *Live) {
 			if want := l.Top(p, m, 4); !reflect.DeepEqual(f.Panels[p], want) && len(want)+len(f.Panels[p]) > 0 {
 				t.Fatalf("frame panel %s by %s: %v, Top says %v", p, m, f.Panels[p], want)
 			}
+			if want := len(l.Top(p, m, 0)); f.Groups[p] != want || l.Groups(p) != want {
+				t.Fatalf("panel %s has %d rows; the frame says %d, Groups %d", p, want, f.Groups[p], l.Groups(p))
+			}
 		}
 		if !reflect.DeepEqual(f.Histogram, l.Histogram(30)) || f.Totals != l.Totals() {
 			t.Fatal("frame histogram or totals differ")
