@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/filter"
 )
 
 // PanelRow is one row of a panel. Which of the identifying fields is set depends on the
@@ -63,7 +64,9 @@ func (r *PanelRow) Filter(p Panel) string {
 		}
 		return b.String()
 	case Interfaces:
-		return "interface-id=" + r.Interface.String()
+		// An ID is text from the log: quoted when it holds what the filter language
+		// reads as syntax (a parenthesis, a quote), so the term still selects it.
+		return filter.String(&filter.Term{Field: "interface-id", Op: filter.OpEq, Value: r.Interface.String()})
 	case Conversations:
 		if r.Addr == r.Peer {
 			return "srcaddr=" + r.Addr.String() + " dstaddr=" + r.Addr.String()
