@@ -97,29 +97,41 @@ func BenchmarkStatsOpen1M(b *testing.B) {
 // BenchmarkStatsBatch1M: a batch of 8,192 records arriving while the view is open, with a
 // million held: 8,192 counted, 8,192 evicted and uncounted, and the panels recomputed and
 // drawn (the program recomputes at most every statsRefresh; here after every batch).
+// The closed runs are the same batches with the flows view shown: what the ring and the
+// conversations index cost without the stats view.
 func BenchmarkStatsBatch1M(b *testing.B) {
 	for _, set := range statsSets {
-		b.Run(set.name, func(b *testing.B) {
-			recs := set.make(1_000_000 + 8192*64)
-			m := loadedWith(b, recs[:1_000_000])
-			m.Update(keyMsg("s"))
-			settleStats(b, m)
-			next := 1_000_000
-			b.ResetTimer()
-			cpu := cpuTime()
-			for i := 0; i < b.N; i++ {
-				if next+8192 > len(recs) {
-					next = 1_000_000
-				}
-				deliver(m, feed.Batch{Records: recs[next : next+8192]})
-				next += 8192
-				m.Update(statsTickMsg{m.sv.gen})
-				_ = m.View()
+		for _, open := range []bool{true, false} {
+			name := set.name
+			if !open {
+				name += "-closed"
 			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/update")
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e6, "cpu-ms/update")
-		})
+			b.Run(name, func(b *testing.B) { benchmarkBatch(b, set.make, open) })
+		}
 	}
+}
+
+func benchmarkBatch(b *testing.B, records func(int) []model.Flow, open bool) {
+	recs := records(1_000_000 + 8192*64)
+	m := loadedWith(b, recs[:1_000_000])
+	if open {
+		m.Update(keyMsg("s"))
+		settleStats(b, m)
+	}
+	next := 1_000_000
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if next+8192 > len(recs) {
+			next = 1_000_000
+		}
+		deliver(m, feed.Batch{Records: recs[next : next+8192]})
+		next += 8192
+		m.Update(statsTickMsg{m.sv.gen})
+		_ = m.View()
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/update")
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e6, "cpu-ms/update")
 }
 
 // BenchmarkStatsKey1M: a key that changes what the panels rank by (the metric), to the

@@ -84,8 +84,8 @@ func layoutStats(w, h int, zoom bool, focus int) statsLayout {
 	y := l.chart.h
 	for r, row := range shown {
 		ph := avail / fit
-		if r == fit-1 {
-			ph = avail - (fit-1)*(avail/fit) // the last row takes what is left
+		if r < avail%fit {
+			ph++ // the rows left over go to the first rows of panels
 		}
 		l.panelRows = max(l.panelRows, ph-3)
 		x, spans := 0, 0
