@@ -73,8 +73,6 @@ var backfillBudget = 20 * time.Millisecond
 // statsTickMsg drives the view's loop: a recount step, or a refresh of the panels.
 type statsTickMsg struct{ gen int }
 
-func (v *statsView) open() bool { return v.tr != nil }
-
 func (v *statsView) panel() stats.Panel { return panelOrder[v.focus] }
 
 // evict is the ring's eviction, for the counts.
