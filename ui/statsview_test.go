@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
@@ -440,5 +441,29 @@ func TestShareBarAndCompact(t *testing.T) {
 		if got := compact(n); got != want {
 			t.Errorf("compact(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestStatsKeysProgram drives the view's keys through the running program, as a terminal
+// sends them: open, move to the destinations, expand, re-rank, shrink, drill down.
+func TestStatsKeysProgram(t *testing.T) {
+	src := newFakeFeed()
+	src.ch <- feed.Batch{Records: testRecords(600), Status: feed.Status{Source: "flows.log", State: feed.StateDone}}
+	dark := true
+	m := New(Options{Feed: src, Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 48))
+	waitScreen(t, tm, "600 in ring")
+	tm.Type("s")
+	waitScreen(t, tm, "Top destinations", "600 flows")
+	tm.Send(specialKey("right"))
+	tm.Type("zc")
+	waitScreen(t, tm, "rows 1-1 of 1", "▾BYTES")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitScreen(t, tm, "✓ / dstaddr=10.0.1.5", "600 of 600 match")
+	tm.Type("q")
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	if final.mode != modeFlows || final.bar.applied != "dstaddr=10.0.1.5" || final.sv.tr != nil || final.sv.metric != stats.Bytes {
+		t.Fatalf("mode %v, filter %q, metric %v", final.mode, final.bar.applied, final.sv.metric)
 	}
 }
