@@ -483,3 +483,17 @@ func TestStatsReadsALogGroup(t *testing.T) {
 		t.Errorf("files with --log-group: %d %q", code, stderr)
 	}
 }
+
+// Records on stdin, with an S3 header line, as print reads them.
+func TestStatsReadsStdin(t *testing.T) {
+	in := "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n" +
+		"2 123456789012 eni-0a1b2c3d4e5f60718 203.0.113.7 10.0.0.5 40000 22 6 10 840 1714557600 1714557660 REJECT OK\n" +
+		"2 123456789012 eni-0a1b2c3d4e5f60718 203.0.113.7 10.0.0.5 40001 22 6 10 840 1714557600 1714557660 ACCEPT OK\n"
+	var out, errOut bytes.Buffer
+	code := run([]string{"stats", "-q", "--by", "dport,action", "-o", "jsonl"}, strings.NewReader(in), &out, &errOut)
+	want := `{"dstport":22,"action":"ACCEPT","flows":1,"packets":10,"bytes":840,"rejects":0}` + "\n" +
+		`{"dstport":22,"action":"REJECT","flows":1,"packets":10,"bytes":840,"rejects":1}` + "\n"
+	if code != ExitOK || out.String() != want {
+		t.Fatalf("exit %d\n%s\nwant\n%s%s", code, out.String(), want, errOut.String())
+	}
+}
