@@ -28,6 +28,7 @@ const (
 	Move   Context = "move"   // moving in the tables, the detail and verdict panes, the overlays
 	Table  Context = "table"  // the flows table
 	Pairs  Context = "pairs"  // the conversations list
+	Stats  Context = "stats"  // the stats view's panels
 	Filter Context = "filter" // typing a filter
 	Picker Context = "picker" // choosing the log streams to tail, typing to narrow them
 )
@@ -63,6 +64,12 @@ const (
 	Reverse     Action = "reverse"
 	PairsView   Action = "pairs-view"
 	PairsOpen   Action = "pairs-open"
+	StatsView   Action = "stats-view"
+	StatsNext   Action = "stats-next-panel"
+	StatsPrev   Action = "stats-prev-panel"
+	StatsExpand Action = "stats-expand"
+	StatsMetric Action = "stats-metric"
+	StatsDrill  Action = "stats-drill"
 
 	FilterApply   Action = "filter-apply"
 	FilterCancel  Action = "filter-cancel"
@@ -92,10 +99,16 @@ var defaults = []Binding{
 	{FocusDetail, Table, []string{"enter"}, "focus the detail pane"},
 	{Reverse, Table, []string{"r"}, "jump to the reverse flow"},
 	{PairsOpen, Pairs, []string{"enter"}, "the conversation's newest record in the flows table"},
+	{StatsNext, Stats, []string{"right"}, "next panel (tab too)"},
+	{StatsPrev, Stats, []string{"left", "shift+tab"}, "previous panel"},
+	{StatsExpand, Stats, []string{"z"}, "expand the panel to the whole screen, or back"},
+	{StatsMetric, Stats, []string{"c"}, "rank by flows, bytes, packets or rejects (cycles)"},
+	{StatsDrill, Stats, []string{"enter"}, "add the row to the filter (srcaddr=...) and show its flows; a click does the same"},
 	{NextPane, Global, []string{"tab"}, "next pane"},
 	{OpenFilter, Global, []string{"/"}, "filter"},
 	{Back, Global, []string{"esc"}, "back / clear the filter"},
 	{PairsView, Global, []string{"p"}, "flows / conversations view"},
+	{StatsView, Global, []string{"s"}, "flows / stats view: top talkers, ports, scans, rejects over time"},
 	{Pause, Global, []string{"space"}, "pause / resume the source"},
 	{TimeZone, Global, []string{"t"}, "UTC / local time"},
 	{Malformed, Global, []string{"m"}, "malformed lines"},
@@ -240,8 +253,8 @@ func samePlace(a, b Binding, k string) bool {
 		return true
 	}
 	panes := func(c Context) bool { return c == Global || c == Move }
-	if panes(a.Context) && (panes(b.Context) || b.Context == Table || b.Context == Pairs) ||
-		panes(b.Context) && (a.Context == Table || a.Context == Pairs) {
+	view := func(c Context) bool { return c == Table || c == Pairs || c == Stats }
+	if panes(a.Context) && (panes(b.Context) || view(b.Context)) || panes(b.Context) && view(a.Context) {
 		return true
 	}
 	reaches := func(x, y Binding) bool { return slices.Contains(typing[y.Context], x.Action) && !Types(k) }
@@ -321,7 +334,7 @@ func (m *Map) Label(a Action) string { return displayKeys(m.bindings[m.byAction[
 func (m *Map) Short(a Action) string { return displayKeys(m.bindings[m.byAction[a]].Keys[:1]) }
 
 func displayKeys(keys []string) string {
-	pretty := map[string]string{"up": "↑", "down": "↓", "left": "←", "right": "→", "pgup": "PgUp", "pgdown": "PgDn", "home": "Home", "end": "End", "enter": "Enter", "esc": "Esc", "tab": "Tab", "space": "Space"}
+	pretty := map[string]string{"up": "↑", "down": "↓", "left": "←", "right": "→", "pgup": "PgUp", "pgdown": "PgDn", "home": "Home", "end": "End", "enter": "Enter", "esc": "Esc", "tab": "Tab", "shift+tab": "Shift+Tab", "space": "Space"}
 	out := make([]string, len(keys))
 	for i, k := range keys {
 		if p, ok := pretty[k]; ok {
@@ -337,7 +350,7 @@ func displayKeys(keys []string) string {
 func (m *Map) Markdown() string {
 	var b strings.Builder
 	b.WriteString("| where | keys | action | does |\n|---|---|---|---|\n")
-	for _, c := range []Context{Global, Move, Table, Pairs, Filter, Picker} {
+	for _, c := range []Context{Global, Move, Table, Pairs, Stats, Filter, Picker} {
 		for _, bd := range m.Bindings(c) {
 			keys := make([]string, len(bd.Keys))
 			for i, k := range bd.Keys {

@@ -141,3 +141,30 @@ func TestHelpComesAsBubblesBindings(t *testing.T) {
 		}
 	}
 }
+
+// The stats view's keys live beside the global and movement keys, as the tables' do:
+// rebinding one onto a global or a movement key is refused, while enter serves the
+// flows table, the conversations and the stats view each in its own place.
+func TestStatsKeysShareThePanesPlace(t *testing.T) {
+	m := Default()
+	problems := m.Override(map[string][]string{
+		"stats-metric": {"q"}, // quit
+		"stats-expand": {"j"}, // down
+		"stats-view":   {"c"}, // stats-metric, pressed where the global keys are
+	})
+	if len(problems) != 3 {
+		t.Fatalf("problems %q", problems)
+	}
+	for _, want := range []string{`key "q" for "stats-metric" is already bound to "quit"`, `key "j" for "stats-expand" is already bound to "down"`,
+		`key "c" for "stats-view" is already bound to "stats-metric"`} {
+		if !strings.Contains(strings.Join(problems, "\n"), want) {
+			t.Errorf("missing %q in %q", want, problems)
+		}
+	}
+	if problems := m.Override(map[string][]string{"stats-drill": {"enter"}, "stats-metric": {"b"}}); len(problems) != 0 {
+		t.Fatalf("enter in the stats view, b for the metric: %q", problems)
+	}
+	if !strings.Contains(m.Markdown(), "| stats | `b` | `stats-metric` |") {
+		t.Errorf("the key table lacks the stats view's rebound key:\n%s", m.Markdown())
+	}
+}

@@ -19,7 +19,6 @@ import (
 	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/filter"
-	"github.com/flowlens/flowlens/model/names"
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/ring"
 	"github.com/flowlens/flowlens/model/rules"
@@ -57,7 +56,7 @@ type Options struct {
 	// Names names addresses, interfaces and groups (rules, --live-rules, AWS's address
 	// ranges); nil names nothing. It may gain names while the explorer runs (live rules,
 	// ranges downloaded in the background); reading it is safe meanwhile.
-	Names *names.Lookup
+	Names Names
 }
 
 // pane names what has the focus.
@@ -76,6 +75,7 @@ type viewMode int
 const (
 	modeFlows viewMode = iota
 	modePairs
+	modeStats // the stats view (statsview.go): the flows filter, counted and ranked
 )
 
 // overlayKind is a screen shown over the panes.
@@ -113,6 +113,7 @@ type Model struct {
 	rules *rules.Set
 	mode  viewMode
 	pv    pairsView
+	sv    statsView
 	// the filter text of the view not shown, kept while the other is
 	otherFilter string
 
@@ -182,7 +183,6 @@ func New(opts Options) *Model {
 	}
 	r := ring.New(opts.Capacity)
 	ix := pairs.NewIndex()
-	r.OnEvict = func(_ ring.Seq, f *model.Flow) { ix.Remove(f) }
 	m := &Model{
 		pairs:      ix,
 		rules:      opts.Rules,
@@ -198,6 +198,10 @@ func New(opts Options) *Model {
 		help:       help.New(),
 		local:      opts.Local,
 		formats:    map[model.FormatID]*model.Format{},
+	}
+	r.OnEvict = func(s ring.Seq, f *model.Flow) {
+		ix.Remove(f)
+		m.sv.evict(s, f)
 	}
 	m.table = newFlowTable(m.view)
 	m.table.setLocal(opts.Local)
@@ -289,6 +293,8 @@ func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 		m.handleExported(msg)
 	case queriesWrittenMsg:
 		m.handleQueriesWritten(msg)
+	case statsTickMsg:
+		return m.handleStatsTick(msg)
 	case feedStartedMsg:
 		return m.handleFeedStarted(msg)
 	case rulesFetchedMsg:
@@ -316,9 +322,12 @@ func (m *Model) settle() {
 		return
 	}
 	m.clampOverlay()
-	if m.mode == modePairs {
+	switch m.mode {
+	case modeStats:
+		m.sv.draw(m.styles, m.statsDraw())
+	case modePairs:
 		m.pv.prepare(m.pairs, m.rules)
-	} else {
+	default:
 		m.table.prepare()
 	}
 }
@@ -364,6 +373,7 @@ func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
 		}
 		m.olderAsked = false
 		m.view.Update()
+		m.sv.afterAppend()
 		m.table.afterAppend()
 		m.refreshDetail()
 	}
@@ -501,8 +511,10 @@ func (m *Model) setFilter(expr string, remember bool) {
 	m.bar.applied = expr
 	if flt.All() {
 		m.view.SetFilter(nil)
+		m.sv.setFilter(nil, m.ring.Len())
 	} else {
 		m.view.SetFilter(flt.Match)
+		m.sv.setFilter(flt.Match, m.ring.Len())
 	}
 	m.table.afterRefilter()
 	m.refreshDetail()
@@ -550,8 +562,10 @@ func (m *Model) filterOptions(formats []*model.Format) filter.Options {
 }
 
 // toggleMode switches between the flows table and the conversations view; each keeps
-// its own filter.
+// its own filter. From the stats view, which shares the flows filter, it goes to the
+// conversations.
 func (m *Model) toggleMode() {
+	m.closeStats()
 	current := m.bar.input.Value()
 	next := m.otherFilter
 	m.otherFilter = current

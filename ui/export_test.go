@@ -1,6 +1,9 @@
 package ui
 
-import "github.com/flowlens/flowlens/model"
+import (
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/stats"
+)
 
 // What the external tests (package ui_test, which run the explorer over real sources
 // without package ui importing them) may look at.
@@ -18,4 +21,15 @@ func (m *Model) Shown() ([]*model.Flow, bool) {
 		out[i] = m.view.Record(i)
 	}
 	return out, m.view.Filtered()
+}
+
+// Filter is the flows filter applied.
+func (m *Model) Filter() string { return m.bar.applied }
+
+// StatsTop is what a panel of the stats view shows; nil when the view is closed.
+func (m *Model) StatsTop(p stats.Panel) []stats.PanelRow {
+	if m.mode != modeStats {
+		return nil
+	}
+	return m.sv.frame.Panels[p]
 }

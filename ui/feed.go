@@ -46,7 +46,7 @@ type (
 // explorer's own filter applies either way.
 func (m *Model) narrow(expr string) {
 	n, ok := m.opts.Feed.(Narrower)
-	if !ok || m.mode != modeFlows || m.srcDone || expr == m.narrowed {
+	if !ok || m.mode == modePairs || m.srcDone || expr == m.narrowed {
 		return
 	}
 	m.narrowed = expr

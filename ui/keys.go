@@ -50,6 +50,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.bar.focus()
 	case m.is(msg, keymap.Back):
 		switch {
+		case m.mode == modeStats && m.sv.zoom:
+			m.sv.zoom = false
+			m.sv.relayout()
+			m.sv.refresh()
 		case m.focus != paneTable:
 			m.focus = paneTable
 		case m.bar.applied != "":
@@ -57,6 +61,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.applyFilter("", false)
 			m.narrow("")
 		}
+	case m.is(msg, keymap.NextPane) && m.mode == modeStats:
+		m.sv.moveFocus(1)
 	case m.is(msg, keymap.NextPane):
 		m.focus = (m.focus + 1) % numPanes
 	case m.is(msg, keymap.Pause):
@@ -67,6 +73,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.refreshDetail()
 	case m.is(msg, keymap.PairsView):
 		m.toggleMode()
+	case m.is(msg, keymap.StatsView):
+		return m.toggleStats()
 	case m.is(msg, keymap.ExportJSONL):
 		return m.export("jsonl")
 	case m.is(msg, keymap.ExportCSV):
@@ -75,6 +83,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.writeQueries()
 	default:
 		switch {
+		case m.mode == modeStats:
+			return m.handleStatsKey(msg)
 		case m.focus == paneTable && m.mode == modePairs:
 			m.handlePairsKey(msg)
 		case m.focus == paneTable:
@@ -311,6 +321,10 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		m.clampOverlay()
 		return
 	}
+	if m.mode == modeStats {
+		m.statsWheel(mouse.X, mouse.Y, step)
+		return
+	}
 	if m.lay.inShared(mouse.X, mouse.Y) && m.focus == paneVerdict {
 		m.verdict.scroll(step)
 		return
@@ -339,6 +353,8 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 		return nil
 	}
 	switch {
+	case m.mode == modeStats && mouse.Y < m.height-2:
+		m.statsClick(mouse.X, mouse.Y)
 	case m.lay.inTable(mouse.X, mouse.Y):
 		m.focus = paneTable
 		if row := mouse.Y - m.lay.table.y - 2; row >= 0 { // border and header

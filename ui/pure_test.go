@@ -30,6 +30,17 @@ func TestViewChangesNothing(t *testing.T) {
 		{"conversations", func(m *Model) { press(m, "p", "j", "j") }},
 		{"conversations after a batch", func(m *Model) { press(m, "p", "G"); deliver(m, feed.Batch{Records: pingRecords(t)}) }},
 		{"filter being typed", func(m *Model) { press(m, "/"); typeText(m, "reject dsport") }},
+		{"stats", func(m *Model) { press(m, "s", "tab", "j") }},
+		{"stats, a panel expanded and scrolled", func(m *Model) { press(m, "s", "z", "G", "c") }},
+		{"stats after a batch, not yet recounted", func(m *Model) {
+			press(m, "s")
+			deliver(m, feed.Batch{Records: testRecords(50)})
+		}},
+		{"stats with a filter typed", func(m *Model) { press(m, "s", "/"); typeText(m, "reject") }},
+		{"stats, narrow, on the second page", func(m *Model) {
+			m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+			press(m, "s", "tab", "tab", "tab", "tab", "tab", "j")
+		}},
 		{"too small", func(m *Model) { m.Update(tea.WindowSizeMsg{Width: 40, Height: 8}) }},
 		{"narrow, the panes taking turns", func(m *Model) { m.Update(tea.WindowSizeMsg{Width: 80, Height: 24}); press(m, "tab", "tab", "j") }},
 	} {
@@ -79,6 +90,12 @@ func TestTheStateDumpSeesAChange(t *testing.T) {
 	delete(m.table.cache, m.table.view.At(m.table.top))
 	if diffState(before, dumpState(m)) == "" {
 		t.Fatal("the dump missed a row cache entry")
+	}
+	press(m, "esc", "s")
+	before = dumpState(m)
+	m.sv.tr.Live().Add(m.ring.At(m.ring.First()))
+	if diffState(before, dumpState(m)) == "" {
+		t.Fatal("the dump missed a change of the stats view's counts")
 	}
 }
 

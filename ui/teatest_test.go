@@ -2,12 +2,15 @@ package ui_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/flowlens/flowlens/model/stats"
 	"github.com/flowlens/flowlens/source"
 	"github.com/flowlens/flowlens/ui"
 )
@@ -44,6 +47,68 @@ func TestDemoProgram(t *testing.T) {
 	for _, r := range shown {
 		if r.Action.String() != "REJECT" {
 			t.Fatalf("a %s record passed the reject filter", r.Action)
+		}
+	}
+}
+
+// TestDemoStatsProgram opens the stats view on the demo's whole incident (the replay
+// delivers it over two minutes; here it comes at once): the two scanners lead the port
+// scans with the 20 ports each swept, and the SSH brute force is the busiest
+// conversation.
+func TestDemoStatsProgram(t *testing.T) {
+	recs, err := source.DemoRecords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, w := source.NewWriter(context.Background(), false)
+	w.Add(recs, nil)
+	w.Close()
+	dark := true
+	m := ui.New(ui.Options{Feed: feed, Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 48))
+	ui.WaitScreen(t, tm, "in ring")
+	tm.Type("s")
+	ui.WaitScreen(t, tm, "Scan suspects: most ports", "Top conversations", "192.0.2.13", "203.0.113.99", "203.0.113.66")
+	tm.Type("q")
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.Model)
+	scans := final.StatsTop(stats.ScanPorts)
+	if len(scans) < 3 {
+		t.Fatalf("%d port scan suspects", len(scans))
+	}
+	got := []string{scans[0].Addr.String(), scans[1].Addr.String()}
+	slices.Sort(got)
+	if got[0] != "192.0.2.13" || got[1] != "203.0.113.99" || scans[0].Distinct != 20 || scans[1].Distinct != 20 || scans[2].Distinct >= 20 {
+		t.Errorf("port scans: %v %d, %v %d, then %v %d", scans[0].Addr, scans[0].Distinct, scans[1].Addr, scans[1].Distinct, scans[2].Addr, scans[2].Distinct)
+	}
+	if conv := final.StatsTop(stats.Conversations); len(conv) == 0 || conv[0].Peer.String() != "203.0.113.66" {
+		t.Errorf("the top conversation is not the SSH brute force's: %v", conv)
+	}
+}
+
+// TestDemoStatsDrillDown: Enter on the top source shows its flows, filtered to it.
+func TestDemoStatsDrillDown(t *testing.T) {
+	feed, err := source.OpenDemo(context.Background(), testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dark := true
+	m := ui.New(ui.Options{Feed: feed, Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 48))
+	ui.WaitScreen(t, tm, "replaying", "in ring")
+	tm.Type("s")
+	ui.WaitScreen(t, tm, "Top sources")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	ui.WaitScreen(t, tm, "✓ / srcaddr=", "Flows")
+	tm.Type("q")
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.Model)
+	src, ok := strings.CutPrefix(final.Filter(), "srcaddr=")
+	shown, filtered := final.Shown()
+	if !ok || !filtered || len(shown) == 0 {
+		t.Fatalf("filter %q, %d shown", final.Filter(), len(shown))
+	}
+	for _, r := range shown {
+		if r.Src().String() != src {
+			t.Fatalf("a record from %v in the flows of %s", r.Src(), src)
 		}
 	}
 }

@@ -89,6 +89,8 @@ func (m *Model) resize(w, h int) {
 	m.detail.SetSize(m.lay.detail.w, m.lay.detail.h)
 	m.verdict.SetSize(m.lay.verdict.w, m.lay.verdict.h)
 	m.bar.SetSize(w)
+	m.sv.SetSize(w, h-2)
+	m.sv.refresh()
 }
 
 // View draws the screen from state prepared in Update: only the visible rows are
@@ -118,6 +120,10 @@ func (m *Model) render() string {
 	case overlayHelp, overlayMalformed:
 		main = m.renderOverlay(m.width, m.height-2)
 	default:
+		if m.mode == modeStats {
+			main = m.sv.screen
+			break
+		}
 		focused := func(p pane) bool { return m.focus == p && !m.bar.active }
 		var table string
 		if m.mode == modePairs {
@@ -224,6 +230,7 @@ func (m *Model) helpLines() []string {
 	section("Moving, in the tables, the panes and here", keymap.Move)
 	section("Flows table", keymap.Table)
 	section("Conversations", keymap.Pairs)
+	section("Stats view", keymap.Stats)
 	section("Filter bar", keymap.Filter)
 	lines = append(lines, "",
 		s.Header.Render(" Filter language")+s.Muted.Render("  (docs/filter.md has it all)"),

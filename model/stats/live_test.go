@@ -83,13 +83,23 @@ func TestLivePanels(t *testing.T) {
 func TestPanelFilterSelectsTheRow(t *testing.T) {
 	var recs []model.Flow
 	sim.Incident(3).Stream(model.DefaultFormat, 3000, func(r *model.Flow) bool { recs = append(recs, *r); return true })
+	// Interface IDs are text from the log: some hold what the filter language reads as
+	// syntax, and must still be selected by their row's expression.
+	recs = append(recs, records(t,
+		`2 1 eni-(odd) 10.9.9.1 10.9.9.2 40000 22 6 10 840 1700000000 1700000060 ACCEPT OK`,
+		`2 1 eni-"q"=x 10.9.9.1 10.9.9.2 40001 22 6 10 840 1700000000 1700000060 REJECT OK`,
+		`2 1 eni-(odd) 10.9.9.1 10.9.9.2 40002 22 6 10 840 1700000000 1700000060 ACCEPT OK`)...)
 	l := NewLive()
 	for i := range recs {
 		l.Add(&recs[i])
 	}
+	odd := 0
 	for p := Panel(0); p < NumPanels; p++ {
-		for _, row := range l.Top(p, Flows, 8) {
+		for _, row := range l.Top(p, Flows, 0) {
 			expr := row.Filter(p)
+			if strings.Contains(expr, `"`) {
+				odd++
+			}
 			f, err := filter.Compile(expr, filter.Options{})
 			if err != nil {
 				t.Fatalf("%s: %q: %v", p, expr, err)
@@ -105,6 +115,9 @@ func TestPanelFilterSelectsTheRow(t *testing.T) {
 				t.Errorf("%s: %q selects %d records, %d bytes; the row has %d, %d", p, expr, flows, bytes, row.Flows, row.Bytes)
 			}
 		}
+	}
+	if odd != 2 {
+		t.Errorf("%d quoted interface terms, want 2", odd)
 	}
 }
 
@@ -344,6 +357,9 @@ func checkFrame(t *testing.T, l *Live) {
 		for p := Panel(0); p < NumPanels; p++ {
 			if want := l.Top(p, m, 4); !reflect.DeepEqual(f.Panels[p], want) && len(want)+len(f.Panels[p]) > 0 {
 				t.Fatalf("frame panel %s by %s: %v, Top says %v", p, m, f.Panels[p], want)
+			}
+			if want := len(l.Top(p, m, 0)); f.Groups[p] != want || l.Groups(p) != want {
+				t.Fatalf("panel %s has %d rows; the frame says %d, Groups %d", p, want, f.Groups[p], l.Groups(p))
 			}
 		}
 		if !reflect.DeepEqual(f.Histogram, l.Histogram(30)) || f.Totals != l.Totals() {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/filter"
 )
 
 // PanelRow is one row of a panel. Which of the identifying fields is set depends on the
@@ -63,7 +64,9 @@ func (r *PanelRow) Filter(p Panel) string {
 		}
 		return b.String()
 	case Interfaces:
-		return "interface-id=" + r.Interface.String()
+		// An ID is text from the log: quoted when it holds what the filter language
+		// reads as syntax (a parenthesis, a quote), so the term still selects it.
+		return filter.String(&filter.Term{Field: "interface-id", Op: filter.OpEq, Value: r.Interface.String()})
 	case Conversations:
 		if r.Addr == r.Peer {
 			return "srcaddr=" + r.Addr.String() + " dstaddr=" + r.Addr.String()
@@ -100,7 +103,7 @@ func (l *Live) AppendTop(dst []PanelRow, p Panel, m Metric, k int) []PanelRow {
 	case Sources, Destinations, ScanPorts, ScanHosts:
 		var want [NumPanels]bool
 		want[p] = true
-		rks := l.rankAddrs(&want, m, second, k)
+		rks, _ := l.rankAddrs(&want, m, second, k)
 		return l.appendAddrRows(dst, p, rks[p])
 	case Ports, RejectedPorts:
 		s := &l.ports
@@ -184,8 +187,9 @@ func isMapped(a *[16]byte) bool {
 }
 
 // rankAddrs ranks the panels made of address rows that want names (sources,
-// destinations and the scans) in one pass over the addresses.
-func (l *Live) rankAddrs(want *[NumPanels]bool, m, second Metric, k int) (rks [NumPanels]*ranker) {
+// destinations and the scans) in one pass over the addresses, and counts the rows each
+// of the four has (Groups, without passes of its own).
+func (l *Live) rankAddrs(want *[NumPanels]bool, m, second Metric, k int) (rks [NumPanels]*ranker, n [NumPanels]int) {
 	s := &l.addrs
 	tie := func(a, b int32) int { return compareAddr16(&s.keys[a], &s.keys[b]) }
 	for _, p := range []Panel{Sources, Destinations, ScanPorts, ScanHosts} {
@@ -200,6 +204,13 @@ func (l *Live) rankAddrs(want *[NumPanels]bool, m, second Metric, k int) (rks [N
 		}
 		a := &s.vals[i]
 		if a.src.flows > 0 {
+			n[Sources]++
+			if a.ports > 0 {
+				n[ScanPorts]++
+			}
+			if a.hosts > 0 {
+				n[ScanHosts]++
+			}
 			if src != nil {
 				src.offer(entry{v1: a.src.get(m), v2: a.src.get(second), i: int32(i)})
 			}
@@ -210,11 +221,14 @@ func (l *Live) rankAddrs(want *[NumPanels]bool, m, second Metric, k int) (rks [N
 				hosts.offer(entry{v1: uint64(a.hosts), v2: a.src.get(m), v3: a.src.get(second), i: int32(i)})
 			}
 		}
-		if dst != nil && a.dst.flows > 0 {
-			dst.offer(entry{v1: a.dst.get(m), v2: a.dst.get(second), i: int32(i)})
+		if a.dst.flows > 0 {
+			n[Destinations]++
+			if dst != nil {
+				dst.offer(entry{v1: a.dst.get(m), v2: a.dst.get(second), i: int32(i)})
+			}
 		}
 	}
-	return rks
+	return rks, n
 }
 
 func (l *Live) appendAddrRows(dst []PanelRow, p Panel, rk *ranker) []PanelRow {
@@ -239,11 +253,12 @@ func (l *Live) appendAddrRows(dst []PanelRow, p Panel, rk *ranker) []PanelRow {
 	return dst
 }
 
-// Frame is what the stats view draws at once: the top rows of every panel, the
-// histogram and the totals.
+// Frame is what the stats view draws at once: the top rows of every panel, the number
+// of rows each has, the histogram and the totals.
 type Frame struct {
 	Metric    Metric
 	Panels    [NumPanels][]PanelRow
+	Groups    [NumPanels]int // as Live.Groups, counted in the frame's own passes
 	Histogram Histogram
 	Totals    Totals
 }
@@ -261,12 +276,14 @@ func (l *Live) Frame(f *Frame, m Metric, k, columns int) {
 	}
 	f.Metric = m
 	want := [NumPanels]bool{Sources: true, Destinations: true, ScanPorts: true, ScanHosts: true}
-	rks := l.rankAddrs(&want, m, second, k)
+	rks, groups := l.rankAddrs(&want, m, second, k)
 	for p := Panel(0); p < NumPanels; p++ {
 		if want[p] {
 			f.Panels[p] = l.appendAddrRows(f.Panels[p][:0], p, rks[p])
+			f.Groups[p] = groups[p]
 		} else {
 			f.Panels[p] = l.AppendTop(f.Panels[p][:0], p, m, k)
+			f.Groups[p] = l.Groups(p) // a table's length
 		}
 	}
 	f.Histogram = l.Histogram(columns)
