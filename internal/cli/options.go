@@ -165,6 +165,21 @@ func (o *cloudWatchOptions) bind(cmd *cobra.Command) {
 	o.changed = fl.Changed
 }
 
+// checkWithS3 checks the CloudWatch flags of a command without --log-group: an s3://
+// source takes --since, --until, --eni and --follow, files take none of them.
+func (o *cloudWatchOptions) checkWithS3(args []string) error {
+	if !isS3(args) {
+		_, err := o.config(false, time.Now())
+		return err
+	}
+	for _, name := range []string{"stream-prefix", "poll"} {
+		if o.changed(name) {
+			return usagef("--%s needs --log-group", name)
+		}
+	}
+	return nil
+}
+
 // enabled reports whether CloudWatch was asked for.
 func (o *cloudWatchOptions) enabled() bool { return len(o.logGroups) > 0 }
 
@@ -174,7 +189,10 @@ func (o *cloudWatchOptions) config(followByDefault bool, now time.Time) (cloudwa
 	if !o.enabled() {
 		for _, name := range []string{"eni", "stream-prefix", "since", "until", "follow", "poll"} {
 			if o.changed(name) {
-				return cloudwatch.Config{}, usagef("--%s needs --log-group", name)
+				if name == "stream-prefix" || name == "poll" {
+					return cloudwatch.Config{}, usagef("--%s needs --log-group", name)
+				}
+				return cloudwatch.Config{}, usagef("--%s needs --log-group or an s3:// source", name)
 			}
 		}
 		return cloudwatch.Config{}, nil

@@ -25,6 +25,8 @@ type pairsOptions struct {
 	read      readOptions
 	rules     []string
 	liveRules bool
+	window    windowOptions
+	s3        s3Options
 	aws       awsOptions
 	sources   []string
 }
@@ -61,10 +63,15 @@ not describe-* JSON included).`,
 		GroupID: "read",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.sources = args
+			if err := checkSourceFlags(args, &opts.s3, cmd.Flags().Changed, "since", "until", "eni"); err != nil {
+				return err
+			}
 			return runPairs(cmd.Context(), opts)
 		},
 	}
 	opts.read.bind(cmd, true)
+	opts.window.bind(cmd)
+	opts.s3.bind(cmd)
 	fl := cmd.Flags()
 	fl.Lookup("filter").Usage = "only pairs matching `EXPR`: the record language plus verdict=, blocked=, initiator=, responder= (see docs/pairs.md), e.g. 'verdict=nacl'"
 	fl.StringSliceVar(&opts.rules, "rules", nil, "security groups, network ACLs, interfaces and subnets as `FILE`s printed by aws ec2 describe-* (repeatable, or comma-separated)")
@@ -97,17 +104,23 @@ func runPairs(ctx context.Context, opts *pairsOptions) error {
 	if err != nil {
 		return err
 	}
-	inputs, err := source.Expand(opts.sources)
+	ctx, stop := withSignals(ctx)
+	defer stop()
+	req := sourceRequest{args: opts.sources, format: format, workers: opts.read.workers, stdin: opts.in,
+		errOut: opts.errOut, quiet: opts.read.quiet, s3: opts.s3, aws: &opts.aws}
+	opts.window.request(&req)
+	srcs, err := openSources(ctx, req)
 	if err != nil {
 		return err
 	}
-	ctx, stop := withSignals(ctx)
-	defer stop()
 
 	ix := pairs.NewIndex()
-	stats, failures := indexPairs(ctx, ix, newest, inputs, source.Options{Format: format, Workers: opts.read.workers, Stdin: opts.in})
+	stats, failures, readErr := indexPairs(ctx, ix, newest, srcs)
 	if err := stopped(ctx); err != nil {
 		return err
+	}
+	if readErr != nil {
+		failures = append(failures, readErr.Error())
 	}
 	if opts.liveRules {
 		if rs, err = fetchLiveRules(ctx, &opts.aws, ix, rs); err != nil {
@@ -116,7 +129,7 @@ func runPairs(ctx context.Context, opts *pairsOptions) error {
 	}
 	shown, counts, writeErr := writePairs(opts.out, opts.read.output, ix, rs, match)
 	if !opts.read.quiet {
-		writeSummary(opts.errOut, &stats, 0, len(inputs), false)
+		writeSummary(opts.errOut, &stats, 0, srcs.Count(), false)
 		writePairsSummary(opts.errOut, ix.Len(), shown, counts, opts.read.filter != "", rs != nil)
 	}
 	for _, f := range failures {
@@ -162,15 +175,15 @@ func (n *newestRecords) keep(ix *pairs.Index, seq uint64, r *model.Flow) {
 	}
 }
 
-// indexPairs reads the inputs into ix; it returns what parsing counted and the inputs
-// that could not be (wholly) read.
-func indexPairs(ctx context.Context, ix *pairs.Index, newest *newestRecords, inputs []source.Input, opts source.Options) (model.Stats, []string) {
+// indexPairs reads the sources into ix; it returns what parsing counted, the inputs
+// that could not be (wholly) read, and what ended the reading early.
+func indexPairs(ctx context.Context, ix *pairs.Index, newest *newestRecords, srcs *sources) (model.Stats, []string, error) {
 	var (
 		stats    model.Stats
 		failures []string
 		seq      uint64
 	)
-	source.ReadFiles(ctx, inputs, opts, nil, func(c *source.Chunk) bool {
+	err := srcs.Read(ctx, nil, func(c *source.Chunk) bool {
 		stats.Add(&c.Stats)
 		if c.Err != nil {
 			failures = append(failures, c.Err.Error())
@@ -182,7 +195,7 @@ func indexPairs(ctx context.Context, ix *pairs.Index, newest *newestRecords, inp
 		}
 		return true
 	})
-	return stats, failures
+	return stats, failures, err
 }
 
 // writePairs writes the pairs that match, the worst first. Classify is enough to filter

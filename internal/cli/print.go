@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +18,7 @@ type printOptions struct {
 	streams
 	read    readOptions
 	cw      cloudWatchOptions
+	s3      s3Options
 	aws     awsOptions
 	count   bool
 	sources []string
@@ -31,11 +31,15 @@ func newPrintCommand(s streams) *cobra.Command {
 		Short: "Print matching records as text, JSON Lines or CSV",
 		Long: `Print the records of the sources that match the filter, in the order they were read.
 
-SOURCE is a file (plain or gzip, recognised by its content), a directory (read
-recursively in name order), or - for standard input; no SOURCE reads standard
-input. S3 header lines are honoured anywhere in a stream. With --log-group, the records
-come from CloudWatch Logs instead: the history from --since to --until (or now), then,
-with --follow, new records until interrupted.
+SOURCE is a file (plain, gzip or Parquet, recognised by its content), a directory
+(read recursively in name order), or - for standard input; no SOURCE reads standard
+input. S3 header lines are honoured anywhere in a stream; a file without one is read
+in the layout its field count names (and says so). s3://bucket/prefix reads the flow
+log objects of an S3 bucket whose records start in [--since, --until) (default: the
+last hour), listing only the folders and files of that window; --s3-account and
+--s3-region narrow the key layout, --eni the records, --follow polls for new objects.
+With --log-group, the records come from CloudWatch Logs instead: the history from
+--since to --until (or now), then, with --follow, new records until interrupted.
 
 At the end a summary goes to stderr: records read, matched, and malformed lines
 with the first few samples. Exit status: 0 success, 1 a source could not be read
@@ -43,14 +47,18 @@ with the first few samples. Exit status: 0 success, 1 a source could not be read
 		Example: `  flowlens print --count --filter 'action=REJECT' flows.log.gz
   flowlens print -o jsonl --filter 'dstport=22 reject' AWSLogs/ | jq .srcaddr
   zcat *.gz | flowlens print --filter 'addr=10.0.0.0/8 and not proto=icmp'
-  flowlens print --log-group /vpc/flows --eni eni-0abc1234def567890 --since 1h -f`,
+  flowlens print --log-group /vpc/flows --eni eni-0abc1234def567890 --since 1h -f
+  flowlens print --since 2h --filter reject s3://my-flow-logs/AWSLogs/123456789012/`,
 		GroupID: "read",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.sources = args
 			if opts.cw.enabled() {
 				return runPrintCloudWatch(cmd.Context(), opts)
 			}
-			if _, err := opts.cw.config(false, time.Now()); err != nil {
+			if err := checkSourceFlags(args, &opts.s3, cmd.Flags().Changed); err != nil {
+				return err
+			}
+			if err := opts.cw.checkWithS3(args); err != nil {
 				return err // a CloudWatch flag without --log-group
 			}
 			return runPrint(cmd.Context(), opts)
@@ -58,6 +66,7 @@ with the first few samples. Exit status: 0 success, 1 a source could not be read
 	}
 	opts.read.bind(cmd, true)
 	opts.cw.bind(cmd)
+	opts.s3.bind(cmd)
 	opts.aws.bind(cmd)
 	cmd.Flags().BoolVarP(&opts.count, "count", "c", false, "print only the number of matching records")
 	return cmd
@@ -77,23 +86,23 @@ func runPrint(ctx context.Context, opts *printOptions) error {
 	if err != nil {
 		return err
 	}
-	inputs, err := source.Expand(opts.sources)
+	ctx, stop := withSignals(ctx)
+	defer stop()
+	srcs, err := openSources(ctx, opts.sourceRequest(format))
 	if err != nil {
 		return err
 	}
 	if len(opts.sources) == 0 && isTerminal(opts.in) && !opts.read.quiet {
 		fmt.Fprintln(opts.errOut, "flowlens: reading records from the terminal (ctrl+d ends); give a file to read it instead")
 	}
-	ctx, stop := withSignals(ctx)
-	defer stop()
 
 	sink := newPrintSink(opts, format)
 	newStage := func() source.Stage { return printStage(opts, format, appendRow) }
-	source.ReadFiles(ctx, inputs, source.Options{Format: format, Workers: opts.read.workers, Stdin: opts.in}, newStage, sink.take)
+	readErr := srcs.Read(ctx, newStage, sink.take)
 	writeErr := sink.finish()
 
 	if !opts.read.quiet {
-		writeSummary(opts.errOut, &sink.stats, sink.matched, len(inputs), opts.read.filter != "")
+		writeSummary(opts.errOut, &sink.stats, sink.matched, srcs.Count(), opts.read.filter != "")
 	}
 	for _, f := range sink.failures {
 		fmt.Fprintf(opts.errOut, "flowlens: %s\n", output.Sanitize(f))
@@ -104,12 +113,26 @@ func runPrint(ctx context.Context, opts *printOptions) error {
 	if err := stopped(ctx); err != nil {
 		return err
 	}
+	if readErr != nil {
+		return readErr
+	}
 	for _, f := range sink.failures {
 		if !strings.HasPrefix(f, "warning: ") {
 			return silent(ExitRuntime)
 		}
 	}
 	return nil
+}
+
+// sourceRequest is what print reads, from its flags.
+func (opts *printOptions) sourceRequest(format *model.Format) sourceRequest {
+	r := sourceRequest{args: opts.sources, format: format, workers: opts.read.workers, stdin: opts.in,
+		errOut: opts.errOut, quiet: opts.read.quiet, enis: opts.cw.enis, until: opts.cw.until,
+		follow: opts.cw.follow, s3: opts.s3, aws: &opts.aws}
+	if opts.cw.changed("since") {
+		r.since = opts.cw.since
+	}
+	return r
 }
 
 // printStage filters a chunk's records and, unless counting or writing CSV, formats the
@@ -185,6 +208,13 @@ func (s *printSink) take(c *source.Chunk) bool {
 	if _, err := s.out.Write(c.Out); err != nil {
 		s.writeErr = err
 		return false
+	}
+	if s.opts.cw.follow && len(c.Out) > 0 {
+		// Someone following a bucket wants each object's records when they come.
+		if err := s.out.Flush(); err != nil {
+			s.writeErr = err
+			return false
+		}
 	}
 	return true
 }
