@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -394,5 +395,35 @@ func TestExplorerS3Feed(t *testing.T) {
 	if objects != fmt.Sprintf("%d of %d", last.Progress.Done, last.Progress.Total) || !strings.Contains(bytesField, " of ") ||
 		format != "all fields of version 5 (inferred)" || !strings.Contains(last.Note, "has no header line") {
 		t.Fatalf("fields %+v, note %q", last.Fields, last.Note)
+	}
+}
+
+// Header-less files parse without flags, and print says on stderr how each was read;
+// when no layout fits, stderr suggests --format with as many fields as the line.
+func TestPrintSaysWhichFormatWasInferred(t *testing.T) {
+	dir := t.TempDir()
+	v5 := dir + "/console.log"
+	odd := dir + "/odd.log"
+	line := "5 123456789012 eni-1235b8ca123456789 10.0.0.71 52.95.128.179 34210 80 6 7 471 1616729292 1616729349 ACCEPT OK " +
+		"vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b 3 IPv4 10.0.0.71 52.95.128.179 ap-southeast-2 apse2-az3 - - - S3 egress 8\n"
+	if err := os.WriteFile(v5, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(odd, []byte("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runForOutput(t, "print", "-o", "jsonl", v5)
+	if code != 0 || !strings.Contains(stdout, `"pkt-dst-aws-service":"S3"`) ||
+		!strings.Contains(stderr, "flowlens: note: "+v5+" has no header line; its 29 fields are read as all fields of version 5") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runForOutput(t, "print", odd)
+	if code != 0 || stdout != "" || !strings.Contains(stderr, "the line has 17 fields") ||
+		!strings.Contains(stderr, "--format '${version} ${account-id}") || !strings.Contains(stderr, "${instance-id}'") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// --quiet leaves the note out, as it does the summary.
+	if _, _, stderr = runForOutput(t, "print", "-q", v5); stderr != "" {
+		t.Fatalf("--quiet printed %q", stderr)
 	}
 }
