@@ -19,6 +19,7 @@ type printOptions struct {
 	read    readOptions
 	cw      cloudWatchOptions
 	s3      s3Options
+	athena  athenaOptions
 	aws     awsOptions
 	count   bool
 	sources []string
@@ -40,6 +41,9 @@ last hour), listing only the folders and files of that window; --s3-account and
 --s3-region narrow the key layout, --eni the records, --follow polls for new objects.
 With --log-group, the records come from CloudWatch Logs instead: the history from
 --since to --until (or now), then, with --follow, new records until interrupted.
+With --athena, they come from an Athena table (--athena-table, --athena-database,
+--athena-workgroup, --athena-output): the filter and the window are compiled to SQL,
+Athena scans (and bills) the data, and its result is printed in the same formats.
 
 At the end a summary goes to stderr: records read, matched, and malformed lines
 with the first few samples. Exit status: 0 success, 1 a source could not be read
@@ -48,12 +52,26 @@ with the first few samples. Exit status: 0 success, 1 a source could not be read
   flowlens print -o jsonl --filter 'dstport=22 reject' AWSLogs/ | jq .srcaddr
   zcat *.gz | flowlens print --filter 'addr=10.0.0.0/8 and not proto=icmp'
   flowlens print --log-group /vpc/flows --eni eni-0abc1234def567890 --since 1h -f
-  flowlens print --since 2h --filter reject s3://my-flow-logs/AWSLogs/123456789012/`,
+  flowlens print --since 2h --filter reject s3://my-flow-logs/AWSLogs/123456789012/
+  flowlens print --athena --athena-database flowlogs --since 7d --filter 'dstport=22 reject'`,
 		GroupID: "read",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.sources = args
-			if opts.cw.enabled() {
+			if opts.cw.enabled() && !opts.athena.enabled {
 				return runPrintCloudWatch(cmd.Context(), opts)
+			}
+			if err := opts.athena.check(cmd.Flags().Changed); err != nil {
+				return err
+			}
+			if opts.athena.enabled {
+				// --since, --until and --eni narrow the query; the S3 and CloudWatch
+				// reading flags do not apply.
+				for _, name := range []string{"log-group", "stream-prefix", "poll", "follow", "s3-account", "s3-region"} {
+					if cmd.Flags().Changed(name) {
+						return usagef("--%s does not go with --athena, which queries a table", name)
+					}
+				}
+				return runPrint(cmd.Context(), opts)
 			}
 			if err := checkSourceFlags(args, &opts.s3, cmd.Flags().Changed); err != nil {
 				return err
@@ -67,6 +85,7 @@ with the first few samples. Exit status: 0 success, 1 a source could not be read
 	opts.read.bind(cmd, true)
 	opts.cw.bind(cmd)
 	opts.s3.bind(cmd)
+	opts.athena.bind(cmd)
 	opts.aws.bind(cmd)
 	cmd.Flags().BoolVarP(&opts.count, "count", "c", false, "print only the number of matching records")
 	return cmd
@@ -91,6 +110,9 @@ func runPrint(ctx context.Context, opts *printOptions) error {
 	srcs, err := openSources(ctx, opts.sourceRequest(format))
 	if err != nil {
 		return err
+	}
+	if fs := srcs.Formats(); format == nil && len(fs) > 0 {
+		format = fs[0] // an Athena table's columns, which the filter may name
 	}
 	if len(opts.sources) == 0 && isTerminal(opts.in) && !opts.read.quiet {
 		fmt.Fprintln(opts.errOut, "flowlens: reading records from the terminal (ctrl+d ends); give a file to read it instead")
@@ -128,7 +150,7 @@ func runPrint(ctx context.Context, opts *printOptions) error {
 func (opts *printOptions) sourceRequest(format *model.Format) sourceRequest {
 	r := sourceRequest{args: opts.sources, format: format, workers: opts.read.workers, stdin: opts.in,
 		errOut: opts.errOut, quiet: opts.read.quiet, enis: opts.cw.enis, until: opts.cw.until,
-		follow: opts.cw.follow, s3: opts.s3, aws: &opts.aws}
+		follow: opts.cw.follow, s3: opts.s3, aws: &opts.aws, athena: &opts.athena, filter: opts.read.filter}
 	if opts.cw.changed("since") {
 		r.since = opts.cw.since
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/output"
 	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/source/athena"
 	"github.com/flowlens/flowlens/source/awsclient"
 	"github.com/flowlens/flowlens/source/cloudwatch"
 	s3src "github.com/flowlens/flowlens/source/s3"
@@ -73,6 +74,10 @@ type sourceRequest struct {
 	follow       bool // keep polling an S3 location for new objects
 	s3           s3Options
 	aws          *awsOptions
+	// athena, when enabled (--athena), reads the records from an Athena table instead
+	// of the arguments (there must be none); filter is --filter, pushed down as SQL.
+	athena *athenaOptions
+	filter string
 }
 
 // isS3 reports whether the arguments name an S3 location.
@@ -167,6 +172,10 @@ type sources struct {
 	inputs []source.Input
 	s3     *s3src.Source
 	bar    *progressLine
+
+	athena      *athena.Source
+	athenaQuery athena.Query
+	execution   *athena.Execution // the query Read ran
 }
 
 // openSources opens the SOURCE arguments of a headless command. Files are expanded
@@ -174,6 +183,26 @@ type sources struct {
 // warnings (a redirected Region, an empty prefix) are printed unless quiet.
 func openSources(ctx context.Context, r sourceRequest) (*sources, error) {
 	s := &sources{req: r, bar: newProgressLine(r.errOut, !r.quiet && isTerminal(r.errOut))}
+	if r.athena != nil && r.athena.enabled {
+		if len(r.args) > 0 {
+			return nil, usagef("--athena queries a table: it takes no SOURCE arguments (%s)", r.args[0])
+		}
+		q, err := r.athenaQuery(time.Now())
+		if err != nil {
+			return nil, err
+		}
+		src, err := openAthena(ctx, r.athena, r.aws, r.format)
+		if err != nil {
+			return nil, err
+		}
+		s.athena, s.athenaQuery = src, q
+		if !r.quiet {
+			for _, w := range src.Warnings() {
+				s.bar.println("flowlens: note: " + output.Sanitize(w))
+			}
+		}
+		return s, nil
+	}
 	if !isS3(r.args) {
 		inputs, err := source.Expand(r.args)
 		if err != nil {
@@ -195,16 +224,40 @@ func openSources(ctx context.Context, r sourceRequest) (*sources, error) {
 	return s, nil
 }
 
-// Count is how many inputs were read (files, or S3 objects), for the summary.
+// Count is how many inputs were read (files, S3 objects, or one Athena query), for
+// the summary.
 func (s *sources) Count() int {
-	if s.s3 != nil {
+	switch {
+	case s.s3 != nil:
 		return s.s3.Progress().ObjectsDone
+	case s.athena != nil:
+		return 1
 	}
 	return len(s.inputs)
 }
 
-// S3 is the S3 source, nil for files.
+// S3 is the S3 source, nil for files and Athena.
 func (s *sources) S3() *s3src.Source { return s.s3 }
+
+// Athena is the Athena source (nil without --athena) and the query of the command line
+// (its filter with --eni, its window): what stats --athena hands to Groups.
+func (s *sources) Athena() (*athena.Source, athena.Query) { return s.athena, s.athenaQuery }
+
+// Execution is the Athena query Read ran (its Stats give the data scanned); nil
+// before, or without --athena.
+func (s *sources) Execution() *athena.Execution { return s.execution }
+
+// Formats are the record formats known before reading, for a filter that names custom
+// columns: --format, or the Athena table's columns.
+func (s *sources) Formats() []*model.Format {
+	switch {
+	case s.req.format != nil:
+		return []*model.Format{s.req.format}
+	case s.athena != nil:
+		return []*model.Format{s.athena.Table().Columns}
+	}
+	return nil
+}
 
 // Read reads every record: parsing and the stages newStage makes (nil for none) run on
 // worker goroutines, and sink gets the chunks in order (see source.ReadFiles); errors
@@ -219,6 +272,9 @@ func (s *sources) Read(ctx context.Context, newStage func() source.Stage, sink f
 			s.bar.println("flowlens: note: " + output.Sanitize(c.Note))
 		}
 		return sink(c)
+	}
+	if s.athena != nil {
+		return s.readAthena(ctx, newStage, take)
 	}
 	if s.s3 == nil {
 		source.ReadFiles(ctx, s.inputs, source.Options{Format: s.req.format, Workers: s.req.workers, Stdin: s.req.stdin}, newStage, take)
