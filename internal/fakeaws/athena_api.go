@@ -267,7 +267,9 @@ func (s *Server) advance(q *athenaQuery) {
 	}
 }
 
-func isFinal(state string) bool { return state == "SUCCEEDED" || state == "FAILED" || state == "CANCELLED" }
+func isFinal(state string) bool {
+	return state == "SUCCEEDED" || state == "FAILED" || state == "CANCELLED"
+}
 
 func (s *Server) getQueryExecution(body []byte) (any, *athenaError) {
 	var in queryIDInput

@@ -146,8 +146,8 @@ func (s *Source) groupLocally(ctx context.Context, q Query, opts filter.Options,
 
 // groupColumns says where each part of a group row is in the result's columns.
 type groupColumns struct {
-	by                                           []int
-	fields                                       []model.Field
+	by                                            []int
+	fields                                        []model.Field
 	bin, flows, packets, bytes, rejects, distinct int
 }
 
