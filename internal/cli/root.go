@@ -59,6 +59,7 @@ func newRootCommand(s streams) *cobra.Command {
 		newGroupsCommand(s),
 		newENIsCommand(s),
 		newPairsCommand(s),
+		newAthenaDDLCommand(s),
 		newGenerateCommand(s),
 		newManCommand(s),
 	)

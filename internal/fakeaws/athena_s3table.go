@@ -142,7 +142,7 @@ func parquetRows(data []byte, cols []sqlColumn) ([][]any, error) {
 		return nil, nil
 	}
 	index := make([]int, len(cols)) // the file's column of each table column, -1 for none
-	names := strings.Fields(lines[0])
+	names := rd.Format().Names      // the first line names them too, as ${name}
 	for i, c := range cols {
 		index[i] = slices.Index(names, strings.ReplaceAll(c.Name, "_", "-"))
 	}
@@ -253,9 +253,7 @@ func partitionMatcher(t *athenaTable) (func(loc string) ([]any, bool), error) {
 func projectionShape(p map[string]string, name string) string {
 	switch p["projection."+name+".type"] {
 	case "date":
-		f := p["projection."+name+".format"]
-		r := strings.NewReplacer("yyyy", `\d{4}`, "MM", `\d{2}`, "dd", `\d{2}`, "HH", `\d{2}`)
-		return r.Replace(regexp.QuoteMeta(f))
+		return datePatternRegexp(p["projection."+name+".format"])
 	case "integer":
 		return `\d+`
 	case "enum":
@@ -275,7 +273,7 @@ var (
 	ddlPartitions = regexp.MustCompile(`(?is)\)\s*PARTITIONED\s+BY\s*\(`)
 	ddlLocation   = regexp.MustCompile(`(?is)LOCATION\s+'([^']*)'`)
 	ddlProps      = regexp.MustCompile(`(?is)TBLPROPERTIES\s*\((.*)\)\s*;?\s*$`)
-	ddlProp       = regexp.MustCompile(`(?s)['"]([^'"]+)['"]\s*=\s*['"]([^'"]*)['"]`)
+	ddlProp       = regexp.MustCompile(`(?s)"([^"]+)"\s*=\s*"([^"]*)"|'([^']+)'\s*=\s*'([^']*)'`)
 	ddlColumn     = regexp.MustCompile("^\\s*[`\"]?([A-Za-z0-9_-]+)[`\"]?\\s+([A-Za-z]+)")
 )
 
@@ -311,7 +309,11 @@ func (s *Server) runDDL(q *athenaQuery) string {
 	props := map[string]string{}
 	if pm := ddlProps.FindStringSubmatch(rest); pm != nil {
 		for _, kv := range ddlProp.FindAllStringSubmatch(pm[1], -1) {
-			props[kv[1]] = kv[2]
+			if kv[1] != "" {
+				props[kv[1]] = kv[2]
+			} else {
+				props[kv[3]] = kv[4]
+			}
 		}
 	}
 	if _, ok := s.athena.tables[strings.ToLower(database)]; !ok {
@@ -346,4 +348,31 @@ func ddlColumns(s string) ([]sqlColumn, string, error) {
 		cols = append(cols, sqlColumn{Name: strings.ToLower(m[1]), Type: strings.ToLower(m[2])})
 	}
 	return cols, s[end:], nil
+}
+
+// datePatternRegexp is the regular expression of the values a Java date pattern
+// (SimpleDateFormat: yyyy, MM, dd, HH, mm, and 'quoted' literal text) makes.
+func datePatternRegexp(java string) string {
+	var b strings.Builder
+	for i := 0; i < len(java); {
+		switch {
+		case java[i] == '\'':
+			j := strings.IndexByte(java[i+1:], '\'')
+			if j < 0 {
+				j = len(java) - i - 1
+			}
+			b.WriteString(regexp.QuoteMeta(java[i+1 : i+1+j]))
+			i += j + 2
+		case strings.HasPrefix(java[i:], "yyyy"):
+			b.WriteString(`\d{4}`)
+			i += 4
+		case strings.HasPrefix(java[i:], "MM"), strings.HasPrefix(java[i:], "dd"), strings.HasPrefix(java[i:], "HH"), strings.HasPrefix(java[i:], "mm"):
+			b.WriteString(`\d{2}`)
+			i += 2
+		default:
+			b.WriteString(regexp.QuoteMeta(java[i : i+1]))
+			i++
+		}
+	}
+	return b.String()
 }
