@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -62,7 +63,7 @@ func (s *Server) readS3Table(t *athenaTable) ([][]any, error) {
 		return nil, fmt.Errorf("HIVE_PATH_ALREADY_EXISTS: fakeaws: the table's location %s is in a bucket that does not exist", t.s3.location)
 	}
 	if b.denied["s3:GetObject"] || b.denied["s3:ListBucket"] {
-		return nil, fmt.Errorf("Permission denied on S3 path: %s", t.s3.location)
+		return nil, errors.New("Permission denied on S3 path: " + t.s3.location) // Athena's own wording
 	}
 	match, err := partitionMatcher(t)
 	if err != nil {

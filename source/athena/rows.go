@@ -138,12 +138,3 @@ func explainS3(err error, profile string) string {
 	}
 	return msg
 }
-
-// names returns the column names.
-func names(cols []Column) []string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = c.Name
-	}
-	return out
-}
