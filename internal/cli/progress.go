@@ -35,14 +35,15 @@ func (p *progressLine) run(text func() string) (stop func()) {
 	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
+	p.draw(text())
 	go func() {
 		defer close(finished)
 		t := time.NewTicker(progressEvery)
 		defer t.Stop()
 		for {
-			p.draw(text())
 			select {
 			case <-t.C:
+				p.draw(text())
 			case <-done:
 				return
 			}
