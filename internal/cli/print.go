@@ -87,6 +87,8 @@ with the first few samples. Exit status: 0 success, 1 a source could not be read
 	opts.s3.bind(cmd)
 	opts.athena.bind(cmd)
 	opts.aws.bind(cmd)
+	cmd.Flags().Lookup("follow").Usage = "keep reading until interrupted: with --log-group, new records (Live Tail); with an s3:// source, new objects as they are delivered"
+	cmd.Flags().Lookup("eni").Usage = "only the records of the network interface `ID`, such as eni-0abc1234def567890 (repeatable): with --log-group, --athena or an s3:// source"
 	cmd.Flags().BoolVarP(&opts.count, "count", "c", false, "print only the number of matching records")
 	return cmd
 }
