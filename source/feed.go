@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -102,6 +103,11 @@ func OpenFiles(ctx context.Context, inputs []Input, opts Options) Feed {
 				failed = true
 				f.fail(c.Err)
 			}
+			if format, err := InferenceNote(c); format != "" {
+				f.updateStatus(func(s *feed.Status) { s.SetField(FieldFormat, format); s.Note = c.Note })
+			} else if err != nil {
+				f.fail(err)
+			}
 			return true
 		})
 		f.updateStatus(func(s *feed.Status) {
@@ -153,3 +159,21 @@ func (w *Writer) Fail(err error) { w.f.fail(err) }
 
 // Close sends the last batch, marked Done.
 func (w *Writer) Close() { w.f.close() }
+
+// FieldFormat labels the status field that names a format the source inferred for an
+// input without a header line.
+const FieldFormat = "format"
+
+// InferenceNote reads what a chunk says about its input's format, as a feed shows it:
+// the name of the layout inferred for a header-less input, for the FieldFormat status
+// field (the Note says the rest), or, when no layout fits, the Note as an error, since
+// the person must pass --format. Both are empty for a chunk without a Note.
+func InferenceNote(c *Chunk) (format string, err error) {
+	switch {
+	case c.Note == "":
+		return "", nil
+	case c.Inferred != "":
+		return c.Inferred + " (inferred)", nil
+	}
+	return "", errors.New(c.Note)
+}

@@ -79,3 +79,27 @@ func TestNoInferenceWithHeaderOrFormat(t *testing.T) {
 		t.Fatalf("default format: %d records, notes %q", len(recs), notes)
 	}
 }
+
+// The explorer sees what was inferred: the format in its status field and the note;
+// when nothing fits, the note arrives as the error the person must act on.
+func TestOpenFilesShowsTheInferredFormat(t *testing.T) {
+	dir := t.TempDir()
+	v5 := filepath.Join(dir, "v5.log")
+	odd := filepath.Join(dir, "odd.log")
+	if err := os.WriteFile(v5, []byte(strings.Repeat(headerlessV5, 2)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(odd, []byte("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := collect(OpenFiles(context.Background(), []Input{{Name: v5, Path: v5}}, Options{}))
+	<-c.done
+	if f, _ := c.last.Field(FieldFormat); f != "all fields of version 5 (inferred)" || !strings.Contains(c.last.Note, "no header line") || len(c.errs) != 0 {
+		t.Fatalf("status %+v, errors %v", c.last, c.errs)
+	}
+	c = collect(OpenFiles(context.Background(), []Input{{Name: odd, Path: odd}}, Options{}))
+	<-c.done
+	if _, ok := c.last.Field(FieldFormat); ok || len(c.errs) != 1 || !strings.Contains(c.errs[0], "--format '${version}") {
+		t.Fatalf("status %+v, errors %v", c.last, c.errs)
+	}
+}

@@ -24,6 +24,10 @@ type Chunk struct {
 	// Note is something a person should be told about the input, once: the format
 	// inferred for a file without a header line, or why none could be.
 	Note string
+	// Inferred names the layout inferred for an input without a header line ("all
+	// fields of version 5"), on the chunk whose Note says so; "" when the Note says why
+	// none fits (then it is an error the person must act on: pass --format).
+	Inferred string
 	// Out and Matched are scratch for a stage: the print command filters and formats on
 	// the worker goroutines and writes Out in order.
 	Out     []byte

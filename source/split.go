@@ -43,9 +43,11 @@ type splitter struct {
 	// checked is set once the first line that is not blank was looked at: a header line,
 	// or a record whose field count decides whether the format must be inferred.
 	checked bool
-	// inferred and note carry an inference over to the chunk that holds its line.
+	// inferred, note and layout carry an inference over to the chunk that holds its
+	// line.
 	inferred *model.Format
 	note     string
+	layout   string
 }
 
 // bom is the UTF-8 byte-order mark some Windows tools put at the start of a text file; an
@@ -135,6 +137,7 @@ func (s *splitter) takeInference(c *Chunk) {
 	}
 	if s.note != "" {
 		c.Note, s.note = s.note, ""
+		c.Inferred, s.layout = s.layout, ""
 	}
 }
 
@@ -206,7 +209,7 @@ func (s *splitter) check(line []byte, number int64) {
 		s.note = fmt.Sprintf("%s:%d: %v", s.input, number, err)
 		return
 	}
-	s.inferred = l.Format
+	s.inferred, s.layout = l.Format, l.Name
 	s.stream.known.Store(l.Format)
 	s.note = fmt.Sprintf("%s has no header line; its %d fields are read as %s", s.input, n, l.Name)
 }

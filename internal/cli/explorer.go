@@ -32,6 +32,7 @@ type explorerOptions struct {
 	streams
 	read      readOptions
 	cw        cloudWatchOptions
+	s3        s3Options
 	aws       awsOptions
 	names     namesOptions
 	rules     []string
@@ -53,8 +54,10 @@ func newExplorerCommand(s streams) *cobra.Command {
 		Short: "Explore AWS VPC Flow Logs in the terminal",
 		Long: `flowlens is a terminal explorer for AWS VPC Flow Logs.
 
-Point it at a CloudWatch Logs group (--log-group), at files downloaded from S3
-(plain or .gz, or a directory of them), or pipe records into it. It shows a live
+Point it at a CloudWatch Logs group (--log-group), at the S3 bucket a flow log
+delivers to (s3://bucket/prefix: the objects of --since, default the last hour,
+listed and read in place), at files downloaded from S3 (plain, .gz or .parquet, or
+a directory of them), or pipe records into it. It shows a live
 table of flows you can filter as you type, every field decoded, and for the
 selected flow and its reverse a verdict: did a security group or a network ACL
 drop it?
@@ -65,6 +68,7 @@ Start with the bundled demo, no AWS account needed:
 		Example: `  flowlens --demo
   flowlens --log-group /vpc/flows --eni eni-0abc1234def567890
   flowlens ~/Downloads/AWSLogs/
+  flowlens --since 2h s3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/
   flowlens print --filter 'action=REJECT dstport=22' flows.log.gz
   flowlens pairs --rules sgs.json --rules nacls.json flows.log`,
 		// SOURCE arguments are files, so the root takes any argument; a mistyped command
@@ -82,8 +86,9 @@ Start with the bundled demo, no AWS account needed:
 	fl := cmd.Flags()
 	opts.read.bind(cmd, false)
 	opts.cw.bind(cmd)
+	opts.s3.bind(cmd)
 	opts.aws.bind(cmd)
-	fl.Lookup("follow").Usage = "keep reading: a FILE as lines are appended, like tail -F (rotation and truncation included); with --log-group, new records via Live Tail (the default in the explorer)"
+	fl.Lookup("follow").Usage = "keep reading: a FILE as lines are appended, like tail -F (rotation and truncation included); with --log-group, new records via Live Tail; with an s3:// source, new objects as they are delivered (both the default in the explorer without --until)"
 	fl.BoolVar(&opts.liveRules, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the flows in view through the EC2 API (read-only Describe calls), to name the rule behind a verdict")
 	fl.BoolVar(&opts.demo, "demo", false, "explore a bundled incident, replayed live; no AWS account needed")
 	fl.IntVar(&opts.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (88 bytes each, and about 190 more for the conversations index)")
@@ -259,6 +264,8 @@ func (o *explorerOptions) openFeed(ctx context.Context, format *model.Format) (s
 			return nil, nil, fmt.Errorf("the bundled demo could not be read: %w", err)
 		}
 		return feed, nil, nil
+	case isS3(args):
+		return o.openS3(ctx, format)
 	case len(args) == 0 && stdinIsTerminal:
 		return nil, nil, usagef("nothing to read: give a file or directory, pipe records in, use --log-group, or try --demo")
 	case stdinIsTerminal && slices.Contains(args, "-"):
@@ -278,6 +285,30 @@ func (o *explorerOptions) openFeed(ctx context.Context, format *model.Format) (s
 		return nil, nil, err
 	}
 	return source.OpenFiles(ctx, inputs, opts), nil, nil
+}
+
+// openS3 starts the S3 source for an s3:// argument. As with a log group, the explorer
+// follows (polls for new objects) unless --until ends the window or --follow=false.
+func (o *explorerOptions) openS3(ctx context.Context, format *model.Format) (source.Feed, *ui.Picker, error) {
+	if err := checkSourceFlags(o.sources, &o.s3, o.cw.changed); err != nil {
+		return nil, nil, err
+	}
+	if err := o.cw.checkWithS3(o.sources); err != nil {
+		return nil, nil, err
+	}
+	req := sourceRequest{args: o.sources, format: format, workers: o.read.workers, enis: o.cw.enis, zone: o.cw.zone,
+		until: o.cw.until, follow: o.cw.until == "", s3: o.s3, aws: &o.aws}
+	if o.cw.changed("follow") {
+		req.follow = o.cw.follow
+	}
+	if o.cw.changed("since") {
+		req.since = o.cw.since
+	}
+	src, err := openS3(ctx, &req)
+	if err != nil {
+		return nil, nil, err
+	}
+	return src.Start(ctx), nil, nil
 }
 
 // openCloudWatch starts the CloudWatch source for --log-group. With one group and no

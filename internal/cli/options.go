@@ -177,7 +177,7 @@ func (o *cloudWatchOptions) bind(cmd *cobra.Command) {
 	fl.StringArrayVar(&o.logGroups, "log-group", nil, "read flow logs from the CloudWatch Logs `GROUP` (repeatable, up to 10; flowlens groups lists them)")
 	fl.StringArrayVar(&o.enis, "eni", nil, "only the network interface `ID`, such as eni-0abc1234def567890 (repeatable; flowlens enis lists them)")
 	fl.StringVar(&o.streamPrefix, "stream-prefix", "", "only the log streams whose name starts with `PREFIX`")
-	fl.StringVar(&o.since, "since", "15m", "read from `WHEN`: a duration before now (15m, 2h, 1d), a time of day (09:10) or a time (2025-03-01T12:00:00Z, '2025-03-01 12:00'); without an offset, in the zone times are shown in: UTC, or local with the explorer's --local-time")
+	fl.StringVar(&o.since, "since", "15m", "read from `WHEN`: a duration before now (15m, 2h, 1d), a time of day (09:10) or a time (2025-03-01T12:00:00Z, '2025-03-01 12:00'), without an offset in the zone times are shown in (UTC, or local with the explorer's --local-time); the records whose start is at or after it (default for an s3:// source and --athena: 1h)")
 	fl.StringVar(&o.until, "until", "", "read up to `WHEN` (a duration before now, or a time read as --since reads it), then stop")
 	fl.BoolVarP(&o.follow, "follow", "f", false, "with --log-group, keep reading new records (Live Tail) until interrupted")
 	fl.BoolVar(&o.poll, "poll", false, "follow by polling FilterLogEvents instead of Live Tail")
@@ -196,6 +196,21 @@ type pushOptions struct {
 	held int
 }
 
+// checkWithS3 checks the CloudWatch flags of a command without --log-group: an s3://
+// source takes --since, --until, --eni and --follow, files take none of them.
+func (o *cloudWatchOptions) checkWithS3(args []string) error {
+	if !isS3(args) {
+		_, err := o.config(false, time.Now())
+		return err
+	}
+	for _, name := range []string{"stream-prefix", "poll"} {
+		if o.changed(name) {
+			return usagef("--%s needs --log-group", name)
+		}
+	}
+	return nil
+}
+
 // enabled reports whether CloudWatch was asked for.
 func (o *cloudWatchOptions) enabled() bool { return len(o.logGroups) > 0 }
 
@@ -205,7 +220,10 @@ func (o *cloudWatchOptions) config(followByDefault bool, now time.Time) (cloudwa
 	if !o.enabled() {
 		for _, name := range []string{"eni", "stream-prefix", "since", "until", "follow", "poll", "history"} {
 			if o.changed(name) {
-				return cloudwatch.Config{}, usagef("--%s needs --log-group", name)
+				if name == "stream-prefix" || name == "poll" {
+					return cloudwatch.Config{}, usagef("--%s needs --log-group", name)
+				}
+				return cloudwatch.Config{}, usagef("--%s needs --log-group or an s3:// source", name)
 			}
 		}
 		return cloudwatch.Config{}, nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,6 +27,7 @@ type pairsOptions struct {
 	read      readOptions
 	rules     []string
 	liveRules bool
+	s3        s3Options
 	aws       awsOptions
 	cw        cloudWatchOptions
 	names     namesOptions
@@ -70,8 +70,11 @@ not describe-* JSON included).`,
 			if opts.cw.enabled() {
 				return runPairsCloudWatch(cmd.Context(), opts)
 			}
-			if _, err := opts.cw.config(false, time.Now()); err != nil {
-				return err // a CloudWatch flag without --log-group
+			if err := checkSourceFlags(args, &opts.s3, cmd.Flags().Changed); err != nil {
+				return err
+			}
+			if err := opts.cw.checkWithS3(args); err != nil {
+				return err // a CloudWatch flag without --log-group or an s3:// source
 			}
 			if opts.showQuery {
 				return showQueryWithoutAWS(opts.out, opts.read, opts.queryOptions, true)
@@ -80,6 +83,7 @@ not describe-* JSON included).`,
 		},
 	}
 	opts.read.bind(cmd, true)
+	opts.s3.bind(cmd)
 	fl := cmd.Flags()
 	fl.Lookup("filter").Usage = "only pairs matching `EXPR`: the record language plus verdict=, blocked=, initiator=, responder= (see docs/pairs.md), e.g. 'verdict=nacl'"
 	fl.StringSliceVar(&opts.rules, "rules", nil, "security groups, network ACLs, interfaces and subnets as `FILE`s printed by aws ec2 describe-* (repeatable, or comma-separated)")
@@ -116,23 +120,32 @@ func runPairs(ctx context.Context, opts *pairsOptions) error {
 	if err != nil {
 		return err
 	}
-	inputs, err := source.Expand(opts.sources)
+	ctx, stop := withSignals(ctx)
+	defer stop()
+	req := sourceRequest{args: opts.sources, format: format, workers: opts.read.workers, stdin: opts.in,
+		errOut: opts.errOut, quiet: opts.read.quiet, s3: opts.s3, aws: &opts.aws,
+		enis: opts.cw.enis, until: opts.cw.until}
+	if opts.cw.changed("since") {
+		req.since = opts.cw.since
+	}
+	srcs, err := openSources(ctx, req)
 	if err != nil {
 		return err
 	}
-	ctx, stop := withSignals(ctx)
-	defer stop()
 
-	stats, failures := readPairs(ctx, batch, inputs, source.Options{Format: format, Workers: opts.read.workers, Stdin: opts.in})
+	stats, failures, readErr := readPairs(ctx, batch, srcs)
 	if err := stopped(ctx); err != nil {
 		return err
+	}
+	if readErr != nil {
+		failures = append(failures, readErr.Error())
 	}
 	sum, writeErr, err := opts.finishPairs(ctx, batch, rs, fopts)
 	if err != nil {
 		return err
 	}
 	if !opts.read.quiet {
-		writeSummary(opts.errOut, &stats, 0, len(inputs), false)
+		writeSummary(opts.errOut, &stats, 0, srcs.Count(), false)
 		writePairsSummary(opts.errOut, sum.Pairs, sum.Shown, sum.Verdicts, opts.read.filter != "", rs != nil)
 	}
 	for _, f := range failures {
@@ -147,14 +160,14 @@ func runPairs(ctx context.Context, opts *pairsOptions) error {
 	return nil
 }
 
-// readPairs reads the inputs into the batch; it returns what parsing counted and the
-// inputs that could not be (wholly) read.
-func readPairs(ctx context.Context, batch *pairs.Batch, inputs []source.Input, opts source.Options) (model.Stats, []string) {
+// readPairs reads the sources into the batch; it returns what parsing counted, the
+// inputs that could not be (wholly) read, and what ended the reading early.
+func readPairs(ctx context.Context, batch *pairs.Batch, srcs *sources) (model.Stats, []string, error) {
 	var (
 		stats    model.Stats
 		failures []string
 	)
-	source.ReadFiles(ctx, inputs, opts, nil, func(c *source.Chunk) bool {
+	err := srcs.Read(ctx, nil, func(c *source.Chunk) bool {
 		stats.Add(&c.Stats)
 		if c.Err != nil {
 			failures = append(failures, c.Err.Error())
@@ -164,7 +177,7 @@ func readPairs(ctx context.Context, batch *pairs.Batch, inputs []source.Input, o
 		}
 		return true
 	})
-	return stats, failures
+	return stats, failures, err
 }
 
 // finishPairs fetches the live rules when asked, then writes the pairs that match, the

@@ -53,7 +53,7 @@ func runPairsCloudWatch(ctx context.Context, opts *pairsOptions) error {
 	}
 	opts.read.pinFilter(fopts) // each writer compiles it: one instant for all
 	if opts.showQuery {
-		return showQueriesOf(opts.out, opts.read.filter, src.Formats(), opts.cw.logGroups, opts.athenaTable, true)
+		return showQueriesOf(opts.out, opts.read.filter, src.Formats(), opts.cw.logGroups, opts.athenaTable(), true)
 	}
 	if note := src.HistoryChoice(); note != "" {
 		fmt.Fprintf(opts.errOut, "flowlens: %s\n", output.Sanitize(note))

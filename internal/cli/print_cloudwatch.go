@@ -45,7 +45,7 @@ func runPrintCloudWatch(ctx context.Context, opts *printOptions) error {
 		if _, err := filter.Compile(opts.read.filter, filter.Options{Formats: src.Formats()}); err != nil {
 			return filterUsageError(opts.read.filter, err)
 		}
-		q, err := shownQueryOf(opts.read.filter, src.Formats(), opts.cw.logGroups, opts.athenaTable, false)
+		q, err := shownQueryOf(opts.read.filter, src.Formats(), opts.cw.logGroups, opts.athenaTable(), false)
 		if err != nil {
 			return err
 		}

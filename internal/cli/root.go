@@ -60,6 +60,7 @@ func newRootCommand(s streams) *cobra.Command {
 		newENIsCommand(s),
 		newPairsCommand(s),
 		newStatsCommand(s),
+		newAthenaDDLCommand(s),
 		newGenerateCommand(s),
 		newManCommand(s),
 	)

@@ -276,5 +276,5 @@ func showQueryWithoutAWS(w io.Writer, read readOptions, qo queryOptions, convers
 	if format != nil {
 		formats = []*model.Format{format}
 	}
-	return showQueriesOf(w, read.filter, formats, nil, qo.athenaTable, conversations)
+	return showQueriesOf(w, read.filter, formats, nil, qo.athenaTable(), conversations)
 }

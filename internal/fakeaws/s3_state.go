@@ -196,3 +196,16 @@ func (l FlowLogLocation) Key(end time.Time, part int) string {
 	}
 	return key + fmt.Sprintf("%s_vpcflowlogs_%s_%s_%s_%08x%s", account, region, id, stamp, hash, ext)
 }
+
+// Object returns the data stored under key (nil when there is none): what a test
+// reads back, such as the result CSV Athena wrote.
+func (s *Server) Object(bucketName, key string) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b, ok := s.s3.buckets[bucketName]; ok {
+		if o, ok := b.objects[key]; ok {
+			return o.data
+		}
+	}
+	return nil
+}

@@ -32,6 +32,7 @@ type Server struct {
 	logs     logsState
 	ec2      ec2State
 	s3       s3State
+	athena   athenaState
 	faults   faultState
 	calls    []Call
 	callSeq  int64
@@ -54,6 +55,7 @@ func New() *Server {
 	}
 	s.logs.init()
 	s.s3.init()
+	s.athena.init()
 	s.live.init()
 	return s
 }
@@ -156,7 +158,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "fakeaws: only POST is served", http.StatusMethodNotAllowed)
 		return
 	}
-	if target := r.Header.Get("X-Amz-Target"); target != "" {
+	if target := r.Header.Get("X-Amz-Target"); strings.HasPrefix(target, athenaTargetPrefix) {
+		s.serveAthena(w, r, target, body)
+		return
+	} else if target != "" {
 		s.serveLogs(w, r, target, body)
 		return
 	}

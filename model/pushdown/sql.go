@@ -28,8 +28,11 @@ type SQLOptions struct {
 	// Since and Until, when not zero, keep records whose start lies in [Since, Until)
 	// (Unix seconds), the window every source uses.
 	Since, Until int64
-	Grouping     *Grouping
-	Limit        int
+	// Where are conditions ANDed to the filter's as they are: the partition predicates
+	// that let Athena skip the partitions outside the time window.
+	Where    []string
+	Grouping *Grouping
+	Limit    int
 }
 
 // SQLType is the column type of a field in AWS's Athena DDL: int, bigint or string.
@@ -77,6 +80,7 @@ func SQL(n filter.Node, opts SQLOptions) (Result, error) {
 			conds = append(conds, fmt.Sprintf("start < %d", opts.Until))
 		}
 	}
+	conds = append(conds, opts.Where...)
 	var b strings.Builder
 	table := sqlTable(opts.Table)
 	g := opts.Grouping

@@ -33,3 +33,31 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
+
+// FuzzClassify must never panic, give a kind for every segment, and give the layout's
+// levels in AWS's order.
+func FuzzClassify(f *testing.F) {
+	for _, k := range []string{
+		"AWSLogs/123456789012/vpcflowlogs/us-east-1/2025/03/01/123456789012_vpcflowlogs_us-east-1_fl-1_20250301T1205Z_ab.log.gz",
+		"pq/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2025/month=03/day=01/hour=12/f.log.parquet",
+		"AWSLogs/o-abcdef1234/123456789012/vpcflowlogs/eu-west-1/2025/13/01/x", "AWSLogs/AWSLogs/", "", "/",
+	} {
+		f.Add(k)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		kinds := classify(key)
+		if len(kinds) != len(strings.Split(key, "/")) {
+			t.Fatalf("%d kinds for %q", len(kinds), key)
+		}
+		last := segOther
+		for _, k := range kinds {
+			if k == segOther || k == segAWSLogs || k == segOrg {
+				continue
+			}
+			if k <= last {
+				t.Fatalf("%q: levels out of order: %v", key, kinds)
+			}
+			last = k
+		}
+	})
+}

@@ -60,6 +60,10 @@ type Config struct {
 	// (folder names; not the API Region of the client).
 	Accounts []string
 	Regions  []string
+	// ENIs keeps only the records of these network interfaces (--eni). The key layout
+	// does not name interfaces, so every object of the window is still read; a record
+	// without an interface-id column is kept, as there is nothing to judge it by.
+	ENIs []string
 	// Since and Until select records whose start lies in [Since, Until). Zero Since is
 	// DefaultSince before now; zero Until is now, or open when following. One object
 	// named by URL is read whatever its name's time, and its records are filtered.
@@ -122,9 +126,12 @@ type Progress struct {
 	// OutOfWindow counts records read but dropped because their start lies outside
 	// [Since, Until): objects hold records up to the delivery margin around it.
 	OutOfWindow int64
-	Polls       int
-	LastPoll    time.Time
-	LastError   string // the last listing failure while following (it is retried)
+	// OtherInterfaces counts records dropped because Config.ENIs does not name their
+	// interface.
+	OtherInterfaces int64
+	Polls           int
+	LastPoll        time.Time
+	LastError       string // the last listing failure while following (it is retried)
 }
 
 // Chunk is what Run hands its function: a chunk of one object's records (the embedded
@@ -145,6 +152,7 @@ type Source struct {
 	w        window
 	accounts map[string]bool
 	regions  map[string]bool
+	enis     map[string]bool
 	// single: the location is one object that cannot be listed (no s3:ListBucket); it
 	// is read directly.
 	single   *objectRef
@@ -152,6 +160,7 @@ type Source struct {
 
 	requests    atomic.Int64
 	outOfWindow atomic.Int64
+	otherENI    atomic.Int64
 	used        atomic.Bool
 
 	mu   sync.Mutex
@@ -202,6 +211,7 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 	}
 	s.accounts = setOf(cfg.Accounts)
 	s.regions = setOf(cfg.Regions)
+	s.enis = setOf(cfg.ENIs)
 	for a := range s.accounts {
 		if !isAccountID(a) {
 			return nil, fmt.Errorf("account %q: want a 12-digit AWS account ID", a)
@@ -293,6 +303,7 @@ func (s *Source) snapshot() Progress {
 	p := s.prog
 	p.Requests = s.requests.Load()
 	p.OutOfWindow = s.outOfWindow.Load()
+	p.OtherInterfaces = s.otherENI.Load()
 	p.Region = s.cl.Region()
 	return p
 }
@@ -369,7 +380,8 @@ func (s *Source) Run(ctx context.Context, newStage func() source.Stage, sink fun
 	return err
 }
 
-// stage drops the records outside the window before the caller's stage sees them.
+// stage drops the records outside the window, and those of interfaces not asked for,
+// before the caller's stage sees them.
 func (s *Source) stage(newStage func() source.Stage) func() source.Stage {
 	return func() source.Stage {
 		var next source.Stage
@@ -379,6 +391,9 @@ func (s *Source) stage(newStage func() source.Stage) func() source.Stage {
 		return func(c *source.Chunk) {
 			if n := s.w.trim(c); n > 0 {
 				s.outOfWindow.Add(int64(n))
+			}
+			if n := keepInterfaces(c, s.enis); n > 0 {
+				s.otherENI.Add(int64(n))
 			}
 			if next != nil {
 				next(c)

@@ -73,3 +73,23 @@ func (w window) trim(c *source.Chunk) int {
 	c.Records = kept
 	return dropped
 }
+
+// keepInterfaces keeps the records of a chunk whose interface is in enis (all of them
+// when enis is empty); a record without an interface-id is kept. It returns how many it
+// dropped.
+func keepInterfaces(c *source.Chunk, enis map[string]bool) int {
+	if len(enis) == 0 {
+		return 0
+	}
+	kept := c.Records[:0]
+	for i := range c.Records {
+		r := &c.Records[i]
+		if r.Has(model.FInterfaceID) && !enis[r.Text(model.FInterfaceID)] {
+			continue
+		}
+		kept = append(kept, *r)
+	}
+	dropped := len(c.Records) - len(kept)
+	c.Records = kept
+	return dropped
+}
