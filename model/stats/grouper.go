@@ -99,18 +99,18 @@ func (r *Result) Rows() []Row {
 //
 // A Grouper is not safe for concurrent use.
 type Grouper struct {
-	spec     Spec
-	layout   *layout
-	groups   *keyTable
-	metrics  []Metrics
-	partial  []bool // per group, with Distinct: a value was refused
+	spec    Spec
+	layout  *layout
+	groups  *keyTable
+	metrics []Metrics
+	partial []bool // per group, with Distinct: a value was refused
 	// estimated and external are per group, with Distinct: its count is not exact, and
 	// a row counted elsewhere added distinct values to it (AddRow).
 	estimated []bool
 	external  []bool
-	texts    texts
-	scratch  []byte
-	maxGroup int
+	texts     texts
+	scratch   []byte
+	maxGroup  int
 
 	distinct    *slot // the distinct field's packing, off 4 (after the group number)
 	pairs       *keyTable
