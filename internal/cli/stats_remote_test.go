@@ -1,13 +1,20 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/flowlens/flowlens/internal/fakeaws"
+	"github.com/flowlens/flowlens/internal/sim"
+	"github.com/flowlens/flowlens/internal/sqlcheck"
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source"
 )
 
 // weekLine is a record of a week of a busy group: source i sends to one of a few
@@ -142,5 +149,84 @@ func TestStatsInsightsGivesTheGroupsOfTheRecords(t *testing.T) {
 	code, text, _ := runForOutput(t, append([]string{"stats", "-q", "--history", "insights"}, args...)...)
 	if code != 0 || !strings.Contains(text, " ~") {
 		t.Errorf("the text table does not mark the estimates:\n%s", text)
+	}
+}
+
+// The "done when": stats --athena on the fake gives what local stats gives on
+// the same records, row for row, whether Athena groups (the filter compiles to SQL
+// exactly) or the records of a looser query are grouped here; stderr says which, and
+// the data scanned.
+func TestStatsAthenaGivesWhatLocalStatsGives(t *testing.T) {
+	requireRunner(t)
+	srv := fakeAWS(t)
+	srv.CreateBucket("athena-results", "")
+	var text bytes.Buffer
+	if err := sim.Incident(2).WriteText(&text, model.DefaultFormat, 3000, true); err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir() + "/flows.log"
+	if err := os.WriteFile(path, text.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var recs []model.Flow
+	lo, hi := uint32(1<<32-1), uint32(0)
+	source.ReadFiles(context.Background(), []source.Input{{Name: path, Path: path}}, source.Options{}, nil, func(c *source.Chunk) bool {
+		for _, r := range c.Records {
+			recs = append(recs, r)
+			lo, hi = min(lo, r.Start), max(hi, r.Start)
+		}
+		return true
+	})
+	table := sqlcheck.TableOf("vpc_flow_logs", model.DefaultFormat, recs, sqlcheck.Text, nil)
+	srv.AddAthenaTable(fakeaws.AthenaTable{Database: "flowlogs", Name: "vpc_flow_logs", Columns: table.Columns, Rows: table.Rows})
+	athenaArgs := []string{"--athena", "--athena-database", "flowlogs", "--athena-output", "s3://athena-results/flowlens/",
+		"--since", fmt.Sprint(lo), "--until", fmt.Sprint(hi + 1)}
+
+	for i, tc := range []struct {
+		args   []string
+		pushed bool
+	}{
+		{[]string{"--by", "srcaddr", "--sort", "bytes", "--top", "0"}, true},
+		{[]string{"--filter", "dstport=22", "--by", "srcaddr,action"}, true},
+		{[]string{"--filter", "action=REJECT", "--bin", "5m"}, true},
+		{[]string{"--by", "srcaddr", "--distinct", "dstport", "--sort", "distinct", "--min", "3", "--top", "0"}, true},
+		{[]string{"--filter", "addr=10.0.0.0/8 and not proto=icmp", "--by", "dstport,protocol", "--sort", "packets", "--top", "7"}, true},
+		{[]string{"--by", "interface-id,log-status"}, true},
+		{[]string{"--filter", "not eni=é*", "--by", "dstport", "--top", "0"}, false},
+	} {
+		kinds := []string{"jsonl"}
+		if i == 0 { // the writers are the same for every source: one case in each kind
+			kinds = append(kinds, "text", "csv")
+		}
+		for _, kind := range kinds {
+			local, _ := statsGroups(t, append([]string{"-o", kind, path}, tc.args...)...)
+			if kind == "jsonl" && strings.Count(local, "\n") < 2 {
+				t.Fatalf("%v: too few groups to compare:\n%s", tc.args, local)
+			}
+			got, stderr := statsGroups(t, append(append([]string{"-o", kind}, athenaArgs...), tc.args...)...)
+			if got != local {
+				t.Fatalf("athena %v -o %s: other rows than here\nathena: %.500s\nlocal:  %.500s\n%s", tc.args, kind, got, local, stderr)
+			}
+			pushed := strings.Contains(stderr, "Athena counted the groups (GROUP BY)")
+			if pushed != tc.pushed || !tc.pushed && !strings.Contains(stderr, "grouped here, from the records Athena returned: the filter does not compile to SQL exactly") {
+				t.Errorf("%v: pushed %v, want %v:\n%s", tc.args, pushed, tc.pushed, stderr)
+			}
+			if !strings.Contains(stderr, "scanned") || !strings.Contains(stderr, "Athena bills by data scanned") {
+				t.Errorf("stderr does not tell the data scanned:\n%s", stderr)
+			}
+		}
+	}
+	qs := srv.AthenaQueries()
+	if last := qs[len(qs)-1].SQL; !strings.Contains(last, fmt.Sprintf("start >= %d", lo)) {
+		t.Errorf("the query does not keep the window:\n%s", last)
+	}
+	var grouped int
+	for _, q := range qs {
+		if strings.Contains(q.SQL, "GROUP BY") {
+			grouped++
+		}
+	}
+	if grouped == 0 {
+		t.Error("no query grouped")
 	}
 }
