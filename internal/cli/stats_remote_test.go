@@ -6,15 +6,24 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/flowlens/flowlens/internal/fakeaws"
 	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/internal/sqlcheck"
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/pushdown"
 	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/source/awsclient"
+	"github.com/flowlens/flowlens/source/insights"
 )
 
 // weekLine is a record of a week of a busy group: source i sends to one of a few
@@ -228,5 +237,248 @@ func TestStatsAthenaGivesWhatLocalStatsGives(t *testing.T) {
 	}
 	if grouped == 0 {
 		t.Error("no query grouped")
+	}
+}
+
+// statsRow is a group as every engine can write it: its values as text (a bin as Unix
+// seconds, a missing value as -) and its counts.
+type statsRow struct {
+	key     string
+	metrics [5]float64 // flows, packets, bytes, rejects, distinct
+}
+
+// rowsOfJSON reads stats' JSON Lines.
+func rowsOfJSON(t *testing.T, out string, by []string) []statsRow {
+	var rows []statsRow
+	for _, o := range jsonLines(t, out) {
+		var key []string
+		if b, ok := o["bin"].(string); ok {
+			at, err := time.Parse(time.RFC3339, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			key = append(key, fmt.Sprint(at.Unix()))
+		}
+		for _, f := range by {
+			v := "-"
+			if o[f] != nil {
+				v = fmt.Sprint(o[f])
+			}
+			key = append(key, v)
+		}
+		r := statsRow{key: strings.Join(key, " ")}
+		for i, m := range []string{"flows", "packets", "bytes", "rejects", "distinct"} {
+			r.metrics[i], _ = o[m].(float64)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// rowsOfColumns reads the rows of a grouped Insights query or SQL, by column name.
+func rowsOfColumns(t *testing.T, rows []map[string]string, by []string, bin string, metrics []string) []statsRow {
+	var out []statsRow
+	for _, row := range rows {
+		var key []string
+		if bin != "" {
+			v := row[bin]
+			if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+				key = append(key, fmt.Sprint(secs))
+			} else {
+				ms, err := insights.ParseTimestamp(v)
+				if err != nil {
+					t.Fatalf("bin %q: %v", v, err)
+				}
+				key = append(key, fmt.Sprint(ms/1000))
+			}
+		}
+		for _, f := range by {
+			v := row[f]
+			if v == "" {
+				v = "-"
+			}
+			key = append(key, v)
+		}
+		r := statsRow{key: strings.Join(key, " ")}
+		for i, m := range metrics {
+			if v := row[m]; v != "" {
+				r.metrics[i], _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// sameGroups compares an engine's rows with stats' own: the same groups with the same
+// counts, in an order that agrees on the ranked metric (ties may be ordered otherwise:
+// SQL and Insights order addresses as text).
+func sameGroups(t *testing.T, engine string, got, want []statsRow, rank int) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d groups, stats %d\n%v\n%v", engine, len(got), len(want), got, want)
+		return
+	}
+	all := map[string][5]float64{}
+	for _, r := range want {
+		all[r.key] = r.metrics
+	}
+	for i, r := range got {
+		if m, ok := all[r.key]; !ok || m != r.metrics {
+			t.Errorf("%s: group %q %v, stats %v", engine, r.key, r.metrics, m)
+		}
+		if rank >= 0 && r.metrics[rank] != want[i].metrics[rank] {
+			t.Errorf("%s: row %d ranks %v, stats %v", engine, i, r.metrics[rank], want[i].metrics[rank])
+		}
+	}
+}
+
+// --show-query with a grouping pastes and runs: its Insights query, run on the fake
+// through the SDK, and its SQL, run on DuckDB, give the groups stats gives over the same
+// records, ranked and cut as stats ranks and cuts them.
+func TestStatsShowQueryRunsWhereItIsPasted(t *testing.T) {
+	srv := fakeAWS(t)
+	srv.AddFlowLogs(fakeaws.FlowLog{LogGroupName: testGroup, ResourceID: testENI})
+	var text bytes.Buffer
+	if err := sim.Incident(3).WriteText(&text, model.DefaultFormat, 1500, true); err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir() + "/flows.log"
+	if err := os.WriteFile(path, text.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var recs []model.Flow
+	var lines []string
+	lo, hi := uint32(1<<32-1), uint32(0)
+	for _, line := range strings.Split(strings.TrimSpace(text.String()), "\n") {
+		p := model.NewParser("", model.DefaultFormat)
+		var r model.Flow
+		if p.Parse([]byte(line), &r) != model.LineRecord {
+			continue // the header
+		}
+		recs, lines = append(recs, r), append(lines, line)
+		lo, hi = min(lo, r.Start), max(hi, r.Start)
+		srv.AddEvents(testGroup, testENI+"-all", fakeaws.Event{Timestamp: time.Unix(int64(r.Start), 0), Message: line})
+	}
+	window := []string{"--since", fmt.Sprint(lo), "--until", fmt.Sprint(hi + 1)}
+	logs := awsclient.NewLogs(srv.AWSConfig())
+	runner, runnerErr := sqlcheck.Runner()
+	if runnerErr != nil && os.Getenv("CI") == "true" {
+		t.Fatalf("CI must run the SQL on DuckDB: %v", runnerErr)
+	}
+
+	type check struct {
+		args []string
+		by   []string
+		rank int // the metric ranked by (0 flows ... 4 distinct); -1 for time order
+		sql  string
+		want []statsRow
+	}
+	var checks []*check
+	for _, c := range []check{
+		{args: []string{"--filter", "dstport=22", "--by", "srcaddr,action"}, by: []string{"srcaddr", "action"}},
+		{args: []string{"--by", "dstport", "--sort", "bytes", "--top", "5"}, by: []string{"dstport"}, rank: 2},
+		{args: []string{"--filter", "action=REJECT", "--bin", "5m"}, rank: -1},
+		{args: []string{"--by", "srcaddr", "--distinct", "dstport", "--sort", "distinct", "--min", "3", "--top", "0"}, by: []string{"srcaddr"}, rank: 4},
+		{args: []string{"--filter", "addr=10.0.0.0/8 not icmp", "--by", "interface-id,protocol", "--sort", "rejects", "--top", "0"}, by: []string{"interface-id", "protocol"}, rank: 3},
+	} {
+		c := c
+		local, _ := statsGroups(t, append([]string{path}, c.args...)...)
+		c.want = rowsOfJSON(t, local, c.by)
+		if len(c.want) < 2 {
+			t.Fatalf("%v: too few groups to compare: %s", c.args, local)
+		}
+		code, shown, stderr := runForOutput(t, append(append([]string{"stats", "--show-query", "--log-group", testGroup, "--athena-table", "flows"}, window...), c.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
+		}
+		body, head := sections(t, shown)
+		if !strings.Contains(head["Logs"], "(exact)") || !strings.Contains(head["Athena"], "(exact)") || !strings.Contains(body["Athena"], "GROUP BY") {
+			t.Fatalf("%v:\n%s", c.args, shown)
+		}
+		bin := ""
+		if slices.Contains(c.args, "--bin") {
+			bin = "bin(5m)"
+		}
+		colsOf := func(distinct string) []string {
+			return []string{"flows", "sum_packets", "sum_bytes", "rejects", distinct}
+		}
+		var by []string
+		for _, f := range c.by {
+			by = append(by, strings.ReplaceAll(f, "-", "_"))
+		}
+		got := rowsOfColumns(t, insightsRows(t, logs, body["Logs"], int64(lo), int64(hi)), by, bin, colsOf("distinct_dstport"))
+		sameGroups(t, "Insights "+strings.Join(c.args, " "), got, c.want, c.rank)
+		c.sql = strings.TrimSuffix(strings.TrimSpace(body["Athena"]), ";")
+		checks = append(checks, &c)
+	}
+	if runnerErr != nil {
+		msg := fmt.Sprintf("SKIPPED the SQL part of %s: %v", t.Name(), runnerErr)
+		fmt.Fprintln(os.Stderr, msg)
+		return
+	}
+	var sqls []string
+	for _, c := range checks {
+		sqls = append(sqls, c.sql)
+	}
+	res, err := sqlcheck.Run(context.Background(), runner, []sqlcheck.Table{sqlcheck.TableOf("flows", pushdown.AthenaColumns, recs, sqlcheck.Text, nil)}, sqls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range checks {
+		if res[i].Error != "" {
+			t.Fatalf("DuckDB: %s\n%s", res[i].Error, c.sql)
+		}
+		var rows []map[string]string
+		for _, r := range res[i].Rows {
+			row := map[string]string{}
+			for j, col := range res[i].Columns {
+				if r[j] != nil {
+					row[col.Name] = *r[j]
+				}
+			}
+			rows = append(rows, row)
+		}
+		var by []string
+		for _, f := range c.by {
+			by = append(by, strings.ReplaceAll(f, "-", "_"))
+		}
+		bin := ""
+		if slices.Contains(c.args, "--bin") {
+			bin = "bin(5m)"
+		}
+		got := rowsOfColumns(t, rows, by, bin, []string{"flows", "sum_packets", "sum_bytes", "rejects", "distinct_dstport"})
+		sameGroups(t, "SQL "+strings.Join(c.args, " "), got, c.want, c.rank)
+	}
+}
+
+// insightsRows runs a query on the fake through the SDK and returns its rows by field.
+func insightsRows(t *testing.T, logs *cloudwatchlogs.Client, query string, lo, hi int64) []map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	out, err := logs.StartQuery(ctx, &cloudwatchlogs.StartQueryInput{
+		LogGroupName: aws.String(testGroup), QueryString: aws.String(query), StartTime: aws.Int64(lo), EndTime: aws.Int64(hi),
+	})
+	if err != nil {
+		t.Fatalf("StartQuery: %v\n%s", err, query)
+	}
+	for {
+		res, err := logs.GetQueryResults(ctx, &cloudwatchlogs.GetQueryResultsInput{QueryId: out.QueryId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != types.QueryStatusComplete {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		var rows []map[string]string
+		for _, r := range res.Results {
+			row := map[string]string{}
+			for _, f := range r {
+				row[aws.ToString(f.Field)] = aws.ToString(f.Value)
+			}
+			rows = append(rows, row)
+		}
+		return rows
 	}
 }
