@@ -482,3 +482,105 @@ func insightsRows(t *testing.T, logs *cloudwatchlogs.Client, query string, lo, h
 		return rows
 	}
 }
+
+// stats reads an s3:// location as print does: the objects of the window, text or
+// Parquet, --eni narrowing the records; the groups are those of the records whose start
+// lies in the window, counted independently here.
+func TestStatsReadsS3(t *testing.T) {
+	srv := fakeAWS(t)
+	b := newFlowBucket(srv, "flow-logs")
+	now := time.Now().UTC()
+	text := fakeaws.FlowLogLocation{FlowLogID: "fl-0123456789abcdef0"}
+	pq := fakeaws.FlowLogLocation{Prefix: "parquet/", FlowLogID: "fl-0123456789abcdef0", Parquet: true}
+	enis := []string{testENI, "eni-0fedcba9876543210"}
+	b.deliverEvery(text, &pq, now.Add(-5*time.Hour).Truncate(5*time.Minute), now, 4, func(i int) string { return enis[i%2] })
+	since, until := now.Add(-3*time.Hour).Truncate(time.Minute), now.Add(-time.Hour).Truncate(time.Minute)
+	window := []string{"--since", since.Format(time.RFC3339), "--until", until.Format(time.RFC3339)}
+
+	// The truth: flows per (15-minute bin, interface), each record 10 packets, 840 bytes.
+	want := func(eni string) string {
+		n := map[string]int{}
+		var keys []string
+		for _, r := range b.records {
+			s := r.start.Unix()
+			if s < since.Unix() || s >= until.Unix() || eni != "" && !strings.Contains(r.line, eni) {
+				continue
+			}
+			k := fmt.Sprintf("%s %s", time.Unix(s-s%900, 0).UTC().Format(time.RFC3339), strings.Fields(r.line)[2])
+			if n[k] == 0 {
+				keys = append(keys, k)
+			}
+			n[k]++
+		}
+		slices.Sort(keys)
+		var out strings.Builder
+		for _, k := range keys {
+			bin, iface, _ := strings.Cut(k, " ")
+			fmt.Fprintf(&out, `{"bin":%q,"interface-id":%q,"flows":%d,"packets":%d,"bytes":%d,"rejects":0}`+"\n", bin, iface, n[k], 10*n[k], 840*n[k])
+		}
+		return out.String()
+	}
+	args := append([]string{"--bin", "15m", "--by", "interface-id"}, window...)
+	got, stderr := statsGroups(t, append([]string{"s3://flow-logs/AWSLogs/"}, args...)...)
+	if w := want(""); got != w || strings.Count(w, "\n") < 10 {
+		t.Fatalf("stats over S3:\n%s\nwant\n%s\n%s", got, w, stderr)
+	}
+	if !strings.Contains(stderr, "records with start in ["+since.Format(time.RFC3339)) {
+		t.Errorf("no S3 summary:\n%s", stderr)
+	}
+	pqGot, stderr := statsGroups(t, append([]string{"s3://flow-logs/parquet/"}, args...)...)
+	if pqGot != got {
+		t.Errorf("Parquet gives other groups:\n%s\n%s", pqGot, stderr)
+	}
+	one, _ := statsGroups(t, append([]string{"--eni", enis[1], "s3://flow-logs/AWSLogs/"}, args...)...)
+	if w := want(enis[1]); one != w {
+		t.Errorf("--eni %s:\n%s\nwant\n%s", enis[1], one, w)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--s3-region", "us-east-1", "flows.log"}, "--s3-region narrows an s3:// source"},
+		{[]string{"s3://flow-logs/", "flows.log"}, "an s3:// source is read alone"},
+		{[]string{"--stream-prefix", "x", "s3://flow-logs/"}, "--stream-prefix needs --log-group"},
+		{[]string{"--follow", "s3://flow-logs/"}, "--follow never ends"},
+		{[]string{"--athena", "--s3-account", "123456789012"}, "--s3-account does not go with --athena"},
+		{[]string{"--athena", "--history", "insights"}, "--history does not go with --athena"},
+		{[]string{"--athena-table", "t", "flows.log"}, "--athena-table needs --athena"},
+		{[]string{"--athena", "flows.log"}, "takes no SOURCE arguments"},
+	} {
+		code, _, stderr := statsCmd(t, tc.args...)
+		if code != ExitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, want 2 and %q:\n%s", tc.args, code, tc.want, stderr)
+		}
+	}
+}
+
+// Over a file, lines without the filter's text are skipped unparsed (print's needles),
+// and the groups are still those of every matching record.
+func TestStatsSkipsLinesWithoutTheFiltersText(t *testing.T) {
+	path := writeScenario(t, sim.Incident(1), 0, "incident.log")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) == 14 && f[12] == "REJECT" {
+			n[f[6]]++
+		}
+	}
+	got, stderr := statsGroups(t, "--filter", "action=REJECT", "--by", "dstport", "--top", "0", path)
+	rows := jsonLines(t, got)
+	if len(rows) != len(n) || len(n) < 3 {
+		t.Fatalf("%d groups, want %d", len(rows), len(n))
+	}
+	for _, o := range rows {
+		if int(o["flows"].(float64)) != n[fmt.Sprint(o["dstport"])] || o["rejects"] != o["flows"] {
+			t.Errorf("dstport %v: %v flows, want %d", o["dstport"], o["flows"], n[fmt.Sprint(o["dstport"])])
+		}
+	}
+	if !strings.Contains(stderr, "skipped unparsed (they lack the filter's text)") {
+		t.Errorf("no line was skipped unparsed:\n%s", stderr)
+	}
+}
