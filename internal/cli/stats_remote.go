@@ -170,7 +170,7 @@ func addInsightsGroups(g *stats.Grouper, spec stats.Spec, agg *cloudwatch.Aggreg
 				err = g.AddRow(row)
 			}
 			if err != nil {
-				return n, fmt.Errorf("Logs Insights returned a group flowlens cannot read (%v): run with --history filter to count the records here", err)
+				return n, fmt.Errorf("a group Logs Insights returned cannot be read (%v): run with --history filter to count the records here", err)
 			}
 			n.records += grp.Flows
 			n.groups++
@@ -264,7 +264,7 @@ func statsAthena(ctx context.Context, opts *statsOptions, srcs *sources, spec st
 	}
 	for _, row := range res.Rows {
 		if err := g.AddRow(row); err != nil {
-			return fmt.Errorf("Athena returned a group flowlens cannot read (%v)", err)
+			return fmt.Errorf("a group Athena returned cannot be read (%v)", err)
 		}
 	}
 	out := g.Result()

@@ -348,7 +348,6 @@ func TestStatsShowQueryRunsWhereItIsPasted(t *testing.T) {
 		t.Fatal(err)
 	}
 	var recs []model.Flow
-	var lines []string
 	lo, hi := uint32(1<<32-1), uint32(0)
 	for _, line := range strings.Split(strings.TrimSpace(text.String()), "\n") {
 		p := model.NewParser("", model.DefaultFormat)
@@ -356,7 +355,7 @@ func TestStatsShowQueryRunsWhereItIsPasted(t *testing.T) {
 		if p.Parse([]byte(line), &r) != model.LineRecord {
 			continue // the header
 		}
-		recs, lines = append(recs, r), append(lines, line)
+		recs = append(recs, r)
 		lo, hi = min(lo, r.Start), max(hi, r.Start)
 		srv.AddEvents(testGroup, testENI+"-all", fakeaws.Event{Timestamp: time.Unix(int64(r.Start), 0), Message: line})
 	}
