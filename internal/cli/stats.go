@@ -109,6 +109,9 @@ groups of what was read are written), 2 a mistake on the command line.`,
 				}
 				return runStats(cmd.Context(), opts)
 			}
+			if changed("history") {
+				return usagef("--history chooses what reads a log group's history: it needs --log-group")
+			}
 			if err := checkSourceFlags(args, &opts.s3, changed); err != nil {
 				return err
 			}

@@ -545,6 +545,7 @@ func TestStatsReadsS3(t *testing.T) {
 		{[]string{"--follow", "s3://flow-logs/"}, "--follow never ends"},
 		{[]string{"--athena", "--s3-account", "123456789012"}, "--s3-account does not go with --athena"},
 		{[]string{"--athena", "--history", "insights"}, "--history does not go with --athena"},
+		{[]string{"--history", "insights", "s3://flow-logs/"}, "--history chooses what reads a log group's history"},
 		{[]string{"--athena-table", "t", "flows.log"}, "--athena-table needs --athena"},
 		{[]string{"--athena", "flows.log"}, "takes no SOURCE arguments"},
 	} {
