@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/filter"
 	"github.com/flowlens/flowlens/model/pushdown"
+	"github.com/flowlens/flowlens/model/stats"
 )
 
 // shownQuery is what --show-query writes, in each form AWS can run: the Logs Insights
@@ -27,6 +29,8 @@ type shownQuery struct {
 	Formats []*model.Format
 	// Grouping makes the Insights query and the SQL count instead of list (stats).
 	Grouping *pushdown.Grouping
+	// Rank, with Grouping, orders and cuts the groups as stats does (setGrouping).
+	Rank *groupRank
 	// LogGroups are named in the alarm commands; none writes a placeholder group.
 	LogGroups []string
 	// Table is the Athena table (--athena-table; default pushdown.DefaultAthenaTable).
@@ -70,12 +74,15 @@ func writeShownQuery(w io.Writer, q shownQuery) error {
 	if q.Note != "" {
 		fmt.Fprintf(&b, "# %s\n", q.Note)
 	}
+	if q.Rank != nil {
+		b.WriteString("# " + q.Rank.describe() + "\n")
+	}
 	b.WriteString("# exact: keeps exactly the records flowlens keeps; looser: may keep more (flowlens filters what comes back)\n")
 
 	ins, err := pushdown.InsightsForFormats(q.Filter, formats, pushdown.InsightsOptions{Grouping: q.Grouping})
 	section(&b, "Logs Insights query", ins, err)
 	if err == nil {
-		b.WriteString(ins.Text + "\n")
+		b.WriteString(q.Rank.insights(ins.Text, formats[0]) + "\n")
 	}
 
 	pat, err := pushdown.PatternForFormats(q.Filter, formats)
@@ -100,7 +107,7 @@ func writeShownQuery(w io.Writer, q shownQuery) error {
 	sql, err := pushdown.SQL(q.Filter, opts)
 	section(&b, "Athena SQL over "+table+" (AWS's flow-logs table)", sql, err)
 	if err == nil {
-		b.WriteString(sql.Text + ";\n")
+		b.WriteString(q.Rank.sql(sql.Text, q.Grouping) + ";\n")
 	}
 
 	writeAlarm(&b, q, pat)
@@ -277,4 +284,128 @@ func showQueryWithoutAWS(w io.Writer, read readOptions, qo queryOptions, convers
 		formats = []*model.Format{format}
 	}
 	return showQueriesOf(w, read.filter, formats, nil, qo.athenaTable(), conversations)
+}
+
+// groupRank is how stats orders and cuts its groups, written into the queries
+// --show-query prints so that they answer with the rows stats writes: the metric
+// descending (or time order), the groups whose metric is at least min, the first top.
+type groupRank struct {
+	metric    stats.Metric
+	timeOrder bool
+	top       int
+	min       uint64
+	by        int  // group-by fields, which come first in the SQL's columns
+	bin       bool // then the time bin
+	distinct  model.Field
+	// hasDistinct: the forms count distinct values (the SQL exactly, Insights not).
+	hasDistinct bool
+}
+
+// setGrouping makes the forms count the groups of spec, ranked as stats ranks them.
+func (q *shownQuery) setGrouping(spec stats.Spec) {
+	g := groupingOf(spec)
+	q.Grouping = &g
+	metric, timeOrder, top := spec.Ranking()
+	q.Rank = &groupRank{metric: metric, timeOrder: timeOrder, top: top, min: spec.Min,
+		by: len(g.By), bin: g.Bin > 0, distinct: g.Distinct, hasDistinct: g.HasDistinct}
+}
+
+// column names the ranked metric's column in f's query; "" when f has no column for it.
+func (r *groupRank) column(f *model.Format) string {
+	need, col := model.FAction, pushdown.ColFlows
+	needs := false
+	switch r.metric {
+	case stats.Packets:
+		need, col, needs = model.FPackets, pushdown.ColPackets, true
+	case stats.Bytes:
+		need, col, needs = model.FBytes, pushdown.ColBytes, true
+	case stats.Rejects:
+		need, col, needs = model.FAction, pushdown.ColRejects, true
+	case stats.Distinct:
+		need, col, needs = r.distinct, pushdown.DistinctColumn(f, r.distinct), true
+	}
+	if needs && f.Column(need) < 0 {
+		return ""
+	}
+	return col
+}
+
+// describe says, for the header, how the rows are ranked.
+func (r *groupRank) describe() string {
+	var b strings.Builder
+	if r.timeOrder {
+		b.WriteString("stats writes the groups in time order")
+	} else {
+		fmt.Fprintf(&b, "stats writes the groups by %s, descending", r.metric)
+	}
+	if r.min > 0 {
+		fmt.Fprintf(&b, ", those with %s at least %d", r.metric, r.min)
+	}
+	if r.top > 0 {
+		fmt.Fprintf(&b, ", the first %d", r.top)
+	}
+	b.WriteString("; the queries below do the same (ties may be ordered differently: SQL and Insights order addresses as text)")
+	if r.timeOrder && r.top > 0 {
+		b.WriteString("; the Insights query returns every bin, as it has no order of bins to cut by")
+	}
+	if r.hasDistinct {
+		b.WriteString("; Insights' count_distinct is an estimate for high cardinalities, the SQL's count(DISTINCT) is exact")
+	}
+	return b.String()
+}
+
+// insights appends the ranking to a grouped Insights query: filter, sort and limit
+// after stats. Without a grouping (r nil) the text is returned as it is.
+func (r *groupRank) insights(text string, f *model.Format) string {
+	if r == nil || !strings.Contains(text, "\n| stats ") {
+		return text
+	}
+	col := r.column(f)
+	if col == "" {
+		return text
+	}
+	if r.min > 0 {
+		text += fmt.Sprintf("\n| filter %s >= %d", col, r.min)
+	}
+	if !r.timeOrder {
+		text += "\n| sort " + col + " desc"
+		if r.top > 0 {
+			text += "\n| limit " + strconv.Itoa(r.top)
+		}
+	}
+	return text
+}
+
+// sql wraps a grouped query in the ranking: WHERE on the metric, ORDER BY it (then the
+// bin and the group values, as stats breaks ties, by their positions among the
+// columns), LIMIT.
+func (r *groupRank) sql(text string, g *pushdown.Grouping) string {
+	if r == nil || g == nil {
+		return text
+	}
+	col := r.column(pushdown.AthenaColumns)
+	if col == "" {
+		return text
+	}
+	var order []string
+	if !r.timeOrder {
+		order = append(order, col+" DESC")
+	}
+	if r.bin {
+		order = append(order, strconv.Itoa(r.by+1)+" ASC NULLS LAST")
+	}
+	for i := 1; i <= r.by; i++ {
+		order = append(order, strconv.Itoa(i)+" ASC NULLS LAST")
+	}
+	out := "SELECT *\nFROM (\n" + text + "\n) AS grouped"
+	if r.min > 0 {
+		out += fmt.Sprintf("\nWHERE %s >= %d", col, r.min)
+	}
+	if len(order) > 0 {
+		out += "\nORDER BY " + strings.Join(order, ", ")
+	}
+	if r.top > 0 {
+		out += "\nLIMIT " + strconv.Itoa(r.top)
+	}
+	return out
 }

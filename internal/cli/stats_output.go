@@ -80,7 +80,7 @@ func binText(t time.Time) string {
 
 // writeStatsJSON writes one object per row: the bin (RFC 3339, UTC), the group fields
 // (numbers as numbers, addresses and IDs as strings, null where the records lack the
-// field), then the metrics.
+// field), then the metrics, and the marks of a distinct count that is not exact.
 func writeStatsJSON(w *bufio.Writer, res *stats.Result) error {
 	var b []byte
 	for i := 0; i < res.Len(); i++ {
@@ -122,6 +122,9 @@ func writeStatsJSON(w *bufio.Writer, res *stats.Result) error {
 			b = strconv.AppendUint(b, row.Distinct, 10)
 			if row.DistinctPartial {
 				b = append(b, `,"distinct-partial":true`...)
+			}
+			if row.DistinctEstimated {
+				b = append(b, `,"distinct-estimated":true`...)
 			}
 		}
 		b = append(b, "}\n"...)
@@ -174,7 +177,7 @@ func writeStatsCSV(w *bufio.Writer, res *stats.Result) error {
 // writeStatsText writes an aligned table: a header row of the column names in capitals,
 // the group values left-aligned (- for null), the counts right-aligned with thousands
 // separators and the bytes in binary units. A distinct count that is a lower bound ends
-// in +.
+// in +; one that is an estimate (Logs Insights') begins with ~.
 func writeStatsText(w *bufio.Writer, res *stats.Result) error {
 	header := statsHeader(res)
 	if res.Distinct != nil {
@@ -212,6 +215,9 @@ func writeStatsText(w *bufio.Writer, res *stats.Result) error {
 		cells[k+3] = output.Thousands(int64(row.Rejects))
 		if res.Distinct != nil {
 			cells[k+4] = output.Thousands(int64(row.Distinct))
+			if row.DistinctEstimated {
+				cells[k+4] = "~" + cells[k+4]
+			}
 			if row.DistinctPartial {
 				cells[k+4] += "+"
 			}

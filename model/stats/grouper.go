@@ -41,6 +41,10 @@ type Row struct {
 	// DistinctPartial marks a group whose distinct count missed values because
 	// Spec.MaxDistinct was reached: the count is then a lower bound.
 	DistinctPartial bool
+	// DistinctEstimated marks a group whose distinct count is not exact either way: an
+	// estimate counted elsewhere (Logs Insights' count_distinct), or the sum of counts
+	// of parts that may share values (see Grouper.AddRow).
+	DistinctEstimated bool
 }
 
 // Result is the answer to a Spec: the rows the spec keeps, in order, decoded one at a
@@ -59,6 +63,9 @@ type Result struct {
 	Capped    bool
 	// DistinctCapped says some distinct value was not kept (see Row.DistinctPartial).
 	DistinctCapped bool
+	// DistinctEstimated says some row's distinct count is an estimate (see
+	// Row.DistinctEstimated).
+	DistinctEstimated bool
 
 	g     *Grouper
 	order []int32 // group numbers, in row order
@@ -92,14 +99,18 @@ func (r *Result) Rows() []Row {
 //
 // A Grouper is not safe for concurrent use.
 type Grouper struct {
-	spec     Spec
-	layout   *layout
-	groups   *keyTable
-	metrics  []Metrics
-	partial  []bool // per group, with Distinct: a value was refused
-	texts    texts
-	scratch  []byte
-	maxGroup int
+	spec    Spec
+	layout  *layout
+	groups  *keyTable
+	metrics []Metrics
+	partial []bool // per group, with Distinct: a value was refused
+	// estimated and external are per group, with Distinct: its count is not exact, and
+	// a row counted elsewhere added distinct values to it (AddRow).
+	estimated []bool
+	external  []bool
+	texts     texts
+	scratch   []byte
+	maxGroup  int
 
 	distinct    *slot // the distinct field's packing, off 4 (after the group number)
 	pairs       *keyTable
@@ -156,6 +167,8 @@ func (g *Grouper) Add(r *model.Flow) {
 		g.metrics = append(g.metrics, Metrics{})
 		if g.distinct != nil {
 			g.partial = append(g.partial, false)
+			g.estimated = append(g.estimated, false)
+			g.external = append(g.external, false)
 		}
 	}
 	m := &g.metrics[i]
@@ -187,6 +200,10 @@ func (g *Grouper) addDistinct(group int, r *model.Flow) {
 	}
 	g.pairs.insert(p, h)
 	g.texts.commit()
+	if g.external[group] {
+		// The value may be one of those a row counted elsewhere already holds.
+		g.estimated[group] = true
+	}
 	g.metrics[group].Distinct++
 }
 
@@ -195,7 +212,7 @@ func (g *Grouper) Groups() int { return g.groups.Len() }
 
 // MemoryBytes is the memory the grouping holds: keys, tables and metrics.
 func (g *Grouper) MemoryBytes() int {
-	n := g.groups.bytes() + cap(g.metrics)*int(metricsSize) + cap(g.partial)
+	n := g.groups.bytes() + cap(g.metrics)*int(metricsSize) + cap(g.partial) + cap(g.estimated) + cap(g.external)
 	if g.pairs != nil {
 		n += g.pairs.bytes()
 	}
@@ -216,6 +233,9 @@ func (g *Grouper) Result() *Result {
 	s := &g.spec
 	res := &Result{Columns: s.By, Bin: s.Bin, Distinct: s.Distinct, Groups: g.groups.Len(),
 		Records: g.records, Uncounted: g.uncounted, Capped: g.capped, DistinctCapped: g.dcapped, g: g}
+	for _, e := range g.estimated {
+		res.DistinctEstimated = res.DistinctEstimated || e
+	}
 	metric := s.sortMetric()
 	if !s.timeOrder() {
 		res.Sort = metric
@@ -251,7 +271,7 @@ func (g *Grouper) row(i int) Row {
 	key := g.groups.key(i)
 	r := Row{Metrics: g.metrics[i], Values: make([]Value, 0, len(g.spec.By))}
 	if g.distinct != nil {
-		r.DistinctPartial = g.partial[i]
+		r.DistinctPartial, r.DistinctEstimated = g.partial[i], g.estimated[i]
 	}
 	for k := range g.layout.slots {
 		s := &g.layout.slots[k]

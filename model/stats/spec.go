@@ -278,3 +278,11 @@ func (s *Spec) validate() error {
 	}
 	return nil
 }
+
+// Ranking is how Result orders and cuts the groups, for a caller that asks another
+// engine for the same rows (the queries --show-query prints): the metric ranked by
+// (and compared with Min), whether rows come in time order instead, and the number of
+// rows kept (0: all).
+func (s *Spec) Ranking() (metric Metric, timeOrder bool, top int) {
+	return s.sortMetric(), s.timeOrder(), s.top()
+}

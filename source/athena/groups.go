@@ -30,8 +30,10 @@ type GroupResult struct {
 	// Groups is the number of groups before Top and Min; Records the records counted.
 	Groups  int
 	Records uint64
-	// Capped: grouped here, the spec's MaxGroups was reached (see stats.Result).
-	Capped bool
+	// Capped: grouped here, the spec's MaxGroups was reached (see stats.Result), and
+	// Uncounted records of later groups were not counted.
+	Capped    bool
+	Uncounted uint64
 	// SQL is the query sent; Execution its stats (the data scanned).
 	SQL       string
 	Execution *Execution
@@ -140,7 +142,7 @@ func (s *Source) groupLocally(ctx context.Context, q Query, opts filter.Options,
 		return out, err
 	}
 	r := grouper.Result()
-	out.Rows, out.Groups, out.Records, out.Capped = r.Rows(), r.Groups, r.Records, r.Capped
+	out.Rows, out.Groups, out.Records, out.Capped, out.Uncounted = r.Rows(), r.Groups, r.Records, r.Capped, r.Uncounted
 	return out, nil
 }
 
