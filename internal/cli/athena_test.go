@@ -204,3 +204,18 @@ func TestAthenaDDLTableGivesTheBucketsRecords(t *testing.T) {
 		}
 	}
 }
+
+// print --athena --show-query prints the SQL it would run and asks nothing of AWS: no
+// endpoint, region or credentials are needed, as with every other --show-query.
+func TestPrintAthenaShowQueryRunsNothing(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1") // a query started would fail here
+	code, out, errOut := runForOutput(t, "print", "--athena", "--athena-table", "flows", "--show-query", "--filter", "action=REJECT dstport=22")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{"SELECT", `FROM "flows"`, "dstport = 22"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the shown query lacks %q:\n%s", want, out)
+		}
+	}
+}

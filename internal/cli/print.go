@@ -100,6 +100,9 @@ with the first few samples. Exit status: 0 success, 1 a source could not be read
 						return usagef("--%s does not go with --athena, which queries a table", name)
 					}
 				}
+				if opts.showQuery {
+					return showQueryWithoutAWS(opts.out, opts.read, opts.queryOptions, false)
+				}
 				return runPrint(cmd.Context(), opts)
 			}
 			if err := checkSourceFlags(args, &opts.s3, cmd.Flags().Changed); err != nil {
