@@ -3,6 +3,7 @@ package pairs_test
 import (
 	"io"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/flowlens/flowlens/internal/sim"
@@ -163,10 +164,13 @@ func BenchmarkBatch(b *testing.B) {
 		b.ReportMetric(perPair, "B/pair")
 	})
 	bt := build()
-	for _, kind := range []string{"text", "jsonl"} {
+	for _, kind := range []string{"text", "jsonl", "jsonl-named"} {
 		b.Run("write-"+kind, func(b *testing.B) {
+			// jsonl-named is what flowlens pairs writes: with names (none known here) and
+			// each pair's other end and the joint verdict.
+			o := pairs.WriteOptions{Kind: strings.TrimSuffix(kind, "-named"), Named: strings.HasSuffix(kind, "-named")}
 			for b.Loop() {
-				if _, err := bt.Write(io.Discard, pairs.WriteOptions{Kind: kind}); err != nil {
+				if _, err := bt.Write(io.Discard, o); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -229,6 +229,10 @@ var flagBits = [4]uint8{decode.FlagFIN, decode.FlagSYN, decode.FlagRST, 16}
 // An Index is not safe for concurrent use; Judge caches into the pairs.
 type Index struct {
 	pairs pairTable
+	// twins finds the pairs of one connection on other interfaces (Peer): every pair
+	// again, under its key without the interface.
+	twins twinTable
+	alts  canonicalAlts
 	evidence
 }
 
@@ -362,7 +366,7 @@ func (s *slab[T]) release(i uint32) {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{pairs: newPairTable(), evidence: newEvidence()}
+	return &Index{pairs: newPairTable(), twins: newTwinTable(), evidence: newEvidence()}
 }
 
 // Len is the number of pairs.
@@ -407,6 +411,7 @@ func (ix *Index) Add(seq uint64, r *model.Flow) {
 		k, _, _ := KeyOf(r)
 		p = &Pair{Key: k}
 		ix.pairs.insert(h, p)
+		ix.twins.add(p)
 		ix.attach(&p.counts, &pk)
 	}
 	p.add(s, seq, r)
@@ -442,6 +447,7 @@ func (ix *Index) Remove(r *model.Flow) {
 	ix.count(p, -1)
 	if p.Dirs[AtoB].Records == 0 && p.Dirs[BtoA].Records == 0 {
 		ix.pairs.remove(h, p)
+		ix.twins.drop(p)
 		ix.detach(&p.counts, &pk)
 		// A caller may still hold the pair: without counters it judges as one alone.
 		p.counts = counters{}
