@@ -1,7 +1,6 @@
 package pairs
 
 import (
-	"hash/maphash"
 	"net/netip"
 	"slices"
 
@@ -142,66 +141,6 @@ func timesOf(d0, d1 *Dir) (from, to uint32, ok bool) {
 	return from, to, ok
 }
 
-// twinKey is a pair's key without its interface: what the two ends of a connection
-// share. Addresses in 16 bytes, as in pairKey.
-type twinKey struct {
-	a, b         [16]byte
-	aPort, bPort uint16
-	proto        uint8
-}
-
-// twinOf is the twin key of two endpoints in either order.
-func twinOf(proto uint8, x, y netip.AddrPort) twinKey {
-	if x.Compare(y) > 0 {
-		x, y = y, x
-	}
-	return twinKey{a: x.Addr().As16(), b: y.Addr().As16(), aPort: x.Port(), bPort: y.Port(), proto: proto}
-}
-
-func (k *twinKey) matches(p *Pair) bool {
-	return p.Key.Protocol == k.proto && p.Key.A.Port() == k.aPort && p.Key.B.Port() == k.bPort &&
-		p.Key.A.Addr().As16() == k.a && p.Key.B.Addr().As16() == k.b
-}
-
-// twinTable finds the pairs of a twin key: a pairTable whose slots hold every pair
-// under the hash of its twin key, so that the pairs of one key (one a interface) sit
-// in one run. 16 bytes a slot, a quarter or more of them empty: about 30 bytes a pair.
-type twinTable struct {
-	pairTable
-}
-
-func newTwinTable() twinTable { return twinTable{newPairTable()} }
-
-func (t *twinTable) hashTwin(k *twinKey) uint64 { return maphash.Comparable(t.seed, *k) }
-
-func (t *twinTable) add(p *Pair) {
-	k := twinOf(p.Key.Protocol, p.Key.A, p.Key.B)
-	t.insert(t.hashTwin(&k), p)
-}
-
-func (t *twinTable) drop(p *Pair) {
-	k := twinOf(p.Key.Protocol, p.Key.A, p.Key.B)
-	t.remove(t.hashTwin(&k), p)
-}
-
-// each calls f with every pair of twin key k.
-func (t *twinTable) each(k *twinKey, f func(*Pair)) {
-	if t.n == 0 {
-		return
-	}
-	h := t.hashTwin(k)
-	mask := uint64(len(t.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.p == nil {
-			return
-		}
-		if s.h == h && k.matches(s.p) {
-			f(s.p)
-		}
-	}
-}
-
 // canonicalAlts answers which addresses stand for the same canonical address under one
 // rules set; built once per set.
 type canonicalAlts struct {
@@ -239,8 +178,10 @@ func (ca *canonicalAlts) of(c netip.Addr, rs *rules.Set) []netip.Addr {
 // whether the link was inferred from the records rather than confirmed by the rules'
 // address sets. nil when there is none, or when it is ambiguous. rs may be nil.
 //
-// It classifies the pairs of p's key on other interfaces (Classify, cached), so it
-// costs a few lookups; the answer changes as the index does.
+// It looks p's key up on the other interfaces that saw its addresses and classifies
+// what it finds (Classify, cached): a few lookups, and no memory per pair (the index
+// keeps, per address, the interfaces that saw it). The answer changes as the index
+// does.
 func (ix *Index) Peer(p *Pair, rs *rules.Set) (peer *Pair, inferred bool) {
 	if p == nil || p.counts.iface == 0 {
 		return nil, false // not (or no longer) in the index
@@ -252,16 +193,30 @@ func (ix *Index) Peer(p *Pair, rs *rules.Set) (peer *Pair, inferred bool) {
 	if ends[0] == ends[1] {
 		return nil, false
 	}
+	// The group: every pair of the same protocol whose ends stand for the same two
+	// canonical ends. Such a pair's interface holds both of its addresses, so it is
+	// among the interfaces that saw an address of the end seen on fewer.
+	xs, ys := ix.alts.of(ends[0].Addr(), rs), ix.alts.of(ends[1].Addr(), rs)
+	if ix.spread(ys) < ix.spread(xs) {
+		xs, ys = ys, xs
+		ends[0], ends[1] = ends[1], ends[0]
+	}
 	var group []*Pair
-	for _, x := range ix.alts.of(ends[0].Addr(), rs) {
-		for _, y := range ix.alts.of(ends[1].Addr(), rs) {
-			k := twinOf(p.Key.Protocol, netip.AddrPortFrom(x, ends[0].Port()), netip.AddrPortFrom(y, ends[1].Port()))
-			ix.twins.each(&k, func(q *Pair) {
-				if !slices.Contains(group, q) {
+	for _, x := range xs {
+		for _, ifc := range ix.seenOn[x.As16()] {
+			for _, y := range ys {
+				a, b := netip.AddrPortFrom(x, ends[0].Port()), netip.AddrPortFrom(y, ends[1].Port())
+				if a.Compare(b) > 0 {
+					a, b = b, a
+				}
+				if q := ix.Lookup(Key{Interface: ifc, Protocol: p.Key.Protocol, A: a, B: b}); q != nil && !slices.Contains(group, q) {
 					group = append(group, q)
 				}
-			})
+			}
 		}
+	}
+	if ends[0].Compare(ends[1]) > 0 {
+		ends[0], ends[1] = ends[1], ends[0]
 	}
 	cands := make([]linkCand, 0, len(group))
 	who := make([]*Pair, 0, len(group))
@@ -283,6 +238,15 @@ func (ix *Index) Peer(p *Pair, rs *rules.Set) (peer *Pair, inferred bool) {
 		return who[x], !(cands[x].ruled && cands[y].ruled)
 	}
 	return nil, false
+}
+
+// spread is how many interfaces saw the addresses as.
+func (ix *Index) spread(as []netip.Addr) int {
+	n := 0
+	for _, a := range as {
+		n += len(ix.seenOn[a.As16()])
+	}
+	return n
 }
 
 // canonicalEnd is an endpoint with its address canonical.
