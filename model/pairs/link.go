@@ -142,7 +142,8 @@ func timesOf(d0, d1 *Dir) (from, to uint32, ok bool) {
 }
 
 // canonicalAlts answers which addresses stand for the same canonical address under one
-// rules set; built once per set.
+// rules set; built once per set, and rebuilt when Peer is given another: a set is
+// read-only once built (rules.Set), and a reload makes a new one.
 type canonicalAlts struct {
 	rs   *rules.Set
 	alts map[netip.Addr][]netip.Addr // canonical -> the loaded IPv4 addresses it stands for
