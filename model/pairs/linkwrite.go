@@ -66,11 +66,11 @@ func (nm *namer) appendLinkJSON(b []byte, own Verdict, l *linkRow) []byte {
 		return append(b, `,"peer":null,"joint-verdict":null,"joint-explanation":null}`...)
 	}
 	b = append(b, nm.peerJSON(l.peer)...)
-	b = appendJSONString(b, string(l.peerVerdict))
+	b = appendVerdict(b, l.peerVerdict)
 	b = append(b, `,"inferred":`...)
 	b = strconv.AppendBool(b, l.inferred)
 	b = append(b, `},"joint-verdict":`...)
-	b = appendJSONString(b, string(l.joint))
+	b = appendVerdict(b, l.joint)
 	b = append(b, `,"joint-explanation":`...)
 	if !showJoint(own, l.joint) {
 		return append(b, "null}"...)
@@ -95,6 +95,16 @@ func (nm *namer) peerJSON(ifc model.Sym) []byte {
 	}
 	nm.peers[ifc] = b
 	return b
+}
+
+// appendVerdict writes a verdict as a JSON string: the verdicts need no escaping.
+func appendVerdict(b []byte, v Verdict) []byte {
+	if Severity(v) == len(Verdicts) {
+		return appendJSONString(b, string(v)) // not one of ours
+	}
+	b = append(b, '"')
+	b = append(b, v...)
+	return append(b, '"')
 }
 
 // appendLinkCells appends the LinkColumns of a row (not yet sanitized); own is the
