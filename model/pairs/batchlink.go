@@ -158,10 +158,10 @@ func (e *linkEntry) hash(seed *[2]uint64) uint32 {
 // linkDigit is the bits of the hash the entries are first spread by.
 const linkDigit = 11
 
-// sortLinks orders entries by their hash, then by key, in place: an American flag sort
-// on the hash's top bits (two passes over the entries, no second array), then each
-// bucket, a few hundred entries, on its own, the buckets shared by the workers. Equal
-// keys end up side by side.
+// sortLinks brings equal keys side by side, in place: an American flag sort on the top
+// bits of the keys' hash (two passes over the entries, no second array), then each
+// bucket, a few hundred entries, sorted by key on its own, the buckets shared by the
+// workers.
 func sortLinks(a []linkEntry, seed *[2]uint64, workers int) {
 	top := func(e *linkEntry) uint32 { return e.hash(seed) >> (32 - linkDigit) }
 	var count, next [1 << linkDigit]int
@@ -184,12 +184,6 @@ func sortLinks(a []linkEntry, seed *[2]uint64, workers int) {
 			next[d]++
 		}
 	}
-	byHash := func(x, y linkEntry) int {
-		if c := cmp.Compare(x.hash(seed), y.hash(seed)); c != 0 {
-			return c
-		}
-		return compareLinkEntries(x, y)
-	}
 	var bucket atomic.Int64
 	var wg sync.WaitGroup
 	for range max(1, workers) {
@@ -197,7 +191,7 @@ func sortLinks(a []linkEntry, seed *[2]uint64, workers int) {
 		go func() {
 			defer wg.Done()
 			for d := int(bucket.Add(1)) - 1; d < 1<<linkDigit; d = int(bucket.Add(1)) - 1 {
-				slices.SortFunc(a[start[d]:start[d+1]], byHash)
+				slices.SortFunc(a[start[d]:start[d+1]], compareLinkEntries)
 			}
 		}()
 	}
