@@ -55,7 +55,7 @@ func TestPairsNamesFromRules(t *testing.T) {
 		t.Errorf("text without names:\n%s", text)
 	}
 	_, csvOut, _ := pairsCmd(t, namedLog, "-o", "csv", "--rules", rulesFile("describe-instances.json"))
-	if first := strings.SplitN(csvOut, "\n", 2)[0]; !strings.HasSuffix(first, ",interface-name,initiator-name,responder-name") {
+	if first := strings.SplitN(csvOut, "\n", 2)[0]; !strings.Contains(first, ",explanation,interface-name,initiator-name,responder-name,peer-interface-id,") {
 		t.Errorf("CSV header %q", first)
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -58,9 +59,13 @@ func TestPairsPingExample(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	want := []string{"blocked", "explanation", "initiator", "initiator-name", "interface-id", "interface-name", "protocol", "request", "responder", "responder-name", "response", "rule", "verdict"}
+	want := []string{"blocked", "explanation", "initiator", "initiator-name", "interface-id", "interface-name", "joint-explanation", "joint-verdict",
+		"peer", "protocol", "request", "responder", "responder-name", "response", "rule", "verdict"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("keys %v, want DESIGN.md's %v", keys, want)
+	}
+	if o["peer"] != nil || o["joint-verdict"] != nil || o["joint-explanation"] != nil {
+		t.Errorf("a conversation seen from one end has a peer: %v", o)
 	}
 	if o["verdict"] != "nacl" || o["blocked"] != "response" || o["initiator"] != "203.0.113.12:0" ||
 		o["responder"] != "172.31.16.139:0" || o["protocol"] != float64(1) || o["rule"] != nil {
@@ -241,5 +246,87 @@ func TestPrintCSVHeaderWithoutMatches(t *testing.T) {
 	}
 	if out.String() != "srcaddr,dstaddr,action\n" {
 		t.Fatalf("output %q", out.String())
+	}
+}
+
+// TestPairsBothEnds: the incident generated and judged through the commands, with the
+// rules generate writes. The new orders service's connections to the database are
+// logged on both interfaces: the orders end saw no reply, the database's end rejected
+// them; each row names the other end, and both say sg at the database's interface.
+func TestPairsBothEnds(t *testing.T) {
+	dir := t.TempDir()
+	log, rulesDir := filepath.Join(dir, "incident.log"), filepath.Join(dir, "rules")
+	var genErr bytes.Buffer
+	if code := run([]string{"generate", "--scenario", "incident", "-n", "0", "-o", log, "--rules-dir", rulesDir}, strings.NewReader(""), io.Discard, &genErr); code != ExitOK {
+		t.Fatalf("generate: exit %d: %s", code, genErr.String())
+	}
+	var ruleArgs []string
+	for _, f := range []string{"describe-security-groups.json", "describe-network-acls.json", "describe-network-interfaces.json", "describe-subnets.json"} {
+		ruleArgs = append(ruleArgs, "--rules", filepath.Join(rulesDir, f))
+	}
+	ordersToDB := func(objs []map[string]any) []map[string]any {
+		var out []map[string]any
+		for _, o := range objs {
+			if o["initiator-name"] == "orders-new" && strings.HasSuffix(o["responder"].(string), ":5432") {
+				out = append(out, o)
+			}
+		}
+		return out
+	}
+	code, out, errOut := pairsCmd(t, "", append(append([]string{"-o", "jsonl"}, ruleArgs...), log)...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rows := ordersToDB(jsonLines(t, out))
+	ends := map[string]int{}
+	for _, o := range rows {
+		peer, _ := o["peer"].(map[string]any)
+		if peer == nil || peer["inferred"] != false || o["joint-verdict"] != "sg" {
+			t.Fatalf("peer %v, joint %v: %v", peer, o["joint-verdict"], o)
+		}
+		switch o["interface-name"] {
+		case "orders-new":
+			if o["verdict"] != "no-response" || peer["name"] != "db-1" || peer["verdict"] != "sg" {
+				t.Fatalf("the orders end: %v", o)
+			}
+		case "db-1":
+			if o["verdict"] != "sg" || peer["name"] != "orders-new" || peer["verdict"] != "no-response" {
+				t.Fatalf("the database's end: %v", o)
+			}
+		}
+		expl, _ := o["joint-explanation"].(string)
+		if !strings.Contains(expl, " (db-1) by sg-") || !strings.Contains(expl, " (shop-db): no inbound rule allows tcp/5432 from 10.0.10.") ||
+			!strings.Contains(expl, " (orders) as a source") {
+			t.Fatalf("joint explanation: %q", expl)
+		}
+		ends[o["interface-name"].(string)]++
+	}
+	if ends["orders-new"] != 160 || ends["db-1"] != 160 {
+		t.Errorf("rows by end %v, want 160 on each", ends)
+	}
+
+	// The filter on the joint verdict: the orders end, which alone said no-response.
+	_, out, _ = pairsCmd(t, "", append(append([]string{"-o", "jsonl", "--filter", "joint-verdict=sg verdict=no-response"}, ruleArgs...), log)...)
+	if n := len(jsonLines(t, out)); n != 160 {
+		t.Errorf("joint-verdict=sg verdict=no-response: %d rows, want 160", n)
+	}
+	// Without the rules the link rests on the records, and the layer is unknown.
+	_, out, _ = pairsCmd(t, "", "-o", "jsonl", log)
+	for _, o := range ordersToDB(jsonLines(t, out)) {
+		if peer, _ := o["peer"].(map[string]any); peer == nil || peer["inferred"] != true || o["joint-verdict"] != "sg-or-nacl" {
+			t.Fatalf("without rules: %v", o)
+		}
+	}
+	// CSV: the link columns after the names; text: what both ends say beside the orders end.
+	_, out, _ = pairsCmd(t, "", append(append([]string{"-o", "csv"}, ruleArgs...), log)...)
+	if header := strings.SplitN(out, "\n", 2)[0]; !strings.HasSuffix(header, ",responder-name,peer-interface-id,peer-name,peer-verdict,peer-inferred,joint-verdict,joint-explanation") {
+		t.Errorf("csv header: %s", header)
+	}
+	_, out, _ = pairsCmd(t, "", append(ruleArgs, log)...)
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "no-response") && strings.Contains(l, "(orders-new)") && strings.Contains(l, ":5432 (db-1)") &&
+			!strings.Contains(l, "Both ends: sg: ") {
+			t.Fatalf("text row without the joint verdict: %s", l)
+		}
 	}
 }

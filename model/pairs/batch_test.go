@@ -286,6 +286,7 @@ func (fakeNames) Addr(a netip.Addr) string {
 	return ""
 }
 func (fakeNames) Interface(id string) string { return "ifc " + id }
+func (fakeNames) Group(id string) string     { return "group " + id }
 func (fakeNames) Service(a netip.Addr) string {
 	if a.Is4() && a.As4()[0] == 52 {
 		return "S3"
@@ -293,42 +294,99 @@ func (fakeNames) Service(a netip.Addr) string {
 	return ""
 }
 
-// TestBatchWritesNamesAsTheNamedWriter holds the Batch's names (flowlens pairs writes them
-// whether or not any are known) to NewNamedWriter's, in every output kind, with a
-// lookup and without one.
+// namedIndexWrite writes the pairs of recs as flowlens pairs would with an Index: Ordered,
+// then Judge, Link and a named writer pair by pair. The reference for a named Batch.
+func namedIndexWrite(t *testing.T, recs []model.Flow, rs *rules.Set, kind, expr string, n pairs.Namer) string {
+	t.Helper()
+	ix := pairs.NewIndex()
+	newest := map[uint64]model.Flow{}
+	for i := range recs {
+		r := &recs[i]
+		if p, side := ix.Get(r); p != nil && p.Dirs[side].Records > 0 {
+			delete(newest, p.Dirs[side].LastSeq)
+		}
+		if _, _, ok := pairs.KeyOf(r); ok {
+			newest[uint64(i)] = *r
+		}
+		ix.Add(uint64(i), r)
+	}
+	var match func(*pairs.Pair, *pairs.Judgement) bool
+	if expr != "" {
+		var err error
+		match, err = pairs.CompileFilter(expr, func(seq uint64) *model.Flow {
+			if r, ok := newest[seq]; ok {
+				return &r
+			}
+			return nil
+		}, filter.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want bytes.Buffer
+	w, err := pairs.NewNamedWriter(kind, &want, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ix.Ordered(rs, match) {
+		j := ix.Judge(p, rs)
+		l := ix.Link(p, rs, n)
+		if err := w.WriteLinked(p, &j, &l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return want.String()
+}
+
+// TestBatchWritesNamesAsTheNamedWriter holds the Batch's names and links (flowlens pairs
+// writes them whether or not any are known) to NewNamedWriter's with Index.Link, in
+// every output kind, with a lookup and without one, with rules and without, and with
+// filters on the joint verdict, which a Batch applies after linking.
 func TestBatchWritesNamesAsTheNamedWriter(t *testing.T) {
-	sc := batchScenarios(t)[1] // the incident
-	for _, n := range []pairs.Namer{nil, fakeNames{}} {
-		for _, kind := range []string{"text", "jsonl", "csv"} {
-			ix := pairs.NewIndex()
-			b := pairs.NewBatch(false)
-			for i := range sc.recs {
-				ix.Add(uint64(i), &sc.recs[i])
-				b.Add(&sc.recs[i])
-			}
-			var want bytes.Buffer
-			w, err := pairs.NewNamedWriter(kind, &want, n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range ix.Ordered(sc.rs, nil) {
-				j := ix.Judge(p, sc.rs)
-				if err := w.Write(p, &j); err != nil {
-					t.Fatal(err)
+	filters := []string{"", "joint-verdict=sg", "joint-verdict!=none and verdict=no-response", "joint-verdict=none and dstport=5432"}
+	for si, sc := range batchScenarios(t) {
+		for _, rs := range []*rules.Set{nil, sc.rs} {
+			for _, n := range []pairs.Namer{nil, fakeNames{}} {
+				for _, kind := range []string{"text", "jsonl", "csv"} {
+					for fi, expr := range filters {
+						if fi > 0 && (kind != "jsonl" || n == nil) || n == nil && si != 1 {
+							continue // the filters on one kind; no names only on the incident
+						}
+						want := namedIndexWrite(t, sc.recs, rs, kind, expr, n)
+						b := pairs.NewBatch(expr != "")
+						for i := range sc.recs {
+							b.Add(&sc.recs[i])
+						}
+						var newMatch func() func(*pairs.Pair, *pairs.Judgement) bool
+						if expr != "" {
+							newMatch = func() func(*pairs.Pair, *pairs.Judgement) bool {
+								m, err := pairs.CompileFilter(expr, b.Newest, filter.Options{})
+								if err != nil {
+									t.Error(err)
+								}
+								return m
+							}
+						}
+						var got bytes.Buffer
+						if _, err := b.Write(&got, pairs.WriteOptions{Kind: kind, Rules: rs, NewMatch: newMatch, Named: true, Names: n, Workers: 2}); err != nil {
+							t.Fatal(err)
+						}
+						name := fmt.Sprintf("%s rules=%v names=%v %s filter=%q", sc.name, rs != nil, n != nil, kind, expr)
+						if got.String() != want {
+							t.Fatalf("%s: the batch wrote\n%s\nthe named writer\n%s", name, firstDiff(got.String(), want), firstDiff(want, got.String()))
+						}
+						if n != nil && expr == "" && !strings.Contains(got.String(), "host-10.") {
+							t.Fatalf("%s: no name written", name)
+						}
+						if expr == "" && sc.name != "cases/"+formatName(model.DefaultFormat) && sc.name != "cases/"+formatName(sim.V5Format) &&
+							kind == "jsonl" && !strings.Contains(got.String(), `"peer":{`) {
+							t.Fatalf("%s: no pair linked", name)
+						}
+					}
 				}
-			}
-			if err := w.Flush(); err != nil {
-				t.Fatal(err)
-			}
-			var got bytes.Buffer
-			if _, err := b.Write(&got, pairs.WriteOptions{Kind: kind, Rules: sc.rs, Named: true, Names: n, Workers: 2}); err != nil {
-				t.Fatal(err)
-			}
-			if got.String() != want.String() {
-				t.Fatalf("names=%v %s: the batch wrote\n%s\nthe named writer\n%s", n != nil, kind, firstDiff(got.String(), want.String()), firstDiff(want.String(), got.String()))
-			}
-			if n != nil && !strings.Contains(got.String(), "host-10.") {
-				t.Fatalf("%s: no name written", kind)
 			}
 		}
 	}

@@ -27,9 +27,11 @@ type WriteOptions struct {
 	// filter keeps caches.
 	NewMatch func() func(*Pair, *Judgement) bool
 	Workers  int // 0: one per CPU
-	// Named writes the names NewNamedWriter writes (the JSON keys and CSV columns of
-	// NameColumns, names beside the cells of the text table), from Names, which may be
-	// nil: the keys and columns are there all the same.
+	// Named writes what NewNamedWriter writes: the names (the JSON keys and CSV columns
+	// of NameColumns, names beside the cells of the text table), from Names, which may
+	// be nil: the keys and columns are there all the same; and each pair's other end
+	// and the joint verdict (the keys peer, joint-verdict and joint-explanation, the
+	// LinkColumns, a note in the text table), as Index.Link finds them.
 	Named bool
 	Names Namer
 }
@@ -61,50 +63,79 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 
 	// Classify every pair: the filter, the sort key and, for text, the widths of the
 	// columns, which depend only on the classification. Each conversation's entry has
-	// its place, so the workers need no growing slices.
+	// its place, so the workers need no growing slices. Linking needs every pair's
+	// classification (a pair's peer may be filtered out), so a filter, which may ask
+	// for the joint verdict, then waits for a second pass after the links are made.
+	linked := o.Named
+	var class []classCode
+	if linked {
+		class = make([]classCode, b.n)
+	}
 	entries := make([]sortEntry, b.n)
 	const dropped = ^uint32(0)
 	widths := make([][len(textWidthColumns)]int, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	const block = 4096
-	for wi := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			j := &judger{}
-			j.init(b, o.Rules)
-			j.names = o.namer()
-			var match func(*Pair, *Judgement) bool
-			if o.NewMatch != nil {
-				match = o.NewMatch()
-			}
-			var scratch []byte
-			for {
-				lo := int(next.Add(block)) - block
-				if lo >= b.n {
-					return
+	var peers []uint32
+	pass := func(second bool) {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		const block = 4096
+		for wi := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				j := b.newJudger(&o, class)
+				var match func(*Pair, *Judgement) bool
+				if o.NewMatch != nil && (second || !linked) {
+					match = o.NewMatch()
 				}
-				for n := lo; n < min(lo+block, b.n); n++ {
-					var dec decided
-					p, jd := j.judge(uint32(n), depthVerdict, &dec)
-					if match != nil && !match(p, jd) {
-						entries[n].n = dropped
-						continue
+				var scratch []byte
+				for {
+					lo := int(next.Add(block)) - block
+					if lo >= b.n {
+						return
 					}
-					entries[n] = b.sortEntryOf(uint32(n), p, jd, dec.dir.decision(), ranks)
-					if text {
-						var ends [textCells]int
-						scratch = j.appendTextCells(scratch[:0], p, jd, &ends, false)
-						for i := range widths[wi] {
-							widths[wi][i] = max(widths[wi][i], utf8.RuneCount(cell(scratch, &ends, i)))
+					for n := lo; n < min(lo+block, b.n); n++ {
+						var dec decided
+						if second {
+							dec = decided{class[n].direction(), true}
+						}
+						p, jd := j.judge(uint32(n), depthVerdict, &dec)
+						if !second && linked {
+							class[n] = classCodeOf(jd, dec.dir.decision())
+							if o.NewMatch != nil {
+								continue // filtered in the second pass
+							}
+						}
+						if match != nil {
+							if linked {
+								jd.JointVerdict = j.jointVerdictOf(p, jd, peers[n])
+							}
+							if !match(p, jd) {
+								entries[n].n = dropped
+								continue
+							}
+						}
+						entries[n] = b.sortEntryOf(uint32(n), p, jd, dec.dir.decision(), ranks)
+						if text {
+							var ends [textCells]int
+							scratch = j.appendTextCells(scratch[:0], p, jd, &ends, false)
+							for i := range widths[wi] {
+								widths[wi][i] = max(widths[wi][i], utf8.RuneCount(cell(scratch, &ends, i)))
+							}
 						}
 					}
 				}
-			}
-		}()
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
+	pass(false)
+	if linked {
+		peers = b.link(class, o.Rules, workers)
+		if o.NewMatch != nil {
+			pass(true)
+		}
+	}
 	if o.NewMatch != nil {
 		kept := entries[:0]
 		for _, e := range entries {
@@ -133,7 +164,7 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 		cw := csv.NewWriter(&sw)
 		header := CSVHeader
 		if o.Named {
-			header = append(slices.Clip(header), NameColumns...)
+			header = append(append(slices.Clip(header), NameColumns...), LinkColumns...)
 		}
 		_ = cw.Write(header)
 		cw.Flush()
@@ -147,9 +178,7 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 	judgers := make([]*judger, workers)
 	for i := range judgers {
 		counts[i] = make([]int, len(Verdicts))
-		judgers[i] = &judger{}
-		judgers[i].init(b, o.Rules)
-		judgers[i].names = o.namer()
+		judgers[i] = b.newJudger(&o, class)
 		if o.Kind == "csv" {
 			judgers[i].csv = csv.NewWriter(&judgers[i].csvOut)
 		}
@@ -158,10 +187,14 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 		jg := judgers[wi]
 		for i, e := range entries[lo:hi] {
 			if i%touchAhead == 0 {
-				b.touch(entries[lo+i:min(hi, lo+i+touchAhead)], &jg.touched)
+				b.touch(entries[lo+i:min(hi, lo+i+touchAhead)], peers, class, &jg.touched)
 			}
 			dec := decided{e.decision().direction(), true}
 			p, jd := jg.judge(e.n, depthSentence, &dec)
+			var lr linkRow
+			if linked {
+				lr = jg.linkRowOf(p, jd, peers[e.n])
+			}
 			if s := Severity(jd.Verdict); s < len(Verdicts) {
 				counts[wi][s]++
 			} else {
@@ -172,13 +205,14 @@ func (b *Batch) Write(w io.Writer, o WriteOptions) (Summary, error) {
 			}
 			switch {
 			case text:
-				out = jg.appendTextRow(out, p, jd, &width)
+				out = jg.appendTextRow(out, p, jd, &width, &lr)
 			case o.Kind == "csv":
-				out = jg.appendCSVRow(out, p, jd)
+				out = jg.appendCSVRow(out, p, jd, &lr)
 			default:
 				out = AppendJSON(out, p, jd)
 				if jg.names != nil {
 					out = jg.names.appendJSON(out, p, jd)
+					out = jg.names.appendLinkJSON(out, jd.Verdict, &lr)
 				}
 				out = append(out, '\n')
 			}
@@ -207,16 +241,21 @@ func (o *WriteOptions) namer() *namer {
 	if !o.Named {
 		return nil
 	}
-	return &namer{o.Names}
+	return &namer{n: o.Names}
 }
 
 // judger judges a batch's conversations, one at a time, into space it reuses.
 type judger struct {
 	names *namer // WriteOptions.Named: names are written beside the IDs and addresses
-	b     *Batch
-	rs    *rules.Set
-	p     Pair
-	jd    Judgement
+	// With links (WriteOptions.Named): every conversation's classification, and a
+	// second judger for the other ends' rules, which must not overwrite p and jd.
+	class    []classCode
+	scratch  *judger
+	jointBuf []byte
+	b        *Batch
+	rs       *rules.Set
+	p        Pair
+	jd       Judgement
 	// sentence holds jd's Explanation, which is formatted before the next judgement.
 	sentence []byte
 	touched  int32 // what reading ahead read, kept so that the reads are not dropped
@@ -229,6 +268,17 @@ type judger struct {
 }
 
 func (j *judger) init(b *Batch, rs *rules.Set) { j.b, j.rs = b, rs }
+
+// newJudger makes a judger for Write's workers.
+func (b *Batch) newJudger(o *WriteOptions, class []classCode) *judger {
+	j := &judger{names: o.namer(), class: class}
+	j.init(b, o.Rules)
+	if class != nil {
+		j.scratch = &judger{}
+		j.scratch.init(b, o.Rules)
+	}
+	return j
+}
 
 // judge judges conversation n to depth d, in the direction dec (when it is known: the
 // classification's, see sortEntry), and leaves the direction in dec. The Pair and
@@ -246,11 +296,20 @@ const touchAhead = 32
 // in output order, scattered over the slabs: a cache miss each, which the judging of
 // one row after another would wait for one at a time, and which a loop of independent
 // reads lets the CPU wait for together.
-func (b *Batch) touch(es []sortEntry, sink *int32) {
+//
+// With links, the other end's classification and conversation are read too.
+func (b *Batch) touch(es []sortEntry, peers []uint32, class []classCode, sink *int32) {
 	var sum int32
 	for i := range es {
 		c := b.conv(es[i].n)
 		sum += int32(c.key.a) + c.dirs[1].records
+	}
+	if peers != nil {
+		for i := range es {
+			if m := peers[es[i].n] &^ peerInferred; m != 0 {
+				sum += int32(class[m-1]) + int32(b.conv(m-1).key.a)
+			}
+		}
 	}
 	*sink += sum
 }
@@ -476,19 +535,23 @@ func appendTextHeader(b []byte, widths *[textCells - 1]int) []byte {
 	return append(b, '\n')
 }
 
-// appendTextRow appends a row of the text table, aligned to widths.
-func (j *judger) appendTextRow(b []byte, p *Pair, jd *Judgement, widths *[textCells - 1]int) []byte {
+// appendTextRow appends a row of the text table, aligned to widths, with the joint
+// note of its link (see jointNote).
+func (j *judger) appendTextRow(b []byte, p *Pair, jd *Judgement, widths *[textCells - 1]int, lr *linkRow) []byte {
 	var ends [textCells]int
 	j.cells = j.appendTextCells(j.cells[:0], p, jd, &ends, true)
 	for i := range widths {
 		b = appendPadded(b, cell(j.cells, &ends, i), widths[i])
 	}
 	b = append(b, cell(j.cells, &ends, textCells-1)...)
+	if note := jointNote(jd, lr); note != "" {
+		b = append(b, output.Sanitize(note)...)
+	}
 	return append(b, '\n')
 }
 
 // appendCSVRow appends a row of the csv output, as csvWriter writes it.
-func (j *judger) appendCSVRow(b []byte, p *Pair, jd *Judgement) []byte {
+func (j *judger) appendCSVRow(b []byte, p *Pair, jd *Judgement, lr *linkRow) []byte {
 	j.row = append(j.row[:0], p.Key.Interface.String(), strconv.Itoa(int(p.Key.Protocol)), jd.InitiatorAP.String(), jd.ResponderAP.String())
 	j.row = append(j.row, csvDir(jd.Request)...)
 	j.row = append(j.row, csvDir(jd.Response)...)
@@ -496,6 +559,7 @@ func (j *judger) appendCSVRow(b []byte, p *Pair, jd *Judgement) []byte {
 	if j.names != nil {
 		names := j.names.names(p, jd)
 		j.row = append(j.row, names[:]...)
+		j.row = j.names.appendLinkCells(j.row, jd.Verdict, lr)
 	}
 	for i := range j.row {
 		j.row[i] = output.Sanitize(j.row[i])

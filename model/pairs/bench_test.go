@@ -3,11 +3,13 @@ package pairs_test
 import (
 	"io"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/pairs"
+	"github.com/flowlens/flowlens/model/rules"
 )
 
 // realisticRecords returns n records of the realistic scenario, copied.
@@ -163,14 +165,60 @@ func BenchmarkBatch(b *testing.B) {
 		b.ReportMetric(perPair, "B/pair")
 	})
 	bt := build()
-	for _, kind := range []string{"text", "jsonl"} {
+	for _, kind := range []string{"text", "jsonl", "jsonl-named"} {
 		b.Run("write-"+kind, func(b *testing.B) {
+			// jsonl-named is what flowlens pairs writes: with names (none known here) and
+			// each pair's other end and the joint verdict.
+			o := pairs.WriteOptions{Kind: strings.TrimSuffix(kind, "-named"), Named: strings.HasSuffix(kind, "-named")}
 			for b.Loop() {
-				if _, err := bt.Write(io.Discard, pairs.WriteOptions{Kind: kind}); err != nil {
+				if _, err := bt.Write(io.Discard, o); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*bt.Len()), "ns/pair")
+		})
+	}
+}
+
+// BenchmarkPeer measures finding a pair's other end (Index.Peer) and judging the two
+// together (Index.Link, with the sentence), on the realistic scenario, with and without
+// rules: what the explorer pays for the selected pair or a screenful of conversations.
+// The classifications Peer needs are cached by the first round, as they are once the
+// pairs view has been opened. What linking costs in memory, BenchmarkIndexMemory
+// reports in its B/pair (the index keeps, per address, the interfaces that saw it).
+func BenchmarkPeer(b *testing.B) {
+	recs := realisticRecords(b, sim.V5Format, 50_000)
+	rs := loadRules(b, sim.Realistic(1).Topology)
+	ix := pairs.NewIndex()
+	for i := range recs {
+		ix.Add(uint64(i), &recs[i])
+	}
+	all := ix.All()
+	for _, bc := range []struct {
+		name  string
+		rules bool
+		link  bool
+	}{{"peer", false, false}, {"peer+rules", true, false}, {"link", false, true}, {"link+rules", true, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var r *rules.Set
+			if bc.rules {
+				r = rs
+			}
+			linked, n := 0, 0
+			for b.Loop() {
+				for _, p := range all {
+					if bc.link {
+						if l := ix.Link(p, r, nil); l.Peer != nil {
+							linked++
+						}
+					} else if peer, _ := ix.Peer(p, r); peer != nil {
+						linked++
+					}
+				}
+				n += len(all)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/pair")
+			b.ReportMetric(100*float64(linked)/float64(n), "%linked")
 		})
 	}
 }

@@ -19,9 +19,10 @@ const (
 	fieldBlocked   = "blocked"
 	fieldInitiator = "initiator"
 	fieldResponder = "responder"
+	fieldJoint     = "joint-verdict"
 )
 
-var pairFields = []string{fieldVerdict, fieldBlocked, fieldInitiator, fieldResponder}
+var pairFields = []string{fieldVerdict, fieldBlocked, fieldInitiator, fieldResponder, fieldJoint}
 
 // verdictValues are what verdict= accepts: the verdicts, and "blocked" for any verdict
 // that blocked the request or the response.
@@ -29,6 +30,10 @@ var verdictValues = []string{string(Accepted), string(SGOrNACL), string(NACL), s
 	string(BPA), string(Unknown), "blocked"}
 
 var blockedValues = []string{BlockedRequest, BlockedResponse, "none"}
+
+// jointValues are what joint-verdict= accepts: verdict='s, and "none" for a pair whose
+// other end is not in the data.
+var jointValues = append(append([]string{}, verdictValues...), "none")
 
 // subject is what a pair filter looks at.
 type subject struct {
@@ -46,6 +51,9 @@ type subject struct {
 //	verdict=V            V: accepted, sg-or-nacl, nacl, sg, no-response, bpa, unknown,
 //	                     or blocked (the request or the response was blocked)
 //	blocked=B            B: request, response, or none
+//	joint-verdict=V      the verdict of the connection's two ends together (Joint), as
+//	                     Judgement.JointVerdict carries it: V as for verdict, or none
+//	                     for a pair without a peer (or whose caller did not link it)
 //	initiator=X          X: an address, a CIDR, either with :port ([v6]:port for IPv6),
 //	responder=X          or :port alone; a port may be a range (1024-65535) or a
 //	                     service name (:ssh)
@@ -83,6 +91,8 @@ func pairLeaf(n filter.Node, record func(uint64) *model.Flow, opts filter.Option
 			return verdictTerm(t)
 		case fieldBlocked:
 			return blockedTerm(t)
+		case fieldJoint:
+			return jointTerm(t)
 		case fieldInitiator, fieldResponder:
 			return endpointTerm(t)
 		}
@@ -167,6 +177,29 @@ func verdictTerm(t *filter.Term) (filter.Pred[subject], error) {
 	} else {
 		want := Verdict(v)
 		p = func(s subject) bool { return s.j != nil && s.j.Verdict == want }
+	}
+	return judgementTerm(t.Op, p), nil
+}
+
+func jointTerm(t *filter.Term) (filter.Pred[subject], error) {
+	if err := equalityOnly(t); err != nil {
+		return nil, err
+	}
+	v, err := enum(t, "joint verdict", jointValues)
+	if err != nil {
+		return nil, err
+	}
+	var p filter.Pred[subject]
+	switch v {
+	case "none":
+		p = func(s subject) bool { return s.j != nil && s.j.JointVerdict == "" }
+	case "blocked":
+		p = func(s subject) bool {
+			return s.j != nil && s.j.JointVerdict != "" && s.j.JointVerdict != Accepted && s.j.JointVerdict != NoResponse && s.j.JointVerdict != Unknown
+		}
+	default:
+		want := Verdict(v)
+		p = func(s subject) bool { return s.j != nil && s.j.JointVerdict == want }
 	}
 	return judgementTerm(t.Op, p), nil
 }

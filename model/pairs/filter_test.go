@@ -94,6 +94,9 @@ func TestCompileFilterErrors(t *testing.T) {
 		{"verdict=zzz", "unknown verdict", "want one of accepted, sg-or-nacl", 9},
 		{"verdcit=nacl", "unknown field 'verdcit'", "did you mean 'verdict'?", 1},
 		{"blocked=reponse", "unknown blocked value", "did you mean 'response'?", 9},
+		{"joint-verdict=sgg", "unknown joint verdict 'sgg'", "did you mean 'sg'?", 15},
+		{"joint-verdict>sg", "compares only with = or !=", "", 1},
+		{"joint-verdit=sg", "unknown field", "did you mean 'joint-verdict'?", 1},
 		{"initator=10.0.0.1", "unknown field", "did you mean 'initiator'?", 1},
 		{"verdict>nacl", "compares only with = or !=", "", 1},
 		{"responder=10.0.0.300", "bad value", "want an address or CIDR", 11},
@@ -158,6 +161,44 @@ func TestCompileFilterNeverPanics(t *testing.T) {
 				match(p, &j)
 				match(p, nil)
 			}
+		}
+	}
+}
+
+// TestJointVerdictTerm: joint-verdict= reads the JointVerdict a caller set (Ordered
+// does, as a Batch does); "none" is a pair without a peer.
+func TestJointVerdictTerm(t *testing.T) {
+	recs := parse(t, linkFormat, "eni-a 10.0.1.5 10.0.2.9 40000 5432 6 3 180 1000 1003 ACCEPT egress 2\n"+
+		"eni-b 10.0.1.5 10.0.2.9 40000 5432 6 3 180 1000 1003 REJECT ingress 2\n"+
+		"eni-c 10.0.9.9 8.8.8.8 50000 53 17 1 70 1000 1000 ACCEPT egress -")
+	ix := index(recs)
+	record := func(seq uint64) *model.Flow { return &recs[seq] }
+	count := func(expr string) int {
+		match, err := pairs.CompileFilter(expr, record, filter.Options{})
+		if err != nil {
+			t.Fatalf("%q: %v", expr, err)
+		}
+		return len(ix.Ordered(nil, match))
+	}
+	for expr, want := range map[string]int{
+		"joint-verdict=sg-or-nacl":                         2, // both ends of the app's connection
+		"joint-verdict=blocked":                            2,
+		"joint-verdict=none":                               1, // the DNS query, seen from one end
+		"joint-verdict!=none":                              2,
+		"joint-verdict=accepted":                           0,
+		"joint-verdict=sg-or-nacl and verdict=no-response": 1, // the app's end
+		"not joint-verdict=none and eni=eni-b":             1,
+	} {
+		if got := count(expr); got != want {
+			t.Errorf("%q: %d pairs, want %d", expr, got, want)
+		}
+	}
+	// Without the joint set (a bare Judge), a term that needs it matches nothing either way.
+	match, _ := pairs.CompileFilter("joint-verdict=sg-or-nacl", nil, filter.Options{})
+	for _, p := range ix.All() {
+		j := ix.Judge(p, nil)
+		if match(p, &j) {
+			t.Errorf("%v matched without a joint verdict", p.Key)
 		}
 	}
 }

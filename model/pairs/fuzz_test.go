@@ -11,7 +11,7 @@ import (
 // FuzzCompileFilter: the pairs view compiles on every keystroke; any text compiles or is
 // refused with a positioned *filter.Error, and a compiled filter runs on a real pair.
 func FuzzCompileFilter(f *testing.F) {
-	for _, s := range []string{"verdict=nacl", "verdict=blocked dport=22", "initiator=203.0.113.0/24:1024-65535", "responder=:ssh", "blocked=request or not verdict=accepted", "verdict=nacll", "initiator=[2001:db8::1]:443", "(verdict="} {
+	for _, s := range []string{"verdict=nacl", "verdict=blocked dport=22", "initiator=203.0.113.0/24:1024-65535", "responder=:ssh", "blocked=request or not verdict=accepted", "verdict=nacll", "initiator=[2001:db8::1]:443", "(verdict=", "joint-verdict=sg", "joint-verdict!=none and verdict=no-response"} {
 		f.Add(s)
 	}
 	p := model.NewParser("fuzz", nil)
@@ -43,6 +43,8 @@ func FuzzCompileFilter(f *testing.F) {
 		}
 		for _, pr := range ix.All() {
 			j := ix.Judge(pr, nil)
+			match(pr, &j)
+			j.JointVerdict = ix.JointVerdict(pr, nil)
 			match(pr, &j)
 		}
 	})

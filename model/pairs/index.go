@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"net/netip"
+	"slices"
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/decode"
@@ -229,6 +230,7 @@ var flagBits = [4]uint8{decode.FlagFIN, decode.FlagSYN, decode.FlagRST, 16}
 // An Index is not safe for concurrent use; Judge caches into the pairs.
 type Index struct {
 	pairs pairTable
+	alts  canonicalAlts // for Peer, under the last rules it was given
 	evidence
 }
 
@@ -246,6 +248,10 @@ type evidence struct {
 	ifaceStates slab[ifaceState]
 	addrStates  slab[addrState]
 	endCounts   slab[int32] // pairs of an interface an endpoint takes part in
+	// seenOn lists, by address, the interfaces whose pairs hold it: where the other end
+	// of a connection can be (Index.Peer). An entry per address, not per pair: a few
+	// thousand addresses hold a million conversations. Only an Index keeps it.
+	seenOn map[[16]byte][]model.Sym
 }
 
 func newEvidence() evidence {
@@ -362,7 +368,9 @@ func (s *slab[T]) release(i uint32) {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{pairs: newPairTable(), evidence: newEvidence()}
+	ix := &Index{pairs: newPairTable(), evidence: newEvidence()}
+	ix.seenOn = map[[16]byte][]model.Sym{}
+	return ix
 }
 
 // Len is the number of pairs.
@@ -492,6 +500,9 @@ func (e *evidence) addrState(k addrKey) uint32 {
 	if i == 0 {
 		i = e.addrStates.alloc()
 		e.addrs[k] = i
+		if e.seenOn != nil {
+			e.seenOn[k.addr] = append(e.seenOn[k.addr], k.ifc)
+		}
 	}
 	e.addrStates.items[i].pairs++
 	return i
@@ -531,6 +542,17 @@ func (e *evidence) dropAddr(i uint32, k addrKey) {
 	if a.pairs--; a.pairs <= 0 {
 		delete(e.addrs, k)
 		e.addrStates.release(i)
+		if e.seenOn != nil {
+			on := e.seenOn[k.addr]
+			if j := slices.Index(on, k.ifc); j >= 0 {
+				on = slices.Delete(on, j, j+1)
+			}
+			if len(on) == 0 {
+				delete(e.seenOn, k.addr)
+			} else {
+				e.seenOn[k.addr] = on
+			}
+		}
 	}
 }
 

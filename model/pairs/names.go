@@ -4,11 +4,14 @@ import (
 	"io"
 	"net/netip"
 
+	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/output"
 )
 
 // Namer names what the output would otherwise show only as an ID or an address;
-// model/names.Lookup is one. A nil Namer names nothing.
+// model/names.Lookup is one. A nil Namer names nothing. A Namer that also has
+// Group(id string) string (names.Lookup does) names the security groups in the joint
+// verdict's sentence.
 type Namer interface {
 	Addr(a netip.Addr) string    // the host: "db-1"
 	Interface(id string) string  // "bastion", "NAT gateway nat-0abc"
@@ -20,12 +23,17 @@ type Namer interface {
 // null where unknown; in CSV the same three columns, after the others; in text, the
 // name beside the interface and the two ends. n may be nil: the keys and columns are
 // still there, so the shape of the output does not depend on what was known.
-func NewNamedWriter(kind string, w io.Writer, n Namer) (Writer, error) {
+//
+// Its rows also carry the pair's other end (WriteLinked, with Index.Link): the keys
+// peer, joint-verdict and joint-explanation, null without a peer, and LinkColumns in
+// CSV, after the names; in text, the joint verdict and its sentence after the
+// explanation when they differ from the pair's own.
+func NewNamedWriter(kind string, w io.Writer, n Namer) (LinkedWriter, error) {
 	pw, err := NewWriter(kind, w)
 	if err != nil {
 		return nil, err
 	}
-	nm := &namer{n}
+	nm := &namer{n: n}
 	switch pw := pw.(type) {
 	case *jsonWriter:
 		pw.names = nm
@@ -34,14 +42,18 @@ func NewNamedWriter(kind string, w io.Writer, n Namer) (Writer, error) {
 	case *textWriter:
 		pw.names = nm
 	}
-	return pw, nil
+	return pw.(LinkedWriter), nil
 }
 
 // NameColumns are the CSV columns NewNamedWriter appends.
 var NameColumns = []string{"interface-name", "initiator-name", "responder-name"}
 
-// namer is a Namer that may hold nil.
-type namer struct{ n Namer }
+// namer is a Namer that may hold nil, with what it has written of the interfaces that
+// are other ends (see peerJSON). Each writer, and each worker of a Batch, has its own.
+type namer struct {
+	n     Namer
+	peers map[model.Sym][]byte
+}
 
 // Names returns the names of a pair's interface, initiator and responder, "" where
 // unknown. An address is named by its host, or else by its AWS service.
@@ -68,7 +80,7 @@ func (nm *namer) names(p *Pair, j *Judgement) [3]string {
 // AppendNames writes the name keys into a JSON object that AppendJSON wrote (b ends
 // with its closing brace): ,"interface-name":…,"initiator-name":…,"responder-name":…
 func AppendNames(b []byte, p *Pair, j *Judgement, n Namer) []byte {
-	return (&namer{n}).appendJSON(b, p, j)
+	return (&namer{n: n}).appendJSON(b, p, j)
 }
 
 func (nm *namer) appendJSON(b []byte, p *Pair, j *Judgement) []byte {

@@ -85,7 +85,7 @@ func TestNamedJSONL(t *testing.T) {
 	}
 	// Without a namer the keys are there, all null: the shape does not depend on it.
 	for _, l := range strings.Split(strings.TrimSpace(writeNamed(t, "jsonl", rows, nil)), "\n") {
-		if !strings.HasSuffix(l, `,"interface-name":null,"initiator-name":null,"responder-name":null}`) {
+		if !strings.HasSuffix(l, `,"interface-name":null,"initiator-name":null,"responder-name":null,"peer":null,"joint-verdict":null,"joint-explanation":null}`) {
 			t.Errorf("without names: %s", l)
 		}
 	}
@@ -101,7 +101,7 @@ func TestNamedCSVAndText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	header := append(slices.Clone(pairs.CSVHeader), pairs.NameColumns...)
+	header := append(append(slices.Clone(pairs.CSVHeader), pairs.NameColumns...), pairs.LinkColumns...)
 	if !slices.Equal(recs[0], header) || len(recs) != len(rows)+1 {
 		t.Fatalf("header %v, %d records", recs[0], len(recs))
 	}
@@ -111,11 +111,12 @@ func TestNamedCSVAndText(t *testing.T) {
 			t.Fatalf("a row of %d columns", len(r))
 		}
 		if strings.HasPrefix(r[2], "172.31.16.139:") {
-			named = r[len(r)-2] == "bastion" && r[len(r)-1] == "app-1" && r[len(r)-3] == "app-1 eni"
+			at := len(pairs.CSVHeader) // the names come right after the others, the link columns last
+			named = r[at+1] == "bastion" && r[at+2] == "app-1" && r[at] == "app-1 eni" && strings.Join(r[at+3:], "") == ""
 		}
 	}
 	if !named {
-		t.Errorf("the names are not in the last columns: %v", recs)
+		t.Errorf("the names are not after the others, or a pair without a peer has link cells: %v", recs)
 	}
 	if out := writeNamed(t, "csv", nil, nil); strings.TrimSpace(out) != strings.Join(header, ",") {
 		t.Errorf("empty named CSV: %q", out)

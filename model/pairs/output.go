@@ -72,18 +72,31 @@ func SortRows(rows []Row) {
 // Ordered classifies every pair (the verdict without its sentences), keeps those match
 // accepts (all when match is nil) and returns them in output order. A command then
 // judges each in turn and forgets the judgement once written, so memory holds the index
-// and not a judgement per pair.
+// and not a judgement per pair. The judgement match is given carries the JointVerdict
+// of the pair and its peer (with rs), for the filter's joint-verdict term.
 func (ix *Index) Ordered(rs *rules.Set, match func(*Pair, *Judgement) bool) []*Pair {
 	type entry struct {
 		p   *Pair
 		key orderKey
 	}
 	var entries []entry
-	for _, p := range ix.All() {
+	all := ix.All()
+	var joint []Verdict
+	if match != nil {
+		// Before any judgement is forgotten: linking classifies the other ends.
+		joint = make([]Verdict, len(all))
+		for i, p := range all {
+			joint[i] = ix.JointVerdict(p, rs)
+		}
+	}
+	for i, p := range all {
 		c := ix.Classify(p, rs)
 		ix.Forget(p) // the key is all that is kept; a cached judgement per pair is not
-		if match != nil && !match(p, &c) {
-			continue
+		if match != nil {
+			c.JointVerdict = joint[i]
+			if !match(p, &c) {
+				continue
+			}
 		}
 		entries = append(entries, entry{p, keyOf(p, &c)})
 	}
@@ -126,10 +139,16 @@ type jsonWriter struct {
 	names *namer // NewNamedWriter: the name keys are added
 }
 
-func (j *jsonWriter) Write(p *Pair, jd *Judgement) error {
+func (j *jsonWriter) Write(p *Pair, jd *Judgement) error { return j.WriteLinked(p, jd, nil) }
+
+// WriteLinked writes a pair with its link (nil: no peer); the link keys are written by
+// a named writer only.
+func (j *jsonWriter) WriteLinked(p *Pair, jd *Judgement, l *Link) error {
 	j.buf = AppendJSON(j.buf[:0], p, jd)
 	if j.names != nil {
 		j.buf = j.names.appendJSON(j.buf, p, jd)
+		lr := linkRowFrom(l)
+		j.buf = j.names.appendLinkJSON(j.buf, jd.Verdict, &lr)
 	}
 	j.buf = append(j.buf, '\n')
 	_, err := j.w.Write(j.buf)
@@ -268,12 +287,16 @@ type csvWriter struct {
 func (c *csvWriter) writeHeader() error {
 	c.header = true
 	if c.names != nil {
-		return c.c.Write(append(append([]string{}, CSVHeader...), NameColumns...))
+		return c.c.Write(append(append(append([]string{}, CSVHeader...), NameColumns...), LinkColumns...))
 	}
 	return c.c.Write(CSVHeader)
 }
 
-func (c *csvWriter) Write(p *Pair, j *Judgement) error {
+func (c *csvWriter) Write(p *Pair, j *Judgement) error { return c.WriteLinked(p, j, nil) }
+
+// WriteLinked writes a pair with its link (nil: no peer); the link columns are written
+// by a named writer only.
+func (c *csvWriter) WriteLinked(p *Pair, j *Judgement, l *Link) error {
 	if !c.header {
 		if err := c.writeHeader(); err != nil {
 			return err
@@ -286,6 +309,8 @@ func (c *csvWriter) Write(p *Pair, j *Judgement) error {
 	if c.names != nil {
 		names := c.names.names(p, j)
 		row = append(row, names[:]...)
+		lr := linkRowFrom(l)
+		row = c.names.appendLinkCells(row, j.Verdict, &lr)
 	}
 	for i := range row {
 		row[i] = output.Sanitize(row[i])
@@ -334,11 +359,19 @@ type textRow struct {
 	cells []string
 }
 
-func (t *textWriter) Write(p *Pair, j *Judgement) error {
+func (t *textWriter) Write(p *Pair, j *Judgement) error { return t.WriteLinked(p, j, nil) }
+
+// WriteLinked writes a pair with its link (nil: no peer): a named writer adds what the
+// two ends say together to the explanation when it differs from this end's verdict.
+func (t *textWriter) WriteLinked(p *Pair, j *Judgement, l *Link) error {
 	cells := TextCells(p, j)
 	if t.names != nil {
 		names := t.names.names(p, j)
 		cells[1], cells[3], cells[4] = nameCell(cells[1], names[0]), nameCell(cells[3], names[1]), nameCell(cells[4], names[2])
+		lr := linkRowFrom(l)
+		if note := jointNote(j, &lr); note != "" {
+			cells[7] += output.Sanitize(note)
+		}
 	}
 	t.rows = append(t.rows, textRow{keyOf(p, j), cells})
 	return nil

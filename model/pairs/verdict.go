@@ -59,12 +59,24 @@ type Judgement struct {
 	Mixed             bool     // a direction holds both ACCEPT and REJECT
 	RulesDisagree     bool     // the loaded rules contradict the records (changed since?)
 
+	// Local is the direction whose sender is the interface: AtoB when Key.A is the
+	// interface's own end; SideUnknown when no signal tells (see docs/pairs.md). It is
+	// known more often than RequestInbound, which also needs the initiator. Linking the
+	// two ends of a connection (Index.Peer) rests on it.
+	Local Side
+
 	// Guessed: the direction was decided by a weak signal (ports, start times) and may
 	// be wrong; the explanation says so.
 	Guessed bool
 	// StrayRejects counts the REJECT records set aside as packets after the close
 	// (benign): they make a direction MIXED without changing the verdict.
 	StrayRejects int
+
+	// JointVerdict is the verdict of the connection's two ends together (Joint), set
+	// by a caller that linked the pair to its other end before filtering (Ordered with
+	// a filter, a Batch with a filter): the pair filter's joint-verdict term reads it.
+	// Judge and Classify leave it empty, as does a pair without a peer.
+	JointVerdict Verdict
 }
 
 // judged is a pair's cached judgement and what it was made from. A classification is
@@ -86,6 +98,7 @@ type classified struct {
 	strays         int32
 	blocked        blockedCode
 	initiator      Side
+	local          Side
 	mixed, guessed bool
 	rulesDisagree  bool
 	// Whether Request and Response were set: kept so that serving the cache reads no
@@ -111,14 +124,14 @@ func blockedCodeOf(b string) blockedCode {
 func (c *judged) classify(j *Judgement) {
 	c.full = nil
 	c.class = classified{verdict: j.Verdict, rule: j.Rule, inbound: j.RequestInbound, strays: int32(j.StrayRejects),
-		blocked: blockedCodeOf(j.Blocked), initiator: j.Initiator, mixed: j.Mixed, guessed: j.Guessed, rulesDisagree: j.RulesDisagree,
+		blocked: blockedCodeOf(j.Blocked), initiator: j.Initiator, local: j.Local, mixed: j.Mixed, guessed: j.Guessed, rulesDisagree: j.RulesDisagree,
 		request: j.Request != nil, response: j.Response != nil}
 }
 
 // classification rebuilds the cached classification of p.
 func (c *judged) classification(p *Pair) Judgement {
 	k := &c.class
-	j := Judgement{Verdict: k.verdict, Blocked: blockedTexts[k.blocked], Initiator: k.initiator, RequestInbound: k.inbound,
+	j := Judgement{Verdict: k.verdict, Blocked: blockedTexts[k.blocked], Initiator: k.initiator, Local: k.local, RequestInbound: k.inbound,
 		Rule: k.rule, Mixed: k.mixed, RulesDisagree: k.rulesDisagree, Guessed: k.guessed, StrayRejects: int(k.strays)}
 	req := reqSide(j.Initiator)
 	j.InitiatorAP, j.ResponderAP = p.Key.Sender(req), p.Key.Receiver(req)
@@ -269,7 +282,7 @@ func judgeInto(p *Pair, in inputs, d depth, buf *[]byte, dec *decided) Judgement
 				strays[s], arrow(p.Key, s), what)})
 		}
 	}
-	j.Initiator, j.Guessed = dir.initiator, dir.guess
+	j.Initiator, j.Guessed, j.Local = dir.initiator, dir.guess, dir.local
 	placeEnds(p, &j)
 	if j.Initiator != SideUnknown && dir.local != SideUnknown {
 		j.RequestInbound = boolPtr(dir.local != j.Initiator)
