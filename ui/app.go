@@ -5,6 +5,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +16,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/keymap"
@@ -50,6 +53,9 @@ type Options struct {
 	// FetchRules, when set (--live-rules), fetches the rules behind the given
 	// interfaces; the explorer calls it, off the update loop, as new interfaces appear.
 	FetchRules func(interfaces []string) (*rules.Set, error)
+	// Restored, when set, is called by Run once the terminal is restored and before the
+	// feed is closed: from then on nothing is left on screen to put back.
+	Restored func()
 }
 
 // pane names what has the focus.
@@ -535,24 +541,50 @@ func (m *Model) toggleMode() {
 	m.refreshDetail()
 }
 
-// Run starts the explorer full screen and blocks until the user quits. The terminal is
-// restored on every way out, panics included (Bubble Tea restores it before re-raising).
-func Run(opts Options) error {
+// Run starts the explorer full screen and blocks until the user quits or ctx ends (the
+// commands cancel it on a terminating signal: SIGHUP, SIGINT, SIGTERM, SIGQUIT). The
+// terminal is restored on every way out, panics included (Bubble Tea restores it before
+// re-raising), and the feed is closed after it: a live source is billed until then, and
+// closing it can wait on the network, which must not hold the screen. A context that
+// ended is not a failure: Run returns nil, and the caller tells the status from ctx.
+func Run(ctx context.Context, opts Options, progOpts ...tea.ProgramOption) error {
 	if os.Getenv("NO_COLOR") != "" {
 		opts.NoColor = true
 	}
 	m := New(opts)
-	var progOpts []tea.ProgramOption
+	// The commands own the signals: Bubble Tea's handler would catch only SIGINT and
+	// SIGTERM, and answer SIGINT with an error.
+	progOpts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}, progOpts...)
 	if opts.Input != nil {
 		progOpts = append(progOpts, tea.WithInput(opts.Input))
 	}
 	p := tea.NewProgram(m, progOpts...)
 	_, err := p.Run()
-	if opts.Feed != nil {
-		opts.Feed.Close()
+	if opts.Restored != nil {
+		opts.Restored()
+	}
+	m.closeFeed()
+	if err != nil && ctx.Err() != nil && errors.Is(err, tea.ErrProgramKilled) {
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("the screen failed: %w", err)
 	}
 	return nil
 }
+
+// closeFeed closes the feed the explorer ended with: the one it was given, or the one
+// the picker started.
+func (m *Model) closeFeed() {
+	if m.opts.Feed != nil {
+		m.opts.Feed.Close()
+	}
+}
+
+// TerminalReset puts back what the explorer changes on a terminal (keyboard
+// enhancements, the alternate screen, the hidden cursor, bracketed paste, mouse
+// reporting). Bubble Tea writes the same on its way out; this is for a way out that
+// cannot wait for it, such as a second signal while the first is being handled.
+const TerminalReset = ansi.ResetModifyOtherKeys + "\x1b[<1u" + ansi.ResetModeAltScreenSaveCursor +
+	ansi.ShowCursor + ansi.ResetModeBracketedPaste + ansi.ResetModeMouseButtonEvent +
+	ansi.ResetModeMouseAnyEvent + ansi.ResetModeMouseExtSgr + "\r\n"

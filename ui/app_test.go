@@ -263,8 +263,9 @@ func TestKeysForPanesOverlaysPauseTimeAndQuit(t *testing.T) {
 		t.Fatal("t did not switch to local time")
 	}
 	press(m, "t")
-	if cmd := press(m, "q"); cmd == nil || !src.closed {
-		t.Fatal("q did not quit and close the source")
+	if cmd := press(m, "q"); cmd == nil || src.closed {
+		// Run closes the source once the screen is restored, off the update loop.
+		t.Fatal("q did not quit, or closed the source on the update loop")
 	} else if _, ok := cmd().(tea.QuitMsg); !ok {
 		t.Fatal("q did not return tea.Quit")
 	}

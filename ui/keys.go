@@ -20,12 +20,10 @@ func (m *Model) isTyping(msg tea.KeyPressMsg, c keymap.Context, a keymap.Action)
 	return key.Matches(msg, m.keys.TypingKey(c, a))
 }
 
-// quit ends the program, closing the source first: a Live Tail session is billed until
-// it is closed.
+// quit ends the program. Run closes the source once the terminal is restored (a Live
+// Tail session is billed until then): closing can wait on the network, and the screen
+// must answer a second Ctrl+C while it does.
 func (m *Model) quit() tea.Cmd {
-	if m.opts.Feed != nil {
-		m.opts.Feed.Close()
-	}
 	return tea.Quit
 }
 

@@ -10,8 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
+	"syscall"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlens/flowlens/keymap"
@@ -89,8 +92,9 @@ Start with the bundled demo, no AWS account needed:
 }
 
 // runExplorer checks the command line, opens the source and runs the explorer until the
-// person quits. Every mistake is reported before the screen opens.
-func runExplorer(ctx context.Context, opts *explorerOptions) error {
+// person quits or a terminating signal arrives. Every mistake is reported before the
+// screen opens.
+func runExplorer(ctx context.Context, opts *explorerOptions) (err error) {
 	format, err := opts.check()
 	if err != nil {
 		return err
@@ -103,8 +107,34 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 		return usagef("the explorer needs a terminal on stdout; to write records to a pipe or a file use `flowlens print`")
 	}
 	keys, notices := loadKeys(opts.errOut)
-	logger, closeLog := openLog(opts.logFile)
+	logger, logw, closeLog := openLog(opts.logFile)
 	defer closeLog()
+
+	screen := &screenGuard{out: opts.out}
+	watch := watchSignals(ctx, signalHooks{
+		first: func(s os.Signal) {
+			logger.Warn("explorer stopping", "signal", s.String())
+			if s == syscall.SIGQUIT {
+				// Catching SIGQUIT suppresses Go's own dump: the log keeps it.
+				dumpGoroutines(logw)
+			}
+		},
+		again: func(s os.Signal) {
+			logger.Warn("explorer stopped at once", "signal", s.String())
+			screen.restore()
+			closeLog()
+			os.Exit(signalStatus(s))
+		},
+	})
+	defer watch.stop()
+	ctx = watch.ctx
+	defer func() {
+		// A signal is no failure, whatever it interrupted (a listing, the screen).
+		if s := stopped(ctx); s != nil {
+			logger.Info("explorer stop", "signal", context.Cause(ctx).Error())
+			err = s
+		}
+	}()
 
 	// --live-rules: set up before any source opens, so a mistake leaves nothing running.
 	fetchRules, err := opts.liveRulesFetcher(ctx)
@@ -132,10 +162,14 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 		Rules:      ruleSet,
 		Picker:     picker,
 		FetchRules: fetchRules,
+		// Once the terminal is back, the source is closed; a signal during that wait
+		// (Ctrl+C in a cooked terminal is one) means now.
+		Restored: func() { screen.down(); watch.makeUrgent() },
 	}
 	if format != nil {
 		uiOpts.Formats = []*model.Format{format}
 	}
+	input := opts.in
 	if !isTerminal(opts.in) {
 		// Records come through stdin, so the keyboard must be read from the terminal.
 		tty, err := os.Open("/dev/tty")
@@ -147,11 +181,59 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 		}
 		defer tty.Close()
 		uiOpts.Input = tty
+		input = tty
 	}
 	logger.Info("explorer start", "args", opts.sources, "demo", opts.demo, "follow", opts.cw.follow, "log-groups", opts.cw.logGroups)
-	err = ui.Run(uiOpts)
-	logger.Info("explorer stop", "err", err)
+	screen.up(input)
+	err = ui.Run(ctx, uiOpts)
+	screen.down()
+	if ctx.Err() == nil {
+		logger.Info("explorer stop", "err", err)
+	}
 	return err
+}
+
+// screenGuard puts the terminal back when the explorer must exit without waiting for
+// Bubble Tea to do it: the saved mode of the keyboard's terminal (raw mode off) and
+// the sequences that undo the screen's modes.
+type screenGuard struct {
+	out   io.Writer
+	mu    sync.Mutex
+	isUp  bool
+	in    *os.File
+	saved *term.State // nil when the input's mode could not be read
+}
+
+// up saves the keyboard terminal's mode, before the screen changes it.
+func (g *screenGuard) up(in io.Reader) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.isUp = true
+	if f, ok := in.(*os.File); ok {
+		if st, err := term.GetState(f.Fd()); err == nil {
+			g.in, g.saved = f, st
+		}
+	}
+}
+
+// down records that Bubble Tea has restored the terminal: nothing is left to undo.
+func (g *screenGuard) down() {
+	g.mu.Lock()
+	g.isUp = false
+	g.mu.Unlock()
+}
+
+// restore undoes what the screen changed, if it is still up.
+func (g *screenGuard) restore() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.isUp {
+		return
+	}
+	if g.saved != nil {
+		_ = term.Restore(g.in.Fd(), g.saved)
+	}
+	_, _ = io.WriteString(g.out, ui.TerminalReset)
 }
 
 // check validates the flags that need no terminal and no network, and returns --format.
@@ -319,8 +401,10 @@ func enisOf(streams []cloudwatch.Stream, names []string) []string {
 
 // openLog opens the log file; the explorer never logs to the screen. A log that cannot be
 // opened is not worth refusing to start over, so logging is then dropped.
-func openLog(path string) (*slog.Logger, func()) {
-	discard := func() (*slog.Logger, func()) { return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {} }
+func openLog(path string) (*slog.Logger, io.Writer, func()) {
+	discard := func() (*slog.Logger, io.Writer, func()) {
+		return slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, func() {}
+	}
 	if path == "" {
 		dir := os.Getenv("XDG_STATE_HOME")
 		if dir == "" {
@@ -339,7 +423,8 @@ func openLog(path string) (*slog.Logger, func()) {
 	if err != nil {
 		return discard()
 	}
-	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }
+	var once sync.Once
+	return slog.New(slog.NewTextHandler(f, nil)), f, func() { once.Do(func() { f.Close() }) }
 }
 
 // demoRules loads the simulated VPC's security groups and NACLs that come with the demo.
