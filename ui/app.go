@@ -113,6 +113,16 @@ type Model struct {
 	pv    pairsView
 	// the filter text of the view not shown, kept while the other is
 	otherFilter string
+	// flowsExpr is the expression the flows view shows (a refilter under way aside),
+	// refilterExpr the one being applied
+	flowsExpr, refilterExpr string
+
+	// long work done in bounded steps (work.go)
+	budget    workBudget
+	work      workDone  // what the current Update did for the jobs
+	workArmed bool      // a workMsg is on its way
+	exporting *exportJob
+	cmds      []tea.Cmd // commands the current Update's work asks for
 
 	overlay       overlayKind
 	overlayOffset int
@@ -195,6 +205,7 @@ func New(opts Options) *Model {
 		help:       help.New(),
 		local:      opts.Local,
 		formats:    map[model.FormatID]*model.Format{},
+		budget:     defaultBudget,
 	}
 	m.table = newFlowTable(m.view)
 	m.table.setLocal(opts.Local)
@@ -263,9 +274,12 @@ func tick() tea.Cmd {
 // then the focused pane. After every message it settles what the next frame shows, so
 // that View only reads.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.work = workDone{}
 	cmd := m.dispatch(msg)
 	m.settle()
-	return m, cmd
+	cmds := append(m.cmds, cmd, m.armWork())
+	m.cmds = nil
+	return m, tea.Batch(cmds...)
 }
 
 func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
@@ -284,6 +298,12 @@ func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 		}
 	case exportedMsg:
 		m.handleExported(msg)
+	case workMsg:
+		m.step()
+	case pairsSortedMsg:
+		if m.pv.install(msg) {
+			m.refreshDetail()
+		}
 	case feedStartedMsg:
 		return m.handleFeedStarted(msg)
 	case rulesFetchedMsg:
@@ -380,8 +400,8 @@ func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
 
 func (m *Model) handleTick(now time.Time) tea.Cmd {
 	m.rate.tick(now)
-	if m.mode == modePairs && m.pv.dirty {
-		m.pv.rebuild(m.pairs, m.rules)
+	if m.mode == modePairs && m.pv.dirty && m.pv.build == nil {
+		m.pv.startBuild(m.pairs, m.pv.match, m.pv.expr, false)
 	}
 	if m.message != "" && now.After(m.msgUntil) {
 		m.message = ""
@@ -490,16 +510,29 @@ func (m *Model) setFilter(expr string, remember bool) {
 		return
 	}
 	m.bar.applied = expr
-	if flt.All() {
-		m.view.SetFilter(nil)
-	} else {
-		m.view.SetFilter(flt.Match)
-	}
-	m.table.afterRefilter()
-	m.refreshDetail()
 	if remember {
 		m.bar.remember(expr)
 	}
+	if expr == m.flowsExpr && !m.refiltering() {
+		return // what the view shows already (back from the conversations, say)
+	}
+	if flt.All() {
+		m.view.SetFilter(nil)
+		m.filtered("")
+		return
+	}
+	// Refiltered in steps (work.go): the first now, the rest as messages, while the
+	// table shows the previous matches.
+	m.view.StartFilter(flt.Match)
+	m.refilterExpr = expr
+	m.step()
+}
+
+// filtered shows the flows view's new matches once a refilter of expr is done.
+func (m *Model) filtered(expr string) {
+	m.flowsExpr = expr
+	m.table.afterRefilter()
+	m.refreshDetail()
 }
 
 // applyPairsFilter is applyFilter for the conversations view: the same language, plus
@@ -515,12 +548,12 @@ func (m *Model) applyPairsFilter(expr string, remember bool, formats []*model.Fo
 	if strings.TrimSpace(expr) == "" {
 		match = nil
 	}
-	m.pv.match = match
-	m.pv.rebuild(m.pairs, m.rules)
-	m.refreshDetail()
 	if remember {
 		m.bar.remember(expr)
 	}
+	// Rebuilt in steps (work.go), the rows on show kept until the new ones are ready.
+	m.pv.startBuild(m.pairs, match, expr, true)
+	m.step()
 }
 
 // toggleMode switches between the flows table and the conversations view; each keeps
@@ -529,8 +562,10 @@ func (m *Model) toggleMode() {
 	current := m.bar.input.Value()
 	next := m.otherFilter
 	m.otherFilter = current
+	m.cancelJobs()
 	if m.mode == modeFlows {
 		m.mode = modePairs
+		m.pv.opening = true
 	} else {
 		m.mode = modeFlows
 	}

@@ -48,6 +48,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.bar.focus()
 	case m.is(msg, keymap.Back):
 		switch {
+		case m.cancelWork():
+			// Esc stops long work first: an export, a refilter, a listing.
 		case m.focus != paneTable:
 			m.focus = paneTable
 		case m.bar.applied != "":
@@ -66,9 +68,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case m.is(msg, keymap.PairsView):
 		m.toggleMode()
 	case m.is(msg, keymap.ExportJSONL):
-		return m.export("jsonl")
+		m.export("jsonl")
 	case m.is(msg, keymap.ExportCSV):
-		return m.export("csv")
+		m.export("csv")
 	default:
 		switch {
 		case m.focus == paneTable && m.mode == modePairs:
