@@ -119,8 +119,8 @@ type Model struct {
 
 	// long work done in bounded steps (work.go)
 	budget    workBudget
-	work      workDone  // what the current Update did for the jobs
-	workArmed bool      // a workMsg is on its way
+	work      workDone // what the current Update did for the jobs
+	workArmed bool     // a workMsg is on its way
 	exporting *exportJob
 	cmds      []tea.Cmd // commands the current Update's work asks for
 
