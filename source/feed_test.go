@@ -315,3 +315,10 @@ func TestFollowAPathThatBecomesADirectory(t *testing.T) {
 		t.Fatalf("the directory was reported %d times, want once: %q", said, c.errs)
 	}
 }
+
+// Counts people read have thousands separators, like every other count on screen.
+func TestDescribeInputsSeparatesThousands(t *testing.T) {
+	if got := describeInputs(make([]Input, 10_000)); !strings.HasSuffix(got, " and 9,999 more") {
+		t.Fatalf("%q", got)
+	}
+}

@@ -452,7 +452,7 @@ func (m *Model) handleRulesFetched(msg rulesFetchedMsg) {
 	m.rules = merged
 	m.pv.dirty = true
 	m.refreshDetail()
-	m.notify(fmt.Sprintf("live rules: %d security groups, %d network ACLs for %d interfaces", len(msg.set.SecurityGroups()), len(msg.set.NetworkACLs()), msg.count), false, 8*time.Second)
+	m.notify(fmt.Sprintf("live rules: %s security groups, %s network ACLs for %s interfaces", thousands(len(msg.set.SecurityGroups())), thousands(len(msg.set.NetworkACLs())), thousands(msg.count)), false, 8*time.Second)
 }
 
 // notify shows a message in the status bar. Messages quote errors of any origin (the

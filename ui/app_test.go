@@ -318,6 +318,16 @@ func TestExportWritesTheFilteredView(t *testing.T) {
 	if !strings.Contains(lastLines(screen(m), 1), "exported 10 records to /") {
 		t.Errorf("the status bar does not show it:\n%s", lastLines(screen(m), 1))
 	}
+
+	// Again in the same second (the clock is stopped here): a second file, not "file
+	// exists", and the first one untouched.
+	again := press(m, "e")().(exportedMsg)
+	if again.err != nil || again.path == msg.path || !strings.HasSuffix(again.path, "-2.jsonl") {
+		t.Fatalf("a second export in the same second: %+v", again)
+	}
+	if first, _ := os.ReadFile(msg.path); string(first) != string(data) {
+		t.Error("the second export changed the first file")
+	}
 }
 
 func TestMouse(t *testing.T) {

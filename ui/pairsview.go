@@ -313,5 +313,5 @@ func dirSummary(d *pairs.Dir) string {
 	if d == nil || d.Records == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%s ×%d", d.Action(), d.Records)
+	return d.Action() + " ×" + thousands(int(d.Records))
 }

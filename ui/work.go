@@ -25,7 +25,7 @@ type workBudget struct {
 	judged  int // conversations fully judged (an export) per step
 }
 
-var defaultBudget = workBudget{records: 1 << 17, pairs: 4096, judged: 1024}
+var defaultBudget = workBudget{records: 1 << 16, pairs: 2048, judged: 512}
 
 // workMsg asks for the next step of the jobs under way.
 type workMsg struct{}

@@ -185,3 +185,24 @@ func TestExplorerChecksFlagsFirst(t *testing.T) {
 		t.Errorf("without a terminal: exit %d:\n%s", code, errOut)
 	}
 }
+
+// A mistake deep in a long filter is shown in a window around the caret, not echoed
+// whole (a 10,000-character filter made a 14 KB message).
+func TestFilterErrorShowsAWindow(t *testing.T) {
+	expr := strings.Repeat("dport=443 or ", 150) + "dsport=22 " + strings.Repeat("or dport=80 ", 80)
+	_, _, errOut := runForOutput(t, "print", "--filter", expr, "-")
+	errOut, _, _ = strings.Cut(errOut, "\n\n") // the usage follows
+	lines := strings.Split(errOut, "\n")
+	if len(errOut) > 400 || len(lines) < 3 {
+		t.Fatalf("%d bytes of error:\n%.600s", len(errOut), errOut)
+	}
+	shown, caret := lines[1], lines[2]
+	if !strings.Contains(shown, "…") || !strings.HasSuffix(caret, "^") {
+		t.Fatalf("no window with a caret:\n%s", errOut)
+	}
+	// The caret is under the mistake.
+	at := len([]rune(caret)) - 1
+	if got := string([]rune(shown)[at:]); !strings.HasPrefix(got, "dsport=22") {
+		t.Errorf("the caret points at %q:\n%s", got, errOut)
+	}
+}

@@ -15,7 +15,7 @@ func writeSummary(w io.Writer, st *model.Stats, matched int64, inputs int, filte
 	defer writeOverflowNote(w, model.SymOverflows()) // after the summary, whichever way it ends
 	files := "1 source"
 	if inputs != 1 {
-		files = fmt.Sprintf("%d sources", inputs)
+		files = output.Thousands(int64(inputs)) + " sources"
 	}
 	fmt.Fprintf(w, "flowlens: %s records read from %s", output.Thousands(st.Records), files)
 	if filtered {
