@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"syscall"
@@ -84,11 +85,44 @@ Start with the bundled demo, no AWS account needed:
 	fl.Lookup("follow").Usage = "keep reading: a FILE as lines are appended, like tail -F (rotation and truncation included); with --log-group, new records via Live Tail (the default in the explorer)"
 	fl.BoolVar(&opts.liveRules, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the flows in view through the EC2 API (read-only Describe calls), to name the rule behind a verdict")
 	fl.BoolVar(&opts.demo, "demo", false, "explore a bundled incident, replayed live; no AWS account needed")
-	fl.IntVar(&opts.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (88 bytes each, and about 190 more for the conversations index)")
+	fl.IntVar(&opts.capacity, "capacity", ring.DefaultCapacity, capacityHelp())
 	fl.BoolVar(&opts.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles)")
 	fl.StringArrayVar(&opts.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable)")
 	fl.StringVar(&opts.logFile, "log-file", "", "write the explorer's log here (default: $XDG_STATE_HOME/flowlens/flowlens.log)")
 	return cmd
+}
+
+// What --capacity costs in resident memory (RSS, not the Go heap: what the system
+// sees), measured with scripts/memcheck.sh on generated v5 records of a busy VPC, 1M
+// and 5M held. The help says it from these constants, memcheck compares the help with
+// a new measurement, and the explorer's memory limit is derived from them.
+const (
+	residentBaseMB         = 40  // the program, its buffers and caches, records aside
+	residentPerRecord      = 550 // bytes a record held, once the file is read
+	residentPerRecordPairs = 650 // the same with the conversations view open (its index and rows)
+)
+
+// residentBudget is what the help promises for capacity records with the conversations
+// view open, in bytes.
+func residentBudget(capacity int) int64 {
+	return residentBaseMB<<20 + int64(capacity)*residentPerRecordPairs
+}
+
+// limitMemory sets the collector's soft limit to the budget the help states. Without
+// it the collector lets the heap grow to twice what is live before collecting (GOGC's
+// default): a ring of a million records took twice the memory it needs. Near the limit
+// it collects sooner instead (the CPU it may take for that is capped by the runtime);
+// a live heap over the limit is not an error, only collected more often. GOMEMLIMIT,
+// when set, is the user's word and wins.
+func limitMemory(capacity int) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(residentBudget(capacity))
+	}
+}
+
+func capacityHelp() string {
+	return fmt.Sprintf("records held in memory; the oldest are dropped beyond it (about %d bytes resident per record, %d with the conversations view open, plus about %d MB)",
+		residentPerRecord, residentPerRecordPairs, residentBaseMB)
 }
 
 // runExplorer checks the command line, opens the source and runs the explorer until the
@@ -107,6 +141,7 @@ func runExplorer(ctx context.Context, opts *explorerOptions) (err error) {
 		return usagef("the explorer needs a terminal on stdout; to write records to a pipe or a file use `flowlens print`")
 	}
 	keys, notices := loadKeys(opts.errOut)
+	limitMemory(opts.capacity)
 	logger, logw, closeLog := openLog(opts.logFile)
 	defer closeLog()
 
