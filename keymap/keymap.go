@@ -93,7 +93,7 @@ var defaults = []Binding{
 	{PairsOpen, Pairs, []string{"enter"}, "the conversation's newest record in the flows table"},
 	{NextPane, Global, []string{"tab"}, "next pane"},
 	{OpenFilter, Global, []string{"/"}, "filter"},
-	{Back, Global, []string{"esc"}, "back / clear the filter"},
+	{Back, Global, []string{"esc"}, "cancel what runs (a refilter, a listing, an export) / back / clear the filter"},
 	{PairsView, Global, []string{"p"}, "flows / conversations view"},
 	{Pause, Global, []string{"space"}, "pause / resume the source"},
 	{TimeZone, Global, []string{"t"}, "UTC / local time"},

@@ -89,6 +89,7 @@ press() {
 }
 
 wait_screen() { local end; end=$(deadline_for 60000); until screen | grep -qE -- "$1"; do [ "$(now_ms)" -lt "$end" ] || { echo "soak: never showed $1" >&2; screen >&2; exit 1; }; sleep 0.2; done; }
+wait_gone() { local end; end=$(deadline_for 120000); while screen | grep -qE -- "$1"; do [ "$(now_ms)" -lt "$end" ] || { echo "soak: still shows $1" >&2; screen >&2; exit 1; }; sleep 0.1; done; }
 wait_screen 'in ring'
 pid=$(cat "$dir/pid")
 # The stats view (s), if this build has one: the help lists it.
@@ -117,6 +118,9 @@ while [ $(( SECONDS - start )) -lt "$duration" ]; do
     press "${part: -1}" "[✓✗] / ?$part"
   done
   press Enter ' of [0-9,]+ match'
+  # The refilter runs in steps after the key (the status bar says how far): a person
+  # waits for it before moving, or moves in the previous result.
+  wait_gone 'filtering [0-9,]+ records'
   sample_rss
   # Scroll: away from the tail, and back.
   press k 'not following'
@@ -124,7 +128,7 @@ while [ $(( SECONDS - start )) -lt "$duration" ]; do
   press G '● ' 'not following'
   # The conversations view, with the filter kept per view, and back.
   press p 'Conversations'
-  sleep 2
+  wait_gone 'listing conversations|sorting [0-9,]+ conversations'
   press j 'Conversations'
   sample_rss
   press p 'Flows'

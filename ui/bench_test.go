@@ -48,6 +48,7 @@ type timedLoop struct {
 	updates  int
 	longest  time.Duration // the longest Update
 	cpu      time.Duration // the most CPU time of one Update: what it costs on a machine shared with others
+	cpuAll   time.Duration // CPU time of everything, the commands included
 	total    time.Duration // from the first message to the last
 	most     workDone      // the most work of one Update
 	commands time.Duration // spent in commands (off the update loop in the program)
@@ -57,7 +58,7 @@ func (l *timedLoop) send(msg tea.Msg) {
 	// The thread's CPU time is measured, so the loop stays on one thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	start := time.Now()
+	start, cpuStart := time.Now(), threadCPU()
 	queue := []tea.Msg{msg}
 	for len(queue) > 0 {
 		msg, queue = queue[0], queue[1:]
@@ -75,6 +76,7 @@ func (l *timedLoop) send(msg tea.Msg) {
 		l.commands += time.Since(t0)
 	}
 	l.total += time.Since(start)
+	l.cpuAll += threadCPU() - cpuStart
 }
 
 // runNoTimers is run for the benchmarks: the debounce timer is not waited for.
@@ -101,6 +103,7 @@ func (l *timedLoop) report(b *testing.B, what string) {
 	b.ReportMetric(float64(l.total.Microseconds())/n/1000, "ms/"+what)
 	b.ReportMetric(float64(l.longest.Microseconds())/1000, "max-ms/update")
 	b.ReportMetric(float64(l.cpu.Microseconds())/1000, "max-cpu-ms/update")
+	b.ReportMetric(float64(l.cpuAll.Microseconds())/n/1000, "cpu-ms/"+what)
 	b.ReportMetric(float64(l.updates)/n, "updates/"+what)
 	b.ReportMetric(float64(l.commands.Microseconds())/n/1000, "ms-off-loop/"+what)
 	if l.most.records > 0 {
