@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -166,5 +167,57 @@ func (s *session) checkRestored(scr string) {
 		if got := s.display(c.format); got != c.want {
 			s.t.Errorf("%s (%s = %s)", c.what, c.format, got)
 		}
+	}
+}
+
+// The headless commands end on the same signals with the same statuses, and print no
+// error: a signal is not a failure. print reads stdin, kept open, so it is still
+// running when the signal comes.
+func TestHeadlessCommandsOnSignals(t *testing.T) {
+	if noTmux != "" {
+		t.Skip(noTmux) // the binary is built only where the e2e tests run
+	}
+	for _, tc := range []struct {
+		cmd    string
+		sig    syscall.Signal
+		status int
+	}{
+		{"print", syscall.SIGHUP, 129},
+		{"print", syscall.SIGINT, 130},
+		{"print", syscall.SIGTERM, 0},
+		{"print", syscall.SIGQUIT, 131},
+		{"pairs", syscall.SIGHUP, 129},
+		{"pairs", syscall.SIGINT, 130},
+	} {
+		t.Run(tc.cmd+"/"+tc.sig.String(), func(t *testing.T) {
+			cmd := exec.Command(binary, tc.cmd, "-")
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdin.Close()
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(stdin, "2 123456789012 eni-0a1b2c3d4e5f60718 10.0.0.1 10.0.1.5 40000 443 6 10 5000 1714550000 1714550060 ACCEPT OK\n")
+			time.Sleep(500 * time.Millisecond) // started and reading; the test holds either way
+			cmd.Process.Signal(tc.sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				t.Fatal("still running after the signal")
+			}
+			if got := cmd.ProcessState.ExitCode(); got != tc.status {
+				t.Errorf("exit status %d (%v), want %d; stderr:\n%.500s", got, cmd.ProcessState, tc.status, stderr.String())
+			}
+			if strings.Contains(stderr.String(), "flowlens: ") && !strings.Contains(stderr.String(), "records read") {
+				t.Errorf("an error was printed:\n%.500s", stderr.String())
+			}
+		})
 	}
 }

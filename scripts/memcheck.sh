@@ -26,9 +26,9 @@ perPairs=$(sed -n 's/.*bytes resident per record, \([0-9]*\) with the conversati
 base=$(sed -n 's/.*plus about \([0-9]*\) MB.*/\1/p' <<<"$help")
 [ -n "$per" ] && [ -n "$perPairs" ] && [ -n "$base" ] || { echo "memcheck: the --capacity help gives no estimate to check" >&2; exit 2; }
 
-sock="$dir/tmux.sock"
+sock=""
 tm() { tmux -S "$sock" -f /dev/null "$@"; }
-trap 'tm kill-server 2>/dev/null || true' EXIT
+trap '[ -z "$sock" ] || tm kill-server 2>/dev/null || true' EXIT
 
 # wait_for TEXT [SECONDS]: poll the screen until TEXT is on it.
 wait_for() {
@@ -45,7 +45,8 @@ fail=0
 for n in "$@"; do
   file="$dir/flows-$n.log"
   [ -s "$file" ] || "$bin" generate --records "$n" --format v5 --header -o "$file"
-  tm kill-server 2>/dev/null || true
+  [ -z "$sock" ] || tm kill-server 2>/dev/null || true
+  sock="$dir/tmux-$n.sock" # a server of its own: the last one may still be going away
   tm new-session -d -s mem -x 200 -y 50 "exec $bin --capacity $n --log-file $dir/flowlens.log $file"
   pid=$(tm display-message -p -t mem '#{pane_pid}')
   wait_for "● done"

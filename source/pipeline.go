@@ -132,13 +132,26 @@ func pipeline(ctx context.Context, produce producer, workers int, newStage func(
 			}
 		})
 	}()
-	for c := range order {
+	for {
+		var c *Chunk
+		select {
+		case c = <-order:
+		case <-ctx.Done():
+			// Stopped (a signal, or the sink had enough): the producer may be blocked in a
+			// read that nothing interrupts (a pipe on stdin whose writer lives on), so it
+			// is not waited for; it and the workers wind down on their own.
+			return
+		}
+		if c == nil {
+			break // the producer is done
+		}
 		<-c.ready
 		if ctx.Err() != nil {
-			continue // drain, so the producer and workers can finish
+			return
 		}
 		if !sink(c) {
 			cancel()
+			return
 		}
 		recycle(c)
 	}
