@@ -38,7 +38,7 @@ wait_for() {
     sleep 0.5
   done
 }
-rss() { awk '/^VmRSS/ {printf "%d\n", $2 * 1024}' "/proc/$1/status"; }
+rss() { awk '/^VmRSS/ {printf "%.0f\n", $2 * 1024}' "/proc/$1/status"; }
 mb() { echo $(( $1 / 1000000 )); }
 
 fail=0

@@ -158,21 +158,6 @@ func (v *pairsView) install(msg pairsSortedMsg) bool {
 	return true
 }
 
-// rebuildNow rebuilds the list at once, all steps in a row: for the tests and the
-// benchmarks, and for an index small enough that it is one step.
-func (v *pairsView) rebuildNow(ix *pairs.Index, rs *rules.Set, match func(*pairs.Pair, *pairs.Judgement) bool, expr string) {
-	v.startBuild(ix, match, expr, false)
-	for {
-		if _, sort := v.step(ix, rs, 1<<30); sort != nil {
-			v.install(sort().(pairsSortedMsg))
-			return
-		}
-	}
-}
-
-// small reports whether a rebuild of ix is a single step within budget.
-func small(ix *pairs.Index, budget int) bool { return ix.Slots() <= budget }
-
 // progress says how far the rebuild under way is.
 func (b *pairsBuild) progress() string {
 	if b.sorting {

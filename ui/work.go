@@ -16,9 +16,12 @@ import (
 // cancels the job, Ctrl+C quits. Work that touches nothing the update loop changes
 // (sorting the rows of the conversations, writing a file) runs in a tea.Cmd instead.
 
-// workBudget bounds what one step does. The figures keep a step to about 10-20 ms on a
-// slow core: a record is filtered in 40-100 ns, a conversation classified in 1-6 µs
-// (0.1 µs from the cache), judged with its explanation in 4-15 µs.
+// workBudget bounds what one step does, whatever is held. The figures keep a step, its
+// frame included, to a few milliseconds of CPU (BenchmarkFilterKeystroke5M and
+// BenchmarkOpenConversations5M report the largest): a record is filtered in 10-100 ns,
+// a conversation classified in 1-6 µs (0.1 µs from the cache), judged with its
+// explanation in 4-15 µs. The collector's assists, charged to whoever allocates, add to
+// that when gigabytes are held.
 type workBudget struct {
 	records int // records a refilter scans, or an export copies, per step
 	pairs   int // conversations classified per step
