@@ -97,9 +97,9 @@ Start with the bundled demo, no AWS account needed:
 // and 5M held. The help says it from these constants, memcheck compares the help with
 // a new measurement, and the explorer's memory limit is derived from them.
 const (
-	residentBaseMB         = 250 // the program, its buffers, the collector's slack, records aside
-	residentPerRecord      = 400 // bytes a record held, once the file is read
-	residentPerRecordPairs = 450 // the same with the conversations view open (its index and rows)
+	residentBaseMB         = 200 // the program, its buffers, the collector's slack, records aside
+	residentPerRecord      = 520 // bytes a record held, once the file is read
+	residentPerRecordPairs = 580 // the same with the conversations view open (its index and rows)
 )
 
 // residentBudget is what the help promises for capacity records with the conversations
