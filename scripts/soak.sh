@@ -118,8 +118,11 @@ while [ $(( SECONDS - start )) -lt "$duration" ]; do
     press "${part: -1}" "/ $part"
   done
   press Enter ' of [0-9,]+ match'
-  # The refilter runs in steps after the key (the status bar says how far): a person
-  # waits for it before moving, or moves in the previous result.
+  # The bar shows the text before Enter as after it: t (the time zone, in the status
+  # bar) comes after Enter, so once it shows, Enter was handled. The refilter then runs
+  # in steps (the status bar says how far); a person waits for it before moving (a key
+  # meanwhile acts on the previous result, which may be a prefix's, even empty).
+  press t 'local time'
   wait_gone 'filtering [0-9,]+ records'
   sample_rss
   # Scroll: away from the tail, and back.
@@ -133,6 +136,7 @@ while [ $(( SECONDS - start )) -lt "$duration" ]; do
   sample_rss
   press p 'Flows'
   if [ "$has_stats" = 1 ]; then press s 'Stats|stats'; sleep 1; press s 'Flows'; fi
+  press t 'UTC'
   # Clear the filter.
   press Escape 'to filter, e\.g\.'
   # Resize: narrower, then back.
