@@ -30,6 +30,14 @@ type workBudget struct {
 
 var defaultBudget = workBudget{records: 1 << 16, pairs: 2048, judged: 512}
 
+// stepTime ends a step early, whatever its budget: a key waits for one step at most.
+// stepChunk is how much is done between two looks at the clock (a sixteenth of it for
+// conversations, which cost more).
+const (
+	stepTime  = 8 * time.Millisecond
+	stepChunk = 4096
+)
+
 // workMsg asks for the next step of the jobs under way.
 type workMsg struct{}
 
@@ -60,16 +68,35 @@ func (m *Model) armWork() tea.Cmd {
 // a write) go to m.cmds, which Update returns.
 func (m *Model) step() {
 	m.workArmed = false
+	// Besides its budget, a step stops at stepTime: the cost of a record differs by
+	// far between filters (a bare word searches the text of every field), and of a
+	// conversation between the first judgement and the cached one.
+	deadline := time.Now().Add(stepTime)
 	if m.refiltering() {
-		n, pending := m.view.Step(m.budget.records)
-		m.work.records += n
-		if !pending {
-			m.filtered(m.refilterExpr)
+		for done := 0; done < m.budget.records; {
+			n, pending := m.view.Step(min(stepChunk, m.budget.records-done))
+			done += n
+			m.work.records += n
+			if !pending {
+				m.filtered(m.refilterExpr)
+				break
+			}
+			if time.Now().After(deadline) {
+				break
+			}
 		}
 	}
 	if b := m.pv.build; b != nil && !b.sorting {
-		n, sort := m.pv.step(m.pairs, m.rules, m.budget.pairs)
-		m.work.pairs += n
+		var sort tea.Cmd
+		for done := 0; done < m.budget.pairs && sort == nil; {
+			var n int
+			n, sort = m.pv.step(m.pairs, m.rules, min(stepChunk/16, m.budget.pairs-done))
+			done += n
+			m.work.pairs += n
+			if n == 0 || time.Now().After(deadline) {
+				break
+			}
+		}
 		switch {
 		case sort == nil:
 		case len(b.rows) <= m.budget.pairs:
