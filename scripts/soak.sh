@@ -99,7 +99,12 @@ if screen | grep -qiE '│ +s +.*stat'; then has_stats=1; fi
 press Escape '● ' 'Keys can be rebound'
 
 max_rss=0
+dropped=""
 sample_rss() {
+  # what the status bar says was dropped, as last seen (the last screen may be narrow)
+  local d
+  d=$(screen | grep -oE 'dropped [0-9,]+' | head -1 || true)
+  [ -z "$d" ] || dropped=$d
   local r
   r=$(awk '/^VmRSS/ {printf "%.0f\n", $2 * 1024}' "/proc/$pid/status" 2>/dev/null || echo 0)
   [ "$r" -le "$max_rss" ] || max_rss=$r
@@ -145,8 +150,7 @@ while [ $(( SECONDS - start )) -lt "$duration" ]; do
   sample_rss
 done
 
-final=$(screen)
-dropped=$(grep -oE 'dropped [0-9,]+' <<<"$final" | head -1 || true)
+sample_rss
 press q 'EXIT'
 status=$(cat "$dir/status")
 alt=$(tm display-message -p -t soak '#{alternate_on}')
