@@ -106,7 +106,7 @@ var defaults = []Binding{
 	{StatsDrill, Stats, []string{"enter"}, "add the row to the filter (srcaddr=...) and show its flows; a click does the same"},
 	{NextPane, Global, []string{"tab"}, "next pane"},
 	{OpenFilter, Global, []string{"/"}, "filter"},
-	{Back, Global, []string{"esc"}, "back / clear the filter"},
+	{Back, Global, []string{"esc"}, "cancel what runs (a refilter, a listing, an export) / back / clear the filter"},
 	{PairsView, Global, []string{"p"}, "flows / conversations view"},
 	{StatsView, Global, []string{"s"}, "flows / stats view: top talkers, ports, scans, rejects over time"},
 	{Pause, Global, []string{"space"}, "pause / resume the source"},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/output"
 )
 
 // sourceFeed is the common body of the sources the explorer runs: a batcher for delivery, a
@@ -96,7 +97,7 @@ func OpenFiles(ctx context.Context, inputs []Input, opts Options) Feed {
 			f.updateStatus(func(s *feed.Status) {
 				s.Progress = c.Progress.feed()
 				if c.Progress.Inputs > 1 {
-					s.Source = fmt.Sprintf("%s (%d of %d)", c.Progress.Input, c.Progress.Index+1, c.Progress.Inputs)
+					s.Source = fmt.Sprintf("%s (%s of %s)", c.Progress.Input, output.Thousands(int64(c.Progress.Index+1)), output.Thousands(int64(c.Progress.Inputs)))
 				}
 			})
 			if c.Err != nil {
@@ -128,7 +129,7 @@ func describeInputs(inputs []Input) string {
 	case 1:
 		return inputs[0].Name
 	}
-	return fmt.Sprintf("%s and %d more", inputs[0].Name, len(inputs)-1)
+	return fmt.Sprintf("%s and %s more", inputs[0].Name, output.Thousands(int64(len(inputs)-1)))
 }
 
 // Writer is the producing side of a Feed, for sources that live in their own package

@@ -278,3 +278,47 @@ func TestFollowNoticesARewriteThatGrew(t *testing.T) {
 	c.expect(t, 10, 15)
 	c.quiet(t)
 }
+
+// A followed path that becomes a directory is said once (not on every poll, which
+// filled the log eight lines a second), shown in the status, and followed again when a
+// file is back.
+func TestFollowAPathThatBecomesADirectory(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "flows.log")
+	appendTo(t, path, recordLine(0))
+	f := FollowFile(context.Background(), path, Options{})
+	defer f.Close()
+	c := collect(f)
+	c.expect(t, 0, 1)
+
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * pollEvery) // a hundred polls' worth
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	appendTo(t, path, recordLine(1))
+	c.expect(t, 1, 2)
+	f.Close()
+	<-c.done
+	said := 0
+	for _, e := range c.errs {
+		if strings.Contains(e, "is a directory") {
+			said++
+		}
+	}
+	if said != 1 {
+		t.Fatalf("the directory was reported %d times, want once: %q", said, c.errs)
+	}
+}
+
+// Counts people read have thousands separators, like every other count on screen.
+func TestDescribeInputsSeparatesThousands(t *testing.T) {
+	if got := describeInputs(make([]Input, 10_000)); !strings.HasSuffix(got, " and 9,999 more") {
+		t.Fatalf("%q", got)
+	}
+}

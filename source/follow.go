@@ -18,6 +18,11 @@ import (
 // tail -F falls back to it too; a quarter second is below what a person notices.
 var pollEvery = 250 * time.Millisecond
 
+// maxPollEvery is how long the polling backs off to while the path is not a file that
+// can be read (a directory now stands there, say): such a path is checked less and
+// less often, and said once, not on every poll.
+var maxPollEvery = 5 * time.Second
+
 // FollowFile reads a file and then keeps reading what is appended to it, the way
 // `tail -F` does: it survives rotation (the file renamed and recreated), truncation, and
 // a file that does not exist yet. A partial last line is held until its newline arrives.
@@ -64,7 +69,19 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 		s       *splitter
 		waiting bool
 		head    []byte // the file's first bytes, to notice a rewrite that is not shorter
+		trouble string // why the path cannot be read (a directory stands there): said once
+		poll    = pollEvery
 	)
+	// sayOnce reports a problem with the path in the status bar and the log, once for as
+	// long as it lasts; polling then backs off.
+	sayOnce := func(msg string) {
+		if msg == trouble {
+			return
+		}
+		trouble = msg
+		fl.fail(errors.New(msg))
+		fl.updateStatus(func(st *feed.Status) { st.State = feed.StateFollowing; st.Note = msg })
+	}
 	defer func() {
 		if file != nil {
 			file.Close()
@@ -106,13 +123,23 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 				}
 				return false
 			}
-			fl.fail(fmt.Errorf("cannot open %s: %w", fl.name, describeOSError(err)))
+			sayOnce(fmt.Sprintf("cannot open %s: %v: waiting for it to be readable", fl.name, describeOSError(err)))
 			return false
 		}
 		st, err := f.Stat()
 		if err != nil {
 			f.Close()
 			return false
+		}
+		if st.IsDir() {
+			// Opening a directory succeeds and reading it fails, on every poll.
+			f.Close()
+			sayOnce(fl.name + " is a directory now, not a file: waiting for a file there")
+			return false
+		}
+		if trouble != "" {
+			trouble, poll = "", pollEvery
+			fl.updateStatus(func(st *feed.Status) { st.Note = "" })
 		}
 		file, info, offset, waiting, head = f, st, 0, false, nil
 		s = newSplitter(fl.name, fl.opts.Format)
@@ -140,7 +167,10 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(pollEvery):
+		case <-time.After(poll):
+		}
+		if trouble != "" {
+			poll = min(2*poll, maxPollEvery)
 		}
 		now, err := os.Stat(fl.path)
 		switch {

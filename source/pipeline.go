@@ -157,10 +157,22 @@ func pipeline(ctx context.Context, produce producer, workers int, needles filter
 	var again *chunkParser
 	var last *stream
 	var lastEnd *model.Format
-	for c := range order {
+	for {
+		var c *Chunk
+		select {
+		case c = <-order:
+		case <-ctx.Done():
+			// Stopped (a signal, or the sink had enough): the producer may be blocked in a
+			// read that nothing interrupts (a pipe on stdin whose writer lives on), so it
+			// is not waited for; it and the workers wind down on their own.
+			return
+		}
+		if c == nil {
+			break // the producer is done
+		}
 		<-c.ready
 		if ctx.Err() != nil {
-			continue // drain, so the producer and workers can finish
+			return
 		}
 		if st := c.stream; st != nil {
 			want := st.initial
@@ -179,6 +191,7 @@ func pipeline(ctx context.Context, produce producer, workers int, needles filter
 		}
 		if !sink(c) {
 			cancel()
+			return
 		}
 		recycle(c)
 	}

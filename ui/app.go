@@ -5,6 +5,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +16,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/keymap"
@@ -57,6 +60,9 @@ type Options struct {
 	// ranges); nil names nothing. It may gain names while the explorer runs (live rules,
 	// ranges downloaded in the background); reading it is safe meanwhile.
 	Names Names
+	// Restored, when set, is called by Run once the terminal is restored and before the
+	// feed is closed: from then on nothing is left on screen to put back.
+	Restored func()
 }
 
 // pane names what has the focus.
@@ -116,6 +122,17 @@ type Model struct {
 	sv    statsView
 	// the filter text of the view not shown, kept while the other is
 	otherFilter string
+	// flowsExpr is the expression the flows view shows (a refilter under way aside),
+	// refilterExpr the one being applied, and refilterMatch its compiled form
+	flowsExpr, refilterExpr string
+	refilterMatch           ring.Match
+
+	// long work done in bounded steps (work.go)
+	budget    workBudget
+	work      workDone // what the current Update did for the jobs
+	workArmed bool     // a workMsg is on its way
+	exporting *exportJob
+	cmds      []tea.Cmd // commands the current Update's work asks for
 
 	overlay       overlayKind
 	overlayOffset int
@@ -198,6 +215,7 @@ func New(opts Options) *Model {
 		help:       help.New(),
 		local:      opts.Local,
 		formats:    map[model.FormatID]*model.Format{},
+		budget:     defaultBudget,
 	}
 	r.OnEvict = func(s ring.Seq, f *model.Flow) {
 		ix.Remove(f)
@@ -270,9 +288,12 @@ func tick() tea.Cmd {
 // then the focused pane. After every message it settles what the next frame shows, so
 // that View only reads.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.work = workDone{}
 	cmd := m.dispatch(msg)
 	m.settle()
-	return m, cmd
+	cmds := append(m.cmds, cmd, m.armWork())
+	m.cmds = nil
+	return m, tea.Batch(cmds...)
 }
 
 func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
@@ -295,6 +316,12 @@ func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 		m.handleQueriesWritten(msg)
 	case statsTickMsg:
 		return m.handleStatsTick(msg)
+	case workMsg:
+		m.step()
+	case pairsSortedMsg:
+		if m.pv.install(msg) {
+			m.refreshDetail()
+		}
 	case feedStartedMsg:
 		return m.handleFeedStarted(msg)
 	case rulesFetchedMsg:
@@ -395,8 +422,8 @@ func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
 
 func (m *Model) handleTick(now time.Time) tea.Cmd {
 	m.rate.tick(now)
-	if m.mode == modePairs && m.pv.dirty {
-		m.pv.rebuild(m.pairs, m.rules)
+	if m.mode == modePairs && m.pv.dirty && m.pv.build == nil {
+		m.pv.startBuild(m.pairs, m.pv.match, m.pv.expr, false)
 	}
 	if m.message != "" && now.After(m.msgUntil) {
 		m.message = ""
@@ -447,7 +474,7 @@ func (m *Model) handleRulesFetched(msg rulesFetchedMsg) {
 	m.rules = merged
 	m.pv.dirty = true
 	m.refreshDetail()
-	m.notify(fmt.Sprintf("live rules: %d security groups, %d network ACLs for %d interfaces", len(msg.set.SecurityGroups()), len(msg.set.NetworkACLs()), msg.count), false, 8*time.Second)
+	m.notify(fmt.Sprintf("live rules: %s security groups, %s network ACLs for %s interfaces", thousands(len(msg.set.SecurityGroups())), thousands(len(msg.set.NetworkACLs())), thousands(msg.count)), false, 8*time.Second)
 }
 
 // notify shows a message in the status bar. Messages quote errors of any origin (the
@@ -509,18 +536,31 @@ func (m *Model) setFilter(expr string, remember bool) {
 	}
 	m.bar.warn = warningText(flt.Warnings())
 	m.bar.applied = expr
-	if flt.All() {
-		m.view.SetFilter(nil)
-		m.sv.setFilter(nil, m.ring.Len())
-	} else {
-		m.view.SetFilter(flt.Match)
-		m.sv.setFilter(flt.Match, m.ring.Len())
-	}
-	m.table.afterRefilter()
-	m.refreshDetail()
 	if remember {
 		m.bar.remember(expr)
 	}
+	if expr == m.flowsExpr && !m.refiltering() {
+		return // what the view shows already (back from the conversations, say)
+	}
+	if flt.All() {
+		m.view.SetFilter(nil)
+		m.sv.setFilter(nil, m.ring.Len())
+		m.filtered("")
+		return
+	}
+	// Refiltered in steps (work.go): the first now, the rest as messages, while the
+	// table shows the previous matches. The stats view counts by the new filter once
+	// the table shows it.
+	m.view.StartFilter(flt.Match)
+	m.refilterExpr, m.refilterMatch = expr, flt.Match
+	m.step()
+}
+
+// filtered shows the flows view's new matches once a refilter of expr is done.
+func (m *Model) filtered(expr string) {
+	m.flowsExpr = expr
+	m.table.afterRefilter()
+	m.refreshDetail()
 }
 
 // applyPairsFilter is applyFilter for the conversations view: the same language, plus
@@ -542,12 +582,12 @@ func (m *Model) applyPairsFilter(expr string, remember bool, formats []*model.Fo
 	if strings.TrimSpace(expr) == "" {
 		match = nil
 	}
-	m.pv.match = match
-	m.pv.rebuild(m.pairs, m.rules)
-	m.refreshDetail()
 	if remember {
 		m.bar.remember(expr)
 	}
+	// Rebuilt in steps (work.go), the rows on show kept until the new ones are ready.
+	m.pv.startBuild(m.pairs, match, expr, true)
+	m.step()
 }
 
 // filterOptions are how a filter is read now: relative times (15m, 09:10) against this
@@ -569,8 +609,10 @@ func (m *Model) toggleMode() {
 	current := m.bar.input.Value()
 	next := m.otherFilter
 	m.otherFilter = current
+	m.cancelJobs()
 	if m.mode == modeFlows {
 		m.mode = modePairs
+		m.pv.opening = true
 	} else {
 		m.mode = modeFlows
 	}
@@ -581,24 +623,50 @@ func (m *Model) toggleMode() {
 	m.refreshDetail()
 }
 
-// Run starts the explorer full screen and blocks until the user quits. The terminal is
-// restored on every way out, panics included (Bubble Tea restores it before re-raising).
-func Run(opts Options) error {
+// Run starts the explorer full screen and blocks until the user quits or ctx ends (the
+// commands cancel it on a terminating signal: SIGHUP, SIGINT, SIGTERM, SIGQUIT). The
+// terminal is restored on every way out, panics included (Bubble Tea restores it before
+// re-raising), and the feed is closed after it: a live source is billed until then, and
+// closing it can wait on the network, which must not hold the screen. A context that
+// ended is not a failure: Run returns nil, and the caller tells the status from ctx.
+func Run(ctx context.Context, opts Options, progOpts ...tea.ProgramOption) error {
 	if os.Getenv("NO_COLOR") != "" {
 		opts.NoColor = true
 	}
 	m := New(opts)
-	var progOpts []tea.ProgramOption
+	// The commands own the signals: Bubble Tea's handler would catch only SIGINT and
+	// SIGTERM, and answer SIGINT with an error.
+	progOpts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}, progOpts...)
 	if opts.Input != nil {
 		progOpts = append(progOpts, tea.WithInput(opts.Input))
 	}
 	p := tea.NewProgram(m, progOpts...)
 	_, err := p.Run()
-	if opts.Feed != nil {
-		opts.Feed.Close()
+	if opts.Restored != nil {
+		opts.Restored()
+	}
+	m.closeFeed()
+	if err != nil && ctx.Err() != nil && errors.Is(err, tea.ErrProgramKilled) {
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("the screen failed: %w", err)
 	}
 	return nil
 }
+
+// closeFeed closes the feed the explorer ended with: the one it was given, or the one
+// the picker started.
+func (m *Model) closeFeed() {
+	if m.opts.Feed != nil {
+		m.opts.Feed.Close()
+	}
+}
+
+// TerminalReset puts back what the explorer changes on a terminal (keyboard
+// enhancements, the alternate screen, the hidden cursor, bracketed paste, mouse
+// reporting). Bubble Tea writes the same on its way out; this is for a way out that
+// cannot wait for it, such as a second signal while the first is being handled.
+const TerminalReset = ansi.ResetModifyOtherKeys + "\x1b[<1u" + ansi.ResetModeAltScreenSaveCursor +
+	ansi.ShowCursor + ansi.ResetModeBracketedPaste + ansi.ResetModeMouseButtonEvent +
+	ansi.ResetModeMouseAnyEvent + ansi.ResetModeMouseExtSgr + "\r\n"

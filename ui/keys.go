@@ -20,12 +20,10 @@ func (m *Model) isTyping(msg tea.KeyPressMsg, c keymap.Context, a keymap.Action)
 	return key.Matches(msg, m.keys.TypingKey(c, a))
 }
 
-// quit ends the program, closing the source first: a Live Tail session is billed until
-// it is closed.
+// quit ends the program. Run closes the source once the terminal is restored (a Live
+// Tail session is billed until then): closing can wait on the network, and the screen
+// must answer a second Ctrl+C while it does.
 func (m *Model) quit() tea.Cmd {
-	if m.opts.Feed != nil {
-		m.opts.Feed.Close()
-	}
 	return tea.Quit
 }
 
@@ -50,6 +48,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.bar.focus()
 	case m.is(msg, keymap.Back):
 		switch {
+		case m.cancelWork():
+			// Esc stops long work first: an export, a refilter, a listing.
 		case m.mode == modeStats && m.sv.zoom:
 			m.sv.zoom = false
 			m.sv.relayout()
@@ -76,9 +76,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case m.is(msg, keymap.StatsView):
 		return m.toggleStats()
 	case m.is(msg, keymap.ExportJSONL):
-		return m.export("jsonl")
+		m.export("jsonl")
 	case m.is(msg, keymap.ExportCSV):
-		return m.export("csv")
+		m.export("csv")
 	case m.is(msg, keymap.Queries):
 		return m.writeQueries()
 	default:

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/rules"
 )
@@ -13,14 +15,23 @@ import (
 // pairsView lists conversations (a flow and its reverse on one interface) with their
 // verdicts, the worst first, filtered with the same language plus verdict= and friends.
 // The list is rebuilt when the filter changes and at most once a second while records
-// arrive, not on every batch: judging is cached per pair, but sorting is not free.
+// arrive, not on every batch. A rebuild is a job (see work.go): the pairs are listed and
+// classified a bounded number per step on the update loop (judging is cached per pair,
+// and the index changes with every batch), then sorted off it, and the rows on show
+// stay until the new ones are ready.
 type pairsView struct {
 	rows          []pairRow
+	spare         []pairRow // the rows before the last rebuild, for the next one to fill
 	sel, top      int
 	selKey        pairs.Key
 	width, height int
 	match         func(*pairs.Pair, *pairs.Judgement) bool
+	expr          string // the filter text of match
 	dirty         bool
+	build         *pairsBuild // the rebuild under way, nil when none
+	gen           int         // numbers rebuilds, so a late sort of a replaced one is dropped
+	opening       bool        // the view was just opened and has not been listed yet
+	lent          bool        // rows are being exported: a rebuild must not reuse them
 	// onScreen are the judgements of the rows from top on, made in Update (prepare):
 	// judging fills the index's cache, which drawing must not touch
 	onScreen []pairs.Judgement
@@ -34,22 +45,75 @@ type pairRow struct {
 	last uint32
 }
 
-// rebuild classifies every pair (the verdict without the explanation: cached in the
-// index, so a rebuild only pays for the pairs that changed), keeps those the filter
-// matches and sorts them by severity, then by the newest record.
-func (v *pairsView) rebuild(ix *pairs.Index, rs *rules.Set) {
+// pairsBuild is a rebuild of the list under way: a walk over the index's table, a
+// bounded number of slots at a time, keeping the pairs the filter matches.
+type pairsBuild struct {
+	match   func(*pairs.Pair, *pairs.Judgement) bool
+	expr    string // the filter text, shown once the rows are
+	slot    int    // the next slot of the index's table to walk
+	slots   int    // the table's size when the walk started; a growth restarts it
+	found   []*pairs.Pair
+	rows    []pairRow
+	sorting bool // the walk is done and the rows are being sorted off the update loop
+	gen     int
+	shown   bool // the person is waiting for it (opening, a filter): progress shows
+}
+
+// pairsSortedMsg brings back the rows of a rebuild, sorted.
+type pairsSortedMsg struct {
+	gen  int
+	rows []pairRow
+	sel  int // the position of the selected conversation, -1 when it is not listed
+}
+
+// startBuild begins a rebuild with match; one under way is replaced.
+func (v *pairsView) startBuild(ix *pairs.Index, match func(*pairs.Pair, *pairs.Judgement) bool, expr string, shown bool) {
+	v.gen++
 	v.dirty = false
-	v.rows = v.rows[:0]
-	for _, p := range ix.All() {
-		j := ix.Classify(p, rs)
-		if v.match != nil && !v.match(p, &j) {
-			continue
-		}
-		v.rows = append(v.rows, pairRow{p, int32(pairs.Severity(j.Verdict)), lastSeen(p)})
+	rows := v.spare[:0]
+	v.spare = nil
+	v.build = &pairsBuild{match: match, expr: expr, slots: ix.Slots(), rows: rows, gen: v.gen, shown: shown}
+}
+
+// step lists and classifies at most budget conversations of the rebuild under way, and
+// when the walk is done returns the command that sorts the rows. It reports how many it
+// classified.
+func (v *pairsView) step(ix *pairs.Index, rs *rules.Set, budget int) (int, tea.Cmd) {
+	b := v.build
+	if b == nil || b.sorting {
+		return 0, nil
 	}
-	// A total order (ties broken by the conversation's key), so the list does not shuffle
-	// between rebuilds.
-	slices.SortFunc(v.rows, func(a, b pairRow) int {
+	if ix.Slots() != b.slots {
+		// The table grew and moved every pair: start the walk again.
+		b.slot, b.slots, b.rows = 0, ix.Slots(), b.rows[:0]
+	}
+	judged := 0
+	for judged < budget && b.slot < b.slots {
+		// A slot holds at most one pair: walking budget-judged slots cannot judge more.
+		b.found, b.slot = ix.Walk(b.found[:0], b.slot, min(budget-judged, 1024))
+		for _, p := range b.found {
+			j := ix.Classify(p, rs)
+			judged++
+			if b.match != nil && !b.match(p, &j) {
+				continue
+			}
+			b.rows = append(b.rows, pairRow{p, int32(pairs.Severity(j.Verdict)), lastSeen(p)})
+		}
+	}
+	if b.slot < b.slots {
+		return judged, nil
+	}
+	b.sorting = true
+	rows, gen, selKey := b.rows, b.gen, v.selKey
+	return judged, func() tea.Msg { return sortPairRows(rows, gen, selKey) }
+}
+
+// sortPairRows sorts rows by severity, then by the newest record: a total order (ties
+// broken by the conversation's key), so the list does not shuffle between rebuilds. It
+// runs off the update loop and reads only what never changes in a row: its own fields
+// and the pair's key.
+func sortPairRows(rows []pairRow, gen int, selKey pairs.Key) tea.Msg {
+	slices.SortFunc(rows, func(a, b pairRow) int {
 		if c := cmp.Compare(a.sev, b.sev); c != 0 {
 			return c
 		}
@@ -58,15 +122,48 @@ func (v *pairsView) rebuild(ix *pairs.Index, rs *rules.Set) {
 		}
 		return a.p.Key.Compare(b.p.Key)
 	})
-	// Keep the selection on the same conversation.
-	v.sel = min(v.sel, max(0, len(v.rows)-1))
-	for i, r := range v.rows {
-		if r.p.Key == v.selKey {
-			v.sel = i
+	// A walk across a change of the table can meet a pair twice; as one pair judged
+	// alike twice, the copies are neighbours.
+	rows = slices.CompactFunc(rows, func(a, b pairRow) bool { return a.p == b.p })
+	sel := -1
+	for i, r := range rows {
+		if r.p.Key == selKey {
+			sel = i
 			break
 		}
 	}
+	return pairsSortedMsg{gen: gen, rows: rows, sel: sel}
+}
+
+// install shows the rows of the rebuild msg ends, unless another replaced it; it
+// reports whether it did.
+func (v *pairsView) install(msg pairsSortedMsg) bool {
+	b := v.build
+	if b == nil || msg.gen != b.gen {
+		return false
+	}
+	v.build = nil
+	v.opening = false
+	v.match, v.expr = b.match, b.expr
+	v.spare, v.rows = v.rows, msg.rows
+	if v.lent {
+		v.spare, v.lent = nil, false
+	}
+	// Keep the selection on the same conversation.
+	if msg.sel >= 0 {
+		v.sel = msg.sel
+	}
+	v.sel = min(v.sel, max(0, len(v.rows)-1))
 	v.clamp()
+	return true
+}
+
+// progress says how far the rebuild under way is.
+func (b *pairsBuild) progress() string {
+	if b.sorting {
+		return "sorting " + thousands(len(b.rows)) + " conversations…"
+	}
+	return "listing conversations " + percent(b.slot, b.slots) + "…"
 }
 
 func lastSeen(p *pairs.Pair) uint32 {
@@ -152,14 +249,21 @@ func (v *pairsView) Render(s Styles, focused bool, local bool, total int) string
 		}
 		lines = append(lines, v.renderRow(s, v.rows[idx].p, &v.onScreen[i], idx == v.sel, local))
 	}
-	if len(v.rows) == 0 {
+	switch {
+	case len(v.rows) == 0 && v.build != nil:
+		lines = append(lines, "", s.Muted.Render("  "+v.build.progress()))
+	case len(v.rows) == 0:
 		lines = append(lines, "", s.Muted.Render("  no conversations match"))
 	}
 	right := ""
 	if len(v.rows) > 0 {
 		right = fmt.Sprintf("rows %s-%s of %s/%s", thousands(v.top+1), thousands(min(v.top+rows, len(v.rows))), thousands(len(v.rows)), thousands(total))
 	}
-	return s.box("Conversations, worst first", right, lines, v.width, v.height, focused)
+	title := "Conversations, worst first"
+	if v.build != nil && v.build.shown {
+		title += " · " + v.build.progress()
+	}
+	return s.box(title, right, lines, v.width, v.height, focused)
 }
 
 func (v *pairsView) renderRow(s Styles, p *pairs.Pair, j *pairs.Judgement, selected bool, local bool) string {
@@ -194,5 +298,5 @@ func dirSummary(d *pairs.Dir) string {
 	if d == nil || d.Records == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%s ×%d", d.Action(), d.Records)
+	return d.Action() + " ×" + thousands(int(d.Records))
 }

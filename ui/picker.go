@@ -196,8 +196,8 @@ func (m *Model) renderPicker(w, h int) string {
 	s, p := m.styles, m.picker
 	rows := p.rows(m.height)
 	lines := []string{
-		s.Text.Render(fmt.Sprintf(" %d streams in %s, most recently active first. Type to filter; %s chooses, %s chooses all, %s tails.",
-			len(p.spec.Items), p.spec.Group, m.keys.Label(keymap.PickerToggle), m.keys.Label(keymap.PickerAll), m.keys.Label(keymap.PickerConfirm))),
+		s.Text.Render(fmt.Sprintf(" %s streams in %s, most recently active first. Type to filter; %s chooses, %s chooses all, %s tails.",
+			thousands(len(p.spec.Items)), p.spec.Group, m.keys.Label(keymap.PickerToggle), m.keys.Label(keymap.PickerAll), m.keys.Label(keymap.PickerConfirm))),
 		" " + s.Key.Render("filter: ") + p.query.View(),
 		"",
 		s.Header.Render(fmt.Sprintf("    %-40s %-22s %s", "STREAM", "INTERFACE", "LAST EVENT")),
@@ -230,6 +230,6 @@ func (m *Model) renderPicker(w, h int) string {
 	case p.err != "":
 		lines = append(lines, "", s.Reject.Render(" "+p.err))
 	}
-	right := fmt.Sprintf("%d chosen", len(p.chosen))
+	right := thousands(len(p.chosen)) + " chosen"
 	return s.box("Choose interfaces to tail", right, lines, w, h, true)
 }

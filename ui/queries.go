@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
@@ -39,12 +38,13 @@ func (m *Model) writeQueries() tea.Cmd {
 		m.notify("no queries: "+err.Error(), true, 8*time.Second)
 		return nil
 	}
-	path := filepath.Join(m.opts.ExportDir, fmt.Sprintf("flowlens-queries-%s.txt", m.now().UTC().Format("20060102-150405")))
+	dir, base := m.opts.ExportDir, "flowlens-queries-"+m.now().UTC().Format("20060102-150405")
 	write := func() tea.Msg {
-		return queriesWrittenMsg{path: path, err: writeNew(path, func(w io.Writer) error {
+		path, err := writeNew(dir, base, "txt", func(w io.Writer) error {
 			_, err := io.WriteString(w, text)
 			return err
-		})}
+		})
+		return queriesWrittenMsg{path: path, err: err}
 	}
 	return tea.Batch(write, tea.SetClipboard(text))
 }

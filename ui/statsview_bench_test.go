@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 
 	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
@@ -42,17 +41,6 @@ func flood(n int) []model.Flow {
 		r.SetAction(model.Reject)
 	}
 	return recs
-}
-
-func loadedWith(b *testing.B, recs []model.Flow) *Model {
-	b.Helper()
-	dark := true
-	m := New(Options{Feed: newFakeFeed(), Capacity: len(recs), Dark: &dark, Now: func() time.Time { return testNow }})
-	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
-	for i := 0; i < len(recs); i += 8192 {
-		deliver(m, feed.Batch{Records: recs[i:min(i+8192, len(recs))]})
-	}
-	return m
 }
 
 var statsSets = []struct {

@@ -57,6 +57,7 @@ type statusInfo struct {
 	local     bool
 	message   string
 	msgError  bool
+	work      string // long work under way and how far it is (work.go)
 	// the first keys of the actions the bar mentions, as rebound, and the short help
 	followKey, malformedKey string
 	help                    string
@@ -98,6 +99,9 @@ func renderStatus(s Styles, st statusInfo, width int) string {
 		}
 		add(st.message, style, rankMessage)
 	}
+	if st.work != "" {
+		add(st.work, s.Warn, rankMessage)
+	}
 	state := string(st.src.State)
 	if state == "" {
 		state = "starting"
@@ -137,14 +141,17 @@ func renderStatus(s Styles, st statusInfo, width int) string {
 		add("sampled", s.Warn, rankWarning)
 	}
 	if st.src.Retries > 0 {
-		add(fmt.Sprintf("%d retries", st.src.Retries), s.Warn, rankWarning)
+		add(thousands(st.src.Retries)+" retries", s.Warn, rankWarning)
 	}
 	add(fmt.Sprintf("%s in ring", thousands(st.held)), s.Text, rankRing)
 	rate := st.rate
 	if st.src.Rate > 0 {
 		rate = st.src.Rate // the source counts what it reads, before any dropping
 	}
-	add(fmt.Sprintf("%.0f/s", rate), s.Muted, rankRate)
+	if st.src.State != feed.StateDone {
+		// A source that is done reads nothing: a rate would be what it was, stale.
+		add(thousands(int64(rate+0.5))+"/s", s.Muted, rankRate)
+	}
 	if st.dropped > 0 {
 		add(fmt.Sprintf("dropped %s", thousands(st.dropped)), s.Warn, rankTrouble)
 	}

@@ -72,3 +72,18 @@ func TestStatusBarShowsFieldsAndDropsWholeParts(t *testing.T) {
 		t.Errorf("a long message was not cut at a word:\n%s", alone)
 	}
 }
+
+// A source that is done reads nothing: the rate it had must not stay on screen, stale.
+// Rates and retries have thousands separators.
+func TestStatusBarRateWhileReadingOnly(t *testing.T) {
+	s := NewStyles(true, false)
+	reading := statusInfo{src: feed.Status{Source: "f.log", State: feed.StateReading, Retries: 12000}, rate: 123456, following: true}
+	if bar := ansi.Strip(renderStatus(s, reading, 200)); !strings.Contains(bar, "123,456/s") || !strings.Contains(bar, "12,000 retries") {
+		t.Errorf("while reading:\n%s", bar)
+	}
+	done := reading
+	done.src.State = feed.StateDone
+	if bar := ansi.Strip(renderStatus(s, done, 200)); strings.Contains(bar, "/s") {
+		t.Errorf("done, and a rate is shown:\n%s", bar)
+	}
+}

@@ -144,7 +144,7 @@ func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 			case "MIXED":
 				style = vsRule
 			}
-			add(fmt.Sprintf("%s%-9s %s ×%d, %s, %s", mark, label, d.Action(), d.Records, plural(d.Packets, "packet"), humanBytes(d.Bytes)), style, false)
+			add(fmt.Sprintf("%s%-9s %s ×%s, %s, %s", mark, label, d.Action(), thousands(int(d.Records)), plural(d.Packets, "packet"), humanBytes(d.Bytes)), style, false)
 		}
 		add("    "+endpointLabel(p.Key.Protocol, p.Key.Sender(s))+" → "+endpointLabel(p.Key.Protocol, p.Key.Receiver(s)), vsText, true)
 	}
@@ -304,7 +304,7 @@ func reverseTarget(ix *pairs.Index, r *model.Flow, rs *rules.Set) (seq ring.Seq,
 	default:
 		note = "the reply"
 	}
-	note += fmt.Sprintf(" (%d records, %s)", other.Records, strings.ToLower(other.Action()))
+	note += fmt.Sprintf(" (%s records, %s)", thousands(int(other.Records)), strings.ToLower(other.Action()))
 	return ring.Seq(other.LastSeq), true, note
 }
 
@@ -312,5 +312,5 @@ func plural(n uint64, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return thousands(n) + " " + word + "s"
 }

@@ -183,6 +183,7 @@ func (m *Model) statusInfo() statusInfo {
 		local:     m.local,
 		message:   m.message,
 		msgError:  m.msgError,
+		work:      m.progress(),
 
 		followKey:    m.keys.Short(keymap.Bottom),
 		malformedKey: m.keys.Short(keymap.Malformed),

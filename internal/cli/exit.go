@@ -7,6 +7,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
+	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -97,27 +100,95 @@ type caughtSignal struct{ sig os.Signal }
 
 func (c caughtSignal) Error() string { return c.sig.String() + " received" }
 
-// withSignals returns a context cancelled when one of sigs arrives (SIGINT and SIGTERM
-// when none are named), and the function that stops listening. The command keeps its
-// output consistent when the context ends, then returns stopped(ctx).
-func withSignals(ctx context.Context, sigs ...os.Signal) (context.Context, func()) {
-	if len(sigs) == 0 {
-		sigs = []os.Signal{syscall.SIGINT, syscall.SIGTERM}
+// terminating are the signals that end a command and can be caught: the terminal
+// closing or the SSH session lost (SIGHUP), Ctrl+C (SIGINT), an orderly stop (SIGTERM)
+// and Ctrl+\ (SIGQUIT). Caught, each ends the command with the terminal restored, its
+// output consistent and what is billed closed, then the signal's status.
+var terminating = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT}
+
+// signalHooks say what happens beyond cancelling the context.
+type signalHooks struct {
+	// first runs when the first signal arrives, before the context is cancelled: the
+	// explorer logs why it stops there. Nil: a SIGQUIT writes every goroutine's stack
+	// to stderr, as Go does for a SIGQUIT it does not catch.
+	first func(os.Signal)
+	// again runs for a signal that arrives while the command is already stopping, or
+	// after urgent was called: the person wants out now. Nil: exit at once with the
+	// signal's status.
+	again func(os.Signal)
+}
+
+// signalWatch is a context cancelled by the first terminating signal, and what to do on
+// later ones.
+type signalWatch struct {
+	ctx    context.Context
+	stop   func()
+	urgent atomic.Bool
+}
+
+// withSignals returns a context cancelled when a terminating signal arrives, and the
+// function that stops listening. The command keeps its output consistent when the
+// context ends, then returns stopped(ctx). A second signal exits at once.
+func withSignals(ctx context.Context) (context.Context, func()) {
+	w := watchSignals(ctx, signalHooks{})
+	return w.ctx, w.stop
+}
+
+// watchSignals is withSignals with hooks.
+func watchSignals(ctx context.Context, hooks signalHooks) *signalWatch {
+	if hooks.first == nil {
+		hooks.first = func(s os.Signal) {
+			if s == syscall.SIGQUIT {
+				dumpGoroutines(os.Stderr)
+			}
+		}
+	}
+	if hooks.again == nil {
+		hooks.again = func(s os.Signal) { os.Exit(signalStatus(s)) }
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, sigs...)
+	w := &signalWatch{ctx: ctx}
+	ch := make(chan os.Signal, 4)
+	signal.Notify(ch, terminating...)
+	done := make(chan struct{})
 	go func() {
-		select {
-		case s := <-ch:
-			cancel(caughtSignal{s})
-		case <-ctx.Done():
+		first := true
+		for {
+			select {
+			case s := <-ch:
+				if first && !w.urgent.Load() {
+					first = false
+					hooks.first(s)
+					cancel(caughtSignal{s})
+					continue
+				}
+				hooks.again(s)
+			case <-done:
+				return
+			}
 		}
 	}()
-	return ctx, func() {
-		signal.Stop(ch)
-		cancel(context.Canceled)
+	var once sync.Once
+	w.stop = func() {
+		once.Do(func() {
+			signal.Stop(ch)
+			close(done)
+			cancel(context.Canceled)
+		})
 	}
+	return w
+}
+
+// makeUrgent makes the next signal act at once (hooks.again), even the first: the
+// command is past the point where an orderly stop means anything, such as waiting for
+// a source to close after the screen is gone.
+func (w *signalWatch) makeUrgent() { w.urgent.Store(true) }
+
+// dumpGoroutines writes the stack of every goroutine, in the form Go prints on a
+// SIGQUIT it does not catch.
+func dumpGoroutines(w io.Writer) {
+	fmt.Fprintf(w, "SIGQUIT: goroutine dump\n")
+	_ = pprof.Lookup("goroutine").WriteTo(w, 2)
 }
 
 // stopped is the result of a command whose context ended early: the signal's status when

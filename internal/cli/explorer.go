@@ -9,10 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlens/flowlens/keymap"
@@ -91,7 +95,7 @@ Start with the bundled demo, no AWS account needed:
 	fl.Lookup("follow").Usage = "keep reading: a FILE as lines are appended, like tail -F (rotation and truncation included); with --log-group, new records via Live Tail; with an s3:// source, new objects as they are delivered (both the default in the explorer without --until)"
 	fl.BoolVar(&opts.liveRules, "live-rules", false, "fetch the security groups, network ACLs and interfaces behind the flows in view through the EC2 API (read-only Describe calls), to name the rule behind a verdict")
 	fl.BoolVar(&opts.demo, "demo", false, "explore a bundled incident, replayed live; no AWS account needed")
-	fl.IntVar(&opts.capacity, "capacity", ring.DefaultCapacity, "records held in memory; the oldest are dropped beyond it (88 bytes each, and about 190 more for the conversations index)")
+	fl.IntVar(&opts.capacity, "capacity", ring.DefaultCapacity, capacityHelp())
 	fl.BoolVar(&opts.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles), and read times written without an offset (--since, --until, the filter) in it")
 	fl.StringArrayVar(&opts.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable)")
 	fl.StringVar(&opts.athenaTable, "athena-table", "vpc_flow_logs", "the Athena `TABLE` the SQL of the queries key (y) reads")
@@ -100,9 +104,43 @@ Start with the bundled demo, no AWS account needed:
 	return cmd
 }
 
+// What --capacity costs in resident memory (RSS, not the Go heap: what the system
+// sees), measured with scripts/memcheck.sh on generated v5 records of a busy VPC, 1M
+// and 5M held. The help says it from these constants, memcheck compares the help with
+// a new measurement, and the explorer's memory limit is derived from them.
+const (
+	residentBaseMB         = 200 // the program, its buffers, the collector's slack, records aside
+	residentPerRecord      = 520 // bytes a record held, once the file is read
+	residentPerRecordPairs = 580 // the same with the conversations view open (its index and rows)
+)
+
+// residentBudget is what the help promises for capacity records with the conversations
+// view open, in bytes.
+func residentBudget(capacity int) int64 {
+	return residentBaseMB<<20 + int64(capacity)*residentPerRecordPairs
+}
+
+// limitMemory sets the collector's soft limit to the budget the help states. Without
+// it the collector lets the heap grow to twice what is live before collecting (GOGC's
+// default): a ring of a million records took twice the memory it needs. Near the limit
+// it collects sooner instead (the CPU it may take for that is capped by the runtime);
+// a live heap over the limit is not an error, only collected more often. GOMEMLIMIT,
+// when set, is the user's word and wins.
+func limitMemory(capacity int) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(residentBudget(capacity))
+	}
+}
+
+func capacityHelp() string {
+	return fmt.Sprintf("records held in memory; the oldest are dropped beyond it (about %d bytes resident per record, %d with the conversations view open, plus about %d MB)",
+		residentPerRecord, residentPerRecordPairs, residentBaseMB)
+}
+
 // runExplorer checks the command line, opens the source and runs the explorer until the
-// person quits. Every mistake is reported before the screen opens.
-func runExplorer(ctx context.Context, opts *explorerOptions) error {
+// person quits or a terminating signal arrives. Every mistake is reported before the
+// screen opens.
+func runExplorer(ctx context.Context, opts *explorerOptions) (err error) {
 	format, err := opts.check()
 	if err != nil {
 		return err
@@ -115,10 +153,37 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 		return usagef("the explorer needs a terminal on stdout; to write records to a pipe or a file use `flowlens print`")
 	}
 	keys, notices := loadKeys(opts.errOut)
-	logger, closeLog := openLog(opts.logFile)
+	limitMemory(opts.capacity)
+	logger, logw, closeLog := openLog(opts.logFile)
 	defer closeLog()
 	// One rule for times without an offset: the zone shown (docs/filter.md).
 	opts.cw.zone = displayZone(opts.local)
+
+	screen := &screenGuard{out: opts.out}
+	watch := watchSignals(ctx, signalHooks{
+		first: func(s os.Signal) {
+			logger.Warn("explorer stopping", "signal", s.String())
+			if s == syscall.SIGQUIT {
+				// Catching SIGQUIT suppresses Go's own dump: the log keeps it.
+				dumpGoroutines(logw)
+			}
+		},
+		again: func(s os.Signal) {
+			logger.Warn("explorer stopped at once", "signal", s.String())
+			screen.restore()
+			closeLog()
+			os.Exit(signalStatus(s))
+		},
+	})
+	defer watch.stop()
+	ctx = watch.ctx
+	defer func() {
+		// A signal is no failure, whatever it interrupted (a listing, the screen).
+		if s := stopped(ctx); s != nil {
+			logger.Info("explorer stop", "signal", context.Cause(ctx).Error())
+			err = s
+		}
+	}()
 
 	// --live-rules: set up before any source opens, so a mistake leaves nothing running.
 	lookup := names.New(nil, nil)
@@ -151,10 +216,14 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 		FetchRules: fetchRules,
 		Queries:    opts.queries,
 		Names:      lookup,
+		// Once the terminal is back, the source is closed; a signal during that wait
+		// (Ctrl+C in a cooked terminal is one) means now.
+		Restored: func() { screen.down(); watch.makeUrgent() },
 	}
 	if format != nil {
 		uiOpts.Formats = []*model.Format{format}
 	}
+	input := opts.in
 	if !isTerminal(opts.in) {
 		// Records come through stdin, so the keyboard must be read from the terminal.
 		tty, err := os.Open("/dev/tty")
@@ -166,10 +235,15 @@ func runExplorer(ctx context.Context, opts *explorerOptions) error {
 		}
 		defer tty.Close()
 		uiOpts.Input = tty
+		input = tty
 	}
 	logger.Info("explorer start", "args", opts.sources, "demo", opts.demo, "follow", opts.cw.follow, "log-groups", opts.cw.logGroups)
-	err = ui.Run(uiOpts)
-	logger.Info("explorer stop", "err", err)
+	screen.up(input)
+	err = ui.Run(ctx, uiOpts)
+	screen.down()
+	if ctx.Err() == nil {
+		logger.Info("explorer stop", "err", err)
+	}
 	return err
 }
 
@@ -183,6 +257,49 @@ func (o *explorerOptions) queries(expr string, formats []*model.Format, conversa
 	var b strings.Builder
 	err = writeShownQuery(&b, q)
 	return b.String(), err
+}
+
+// screenGuard puts the terminal back when the explorer must exit without waiting for
+// Bubble Tea to do it: the saved mode of the keyboard's terminal (raw mode off) and
+// the sequences that undo the screen's modes.
+type screenGuard struct {
+	out   io.Writer
+	mu    sync.Mutex
+	isUp  bool
+	in    *os.File
+	saved *term.State // nil when the input's mode could not be read
+}
+
+// up saves the keyboard terminal's mode, before the screen changes it.
+func (g *screenGuard) up(in io.Reader) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.isUp = true
+	if f, ok := in.(*os.File); ok {
+		if st, err := term.GetState(f.Fd()); err == nil {
+			g.in, g.saved = f, st
+		}
+	}
+}
+
+// down records that Bubble Tea has restored the terminal: nothing is left to undo.
+func (g *screenGuard) down() {
+	g.mu.Lock()
+	g.isUp = false
+	g.mu.Unlock()
+}
+
+// restore undoes what the screen changed, if it is still up.
+func (g *screenGuard) restore() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.isUp {
+		return
+	}
+	if g.saved != nil {
+		_ = term.Restore(g.in.Fd(), g.saved)
+	}
+	_, _ = io.WriteString(g.out, ui.TerminalReset)
 }
 
 // check validates the flags that need no terminal and no network, and returns --format.
@@ -382,8 +499,10 @@ func enisOf(streams []cloudwatch.Stream, names []string) []string {
 
 // openLog opens the log file; the explorer never logs to the screen. A log that cannot be
 // opened is not worth refusing to start over, so logging is then dropped.
-func openLog(path string) (*slog.Logger, func()) {
-	discard := func() (*slog.Logger, func()) { return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {} }
+func openLog(path string) (*slog.Logger, io.Writer, func()) {
+	discard := func() (*slog.Logger, io.Writer, func()) {
+		return slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, func() {}
+	}
 	if path == "" {
 		dir := os.Getenv("XDG_STATE_HOME")
 		if dir == "" {
@@ -402,7 +521,8 @@ func openLog(path string) (*slog.Logger, func()) {
 	if err != nil {
 		return discard()
 	}
-	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }
+	var once sync.Once
+	return slog.New(slog.NewTextHandler(f, nil)), f, func() { once.Do(func() { f.Close() }) }
 }
 
 // demoRules loads the simulated VPC's security groups and NACLs that come with the demo.

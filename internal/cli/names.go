@@ -97,7 +97,8 @@ func warnFilter(w io.Writer, expr string) {
 		return
 	}
 	for _, fw := range filter.Lint(n) {
-		fmt.Fprintf(w, "flowlens: warning: --filter: %s\n  %s\n  %s^\n", output.Sanitize(fw.Error()), output.Sanitize(expr), strings.Repeat(" ", caretOffset(expr, fw.Pos)))
+		shown, caret := caretWindow(expr, fw.Pos)
+		fmt.Fprintf(w, "flowlens: warning: --filter: %s\n  %s\n  %s^\n", output.Sanitize(fw.Error()), output.Sanitize(shown), strings.Repeat(" ", caret))
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
@@ -94,14 +93,31 @@ func compileFilter(expr string, format *model.Format) (*filter.Filter, error) {
 func filterUsageError(expr string, err error) error {
 	var fe *filter.Error
 	if errors.As(err, &fe) {
-		return usagef("bad --filter: %v\n  %s\n  %s^", err, expr, strings.Repeat(" ", caretOffset(expr, fe.Pos)))
+		shown, caret := caretWindow(expr, fe.Pos)
+		return usagef("bad --filter: %v\n  %s\n  %s^", err, shown, strings.Repeat(" ", caret))
 	}
 	return usagef("bad --filter: %v", err)
 }
 
-// caretOffset turns a 1-based column into the number of spaces before a caret.
-func caretOffset(expr string, pos int) int {
-	return min(max(pos-1, 0), utf8.RuneCountInString(expr))
+// caretHalf is how many characters are shown on each side of the caret: a mistake in a
+// filter of ten thousand characters is pointed at in one line, not echoed whole.
+const caretHalf = 30
+
+// caretWindow returns the part of expr around the 1-based column pos, marked with … where
+// it was cut, and the number of spaces before a caret under pos.
+func caretWindow(expr string, pos int) (string, int) {
+	r := []rune(expr)
+	col := min(max(pos-1, 0), len(r))
+	start := max(0, col-caretHalf)
+	end := min(len(r), col+caretHalf)
+	shown, caret := string(r[start:end]), col-start
+	if start > 0 {
+		shown, caret = "…"+shown, caret+1
+	}
+	if end < len(r) {
+		shown += "…"
+	}
+	return shown, caret
 }
 
 // loadRules reads the --rules files and merges them in the order given, a later file

@@ -121,7 +121,7 @@ func TestStopped(t *testing.T) {
 	if code := exitStatus(stopped(ctx), io.Discard, nil); code != 130 {
 		t.Errorf("a cancelled context: exit %d, want 130", code)
 	}
-	for sig, want := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: ExitOK} {
+	for sig, want := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: ExitOK, syscall.SIGHUP: 129} {
 		ctx, stop := withSignals(context.Background())
 		if err := syscall.Kill(syscall.Getpid(), sig); err != nil {
 			t.Fatal(err)
@@ -131,6 +131,45 @@ func TestStopped(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d", sig, code, want)
 		}
 		stop()
+	}
+}
+
+// The first signal stops in order (the context ends); a second one, or any after the
+// command made the watch urgent, goes to the hook that exits at once.
+func TestSecondSignalIsUrgent(t *testing.T) {
+	firsts, agains := make(chan os.Signal, 4), make(chan os.Signal, 4)
+	w := watchSignals(context.Background(), signalHooks{
+		first: func(s os.Signal) { firsts <- s },
+		again: func(s os.Signal) { agains <- s },
+	})
+	defer w.stop()
+	syscall.Kill(syscall.Getpid(), syscall.SIGQUIT)
+	<-w.ctx.Done()
+	if s := <-firsts; s != syscall.SIGQUIT {
+		t.Fatalf("first hook got %v", s)
+	}
+	if code := exitStatus(stopped(w.ctx), io.Discard, nil); code != 131 {
+		t.Errorf("SIGQUIT: exit %d, want 131", code)
+	}
+	syscall.Kill(syscall.Getpid(), syscall.SIGINT)
+	if s := <-agains; s != syscall.SIGINT {
+		t.Fatalf("again hook got %v", s)
+	}
+
+	// Urgent before any signal: the first one already means now.
+	w2 := watchSignals(context.Background(), signalHooks{
+		first: func(s os.Signal) { firsts <- s },
+		again: func(s os.Signal) { agains <- s },
+	})
+	defer w2.stop()
+	w.stop()
+	w2.makeUrgent()
+	syscall.Kill(syscall.Getpid(), syscall.SIGHUP)
+	if s := <-agains; s != syscall.SIGHUP {
+		t.Fatalf("urgent: again hook got %v", s)
+	}
+	if w2.ctx.Err() != nil || len(firsts) != 0 {
+		t.Error("an urgent watch stopped in order instead of at once")
 	}
 }
 
@@ -144,5 +183,26 @@ func TestExplorerChecksFlagsFirst(t *testing.T) {
 	code, _, errOut = runForOutput(t, "-")
 	if code != ExitUsage || !strings.Contains(errOut, "needs a terminal on stdout") {
 		t.Errorf("without a terminal: exit %d:\n%s", code, errOut)
+	}
+}
+
+// A mistake deep in a long filter is shown in a window around the caret, not echoed
+// whole (a 10,000-character filter made a 14 KB message).
+func TestFilterErrorShowsAWindow(t *testing.T) {
+	expr := strings.Repeat("dport=443 or ", 150) + "dsport=22 " + strings.Repeat("or dport=80 ", 80)
+	_, _, errOut := runForOutput(t, "print", "--filter", expr, "-")
+	errOut, _, _ = strings.Cut(errOut, "\n\n") // the usage follows
+	lines := strings.Split(errOut, "\n")
+	if len(errOut) > 400 || len(lines) < 3 {
+		t.Fatalf("%d bytes of error:\n%.600s", len(errOut), errOut)
+	}
+	shown, caret := lines[1], lines[2]
+	if !strings.Contains(shown, "…") || !strings.HasSuffix(caret, "^") {
+		t.Fatalf("no window with a caret:\n%s", errOut)
+	}
+	// The caret is under the mistake.
+	at := len([]rune(caret)) - 1
+	if got := string([]rune(shown)[at:]); !strings.HasPrefix(got, "dsport=22") {
+		t.Errorf("the caret points at %q:\n%s", got, errOut)
 	}
 }

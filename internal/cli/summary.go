@@ -15,7 +15,7 @@ func writeSummary(w io.Writer, st *model.Stats, matched int64, inputs int, filte
 	defer writeOverflowNote(w, model.SymOverflows()) // after the summary, whichever way it ends
 	files := "1 source"
 	if inputs != 1 {
-		files = fmt.Sprintf("%d sources", inputs)
+		files = output.Thousands(int64(inputs)) + " sources"
 	}
 	rest := ""
 	if st.Skipped > 0 {

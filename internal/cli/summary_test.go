@@ -21,3 +21,12 @@ func TestOverflowNote(t *testing.T) {
 		t.Errorf("note %q\nwant %q", b.String(), want)
 	}
 }
+
+// The summary's counts have thousands separators, the count of sources too.
+func TestSummarySeparatesThousands(t *testing.T) {
+	var b strings.Builder
+	writeSummary(&b, &model.Stats{Records: 12345}, 0, 10_000, false)
+	if !strings.Contains(b.String(), "12,345 records read from 10,000 sources") {
+		t.Errorf("%q", b.String())
+	}
+}

@@ -9,7 +9,8 @@ import (
 	"io"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/decode"
@@ -71,9 +72,10 @@ func AppendTextRow(b []byte, r *model.Flow) []byte {
 	if !r.Has(model.FInterfaceID) {
 		b = append(b, '-')
 	}
-	// Padded by characters, not bytes: a damaged ID holds U+FFFD (three bytes, one cell).
-	wide := len(b) - start - utf8.RuneCount(b[start:])
-	b = pad(b, start+wide, 24)
+	// Padded by cells, not bytes: a damaged ID holds U+FFFD (three bytes, one cell), a
+	// hostile one characters two cells wide.
+	extra := len(b) - start - Width(string(b[start:]))
+	b = pad(b, start+extra, 24)
 	if !r.IsData() {
 		b = append(b, r.Status.String()...)
 		b = append(b, ": "...)
@@ -217,6 +219,10 @@ func trimRight(b []byte) []byte {
 // commands that print what the sources and the parser have not seen (file names from
 // the command line, messages of the operating system).
 func Sanitize(s string) string { return model.CleanText(s) }
+
+// Width is the number of terminal cells s takes: what text columns are padded by, so
+// that they stay in line whatever characters the records bring.
+func Width(s string) int { return uniseg.StringWidth(s) }
 
 // Thousands writes 1234567 as 1,234,567: counts on the status bar and in summaries.
 func Thousands(n int64) string {

@@ -418,7 +418,7 @@ func (t *textWriter) Flush() error {
 	width := make([]int, len(TextColumns))
 	for _, row := range cells {
 		for i, c := range row[:len(row)-1] {
-			width[i] = max(width[i], len([]rune(c)))
+			width[i] = max(width[i], output.Width(c))
 		}
 	}
 	for _, row := range cells {
@@ -426,7 +426,7 @@ func (t *textWriter) Flush() error {
 		for i, c := range row {
 			b.WriteString(c)
 			if i < len(row)-1 {
-				b.WriteString(strings.Repeat(" ", width[i]-len([]rune(c))+2))
+				b.WriteString(strings.Repeat(" ", width[i]-output.Width(c)+2))
 			}
 		}
 		b.WriteByte('\n')

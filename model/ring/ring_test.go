@@ -130,3 +130,65 @@ func TestOnEvictSeesEachDroppedRecordOnce(t *testing.T) {
 		t.Fatalf("evicted %v", evicted)
 	}
 }
+
+// A refilter in steps never looks at more records per step than its budget, keeps the
+// previous matches on show until it is done, and ends with what a refilter at once
+// gives, also when records arrive and the oldest are dropped while it runs.
+func TestViewStepsARefilter(t *testing.T) {
+	r := New(1000)
+	even := func(f *model.Flow) bool { return f.Packets%2 == 0 }
+	byThree := func(f *model.Flow) bool { return f.Packets%3 == 0 }
+	r.Append(recs(0, 1000))
+	v := NewView(r, even)
+	v.StartFilter(byThree)
+	steps, total := 0, 0
+	for {
+		if done, all, ok := v.Refiltering(); !ok || done > all {
+			t.Fatalf("progress %d/%d %v while a refilter is under way", done, all, ok)
+		}
+		n, pending := v.Step(64)
+		if n > 64 {
+			t.Fatalf("a step scanned %d records, over its budget of 64", n)
+		}
+		total += n
+		steps++
+		if !pending {
+			break
+		}
+		if v.Len() != 500 || v.Record(0).Packets%2 != 0 || v.Record(1).Packets%2 != 0 {
+			t.Fatalf("mid-refilter the view shows %d records: it must keep the old matches", v.Len())
+		}
+		if steps == 5 {
+			r.Append(recs(1000, 300)) // 0..299 dropped, 300 more to scan
+			v.Update()
+		}
+	}
+	want := NewView(r, byThree)
+	if v.Len() != want.Len() {
+		t.Fatalf("stepped refilter: %d matches, at once: %d", v.Len(), want.Len())
+	}
+	for i := 0; i < want.Len(); i++ {
+		if v.At(i) != want.At(i) {
+			t.Fatalf("match %d: Seq %d, want %d", i, v.At(i), want.At(i))
+		}
+	}
+	if total > 1300 || steps < 1300/64 {
+		t.Errorf("scanned %d records in %d steps", total, steps)
+	}
+	if _, _, ok := v.Refiltering(); ok {
+		t.Error("still refiltering after the last step")
+	}
+
+	// Cancelled: the filter shown stays.
+	v.StartFilter(even)
+	v.Step(10)
+	v.CancelFilter()
+	if n, pending := v.Step(10); n != 0 || pending || v.Len() != want.Len() {
+		t.Fatalf("after cancel: step %d %v, len %d", n, pending, v.Len())
+	}
+	// No filter needs no scan.
+	v.StartFilter(nil)
+	if _, _, ok := v.Refiltering(); ok || v.Len() != r.Len() {
+		t.Fatal("clearing the filter did not apply at once")
+	}
+}

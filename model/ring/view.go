@@ -18,6 +18,18 @@ type View struct {
 	seqs    []Seq // matching Seqs in ascending order; seqs[off:] are live
 	off     int
 	scanned Seq // every record before this Seq has been looked at
+	// pending is a refilter started with StartFilter and not finished: the view shows
+	// the previous filter's matches until it is, so a screen never shows half a result.
+	pending *refilter
+}
+
+// refilter is the scan of a new filter over the ring, done a bounded number of records
+// at a time.
+type refilter struct {
+	match   Match
+	seqs    []Seq
+	scanned Seq
+	from    Seq // where it started: for progress
 }
 
 // NewView makes a view of r through match and fills it.
@@ -27,13 +39,77 @@ func NewView(r *Ring, match Match) *View {
 	return v
 }
 
-// SetFilter replaces the filter and rescans every record held.
+// SetFilter replaces the filter and rescans every record held, at once. A refilter
+// under way is dropped.
 func (v *View) SetFilter(match Match) {
+	v.pending = nil
 	v.match = match
 	v.seqs = v.seqs[:0]
 	v.off = 0
 	v.scanned = v.ring.First()
 	v.Update()
+}
+
+// StartFilter begins replacing the filter with match without scanning anything yet:
+// Step scans the ring a bounded number of records at a time, and the view keeps
+// showing the previous filter's matches until the scan reaches the newest record. A
+// nil match needs no scan and applies at once. A refilter already under way is
+// replaced.
+func (v *View) StartFilter(match Match) {
+	if match == nil {
+		v.SetFilter(nil)
+		return
+	}
+	first := v.ring.First()
+	v.pending = &refilter{match: match, scanned: first, from: first}
+}
+
+// Step scans at most budget records for the refilter under way, and applies it once it
+// has seen every record held (records appended meanwhile included). It reports how
+// many records it looked at and whether a refilter is still under way: the caller's
+// work per call is bounded by budget whatever the ring holds.
+func (v *View) Step(budget int) (scanned int, pending bool) {
+	r := v.pending
+	if r == nil {
+		return 0, false
+	}
+	a, aSeq, b, bSeq := v.ring.Segments(r.scanned)
+	a = a[:min(len(a), budget)]
+	b = b[:min(len(b), budget-len(a))]
+	for i := range a {
+		if r.match(&a[i]) {
+			r.seqs = append(r.seqs, aSeq+Seq(i))
+		}
+	}
+	for i := range b {
+		if r.match(&b[i]) {
+			r.seqs = append(r.seqs, bSeq+Seq(i))
+		}
+	}
+	scanned = len(a) + len(b)
+	r.scanned = max(r.scanned, v.ring.First()) + Seq(scanned)
+	if r.scanned < v.ring.Next() {
+		return scanned, true
+	}
+	v.pending = nil
+	v.match, v.seqs, v.off, v.scanned = r.match, r.seqs, 0, r.scanned
+	v.Update() // forget the matches the ring dropped during the scan
+	return scanned, false
+}
+
+// CancelFilter drops the refilter under way, keeping the filter the view shows.
+func (v *View) CancelFilter() { v.pending = nil }
+
+// Refiltering reports whether a refilter is under way, and how far it is: the records
+// scanned and those it must scan in all (both grow as records arrive).
+func (v *View) Refiltering() (done, total int, ok bool) {
+	r := v.pending
+	if r == nil {
+		return 0, 0, false
+	}
+	start := max(r.from, v.ring.First())
+	next := v.ring.Next()
+	return int(max(r.scanned, start) - start), int(next - start), true
 }
 
 // Filtered reports whether the view has a filter (otherwise it mirrors the ring).

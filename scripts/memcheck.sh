@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Does the --capacity help tell the truth? Loads RECORDS generated records into the
+# explorer (in tmux, the real binary, --capacity RECORDS), reads its resident memory
+# from /proc once the file is read and again once the conversations view is open, and
+# compares both with the estimate the help prints. The bounds are generous (the
+# measurement must lie within 0.5x and 1.5x of the estimate): the check is there to
+# catch a help that drifts from the truth, not the noise of a shared machine.
+#
+# Not a unit test: it needs tmux, a gigabyte or more of memory, and minutes.
+# Usage: scripts/memcheck.sh [RECORDS ...]   (default: 1000000 5000000)
+# FLOWLENS_BIN=path skips the build; MEMCHECK_DIR=dir keeps the generated files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v tmux >/dev/null || { echo "memcheck: needs tmux" >&2; exit 2; }
+dir=${MEMCHECK_DIR:-$(mktemp -d)}
+mkdir -p "$dir"
+bin=${FLOWLENS_BIN:-$dir/flowlens}
+[ -n "${FLOWLENS_BIN:-}" ] || go build -o "$bin" .
+[ $# -gt 0 ] || set -- 1000000 5000000
+
+# The estimate, as the help says it: "about N bytes resident per record, M with the
+# conversations view open".
+help=$("$bin" --help | tr -s ' \n' ' ')
+per=$(sed -n 's/.*about \([0-9]*\) bytes resident per record.*/\1/p' <<<"$help")
+perPairs=$(sed -n 's/.*bytes resident per record, \([0-9]*\) with the conversations view.*/\1/p' <<<"$help")
+base=$(sed -n 's/.*plus about \([0-9]*\) MB.*/\1/p' <<<"$help")
+[ -n "$per" ] && [ -n "$perPairs" ] && [ -n "$base" ] || { echo "memcheck: the --capacity help gives no estimate to check" >&2; exit 2; }
+
+sock=""
+tm() { tmux -S "$sock" -f /dev/null "$@"; }
+trap '[ -z "$sock" ] || tm kill-server 2>/dev/null || true' EXIT
+
+# wait_for TEXT [SECONDS]: poll the screen until TEXT is on it.
+wait_for() {
+  local deadline=$((SECONDS + ${2:-600}))
+  while ! tm capture-pane -p -t mem | grep -qF -- "$1"; do
+    [ $SECONDS -lt $deadline ] || { echo "memcheck: the screen never showed '$1':" >&2; tm capture-pane -p -t mem >&2; exit 1; }
+    sleep 0.5
+  done
+}
+rss() { awk '/^VmRSS/ {printf "%.0f\n", $2 * 1024}' "/proc/$1/status"; }
+mb() { echo $(( $1 / 1000000 )); }
+
+fail=0
+for n in "$@"; do
+  file="$dir/flows-$n.log"
+  [ -s "$file" ] || "$bin" generate --records "$n" --format v5 --header -o "$file"
+  [ -z "$sock" ] || tm kill-server 2>/dev/null || true
+  sock="$dir/tmux-$n.sock" # a server of its own: the last one may still be going away
+  tm new-session -d -s mem -x 200 -y 50 "exec $bin --capacity $n --log-file $dir/flowlens.log $file"
+  pid=$(tm display-message -p -t mem '#{pane_pid}')
+  wait_for "● done"
+  sleep 2 # the last batch drawn, the collector settled
+  loaded=$(rss "$pid")
+  tm send-keys -t mem p
+  wait_for "rows 1-"
+  while tm capture-pane -p -t mem | grep -qE 'listing conversations|sorting'; do sleep 0.5; done
+  sleep 2
+  opened=$(rss "$pid")
+  tm send-keys -t mem q
+  want=$(( base * 1048576 + n * per ))
+  wantPairs=$(( base * 1048576 + n * perPairs ))
+  printf '%s records: %s MB resident after loading (help: %s MB), %s MB with the conversations open (help: %s MB); %s and %s bytes a record\n' \
+    "$n" "$(mb "$loaded")" "$(mb "$want")" "$(mb "$opened")" "$(mb "$wantPairs")" \
+    "$(( (loaded - base * 1000000) / n ))" "$(( (opened - base * 1000000) / n ))"
+  for pair in "$loaded:$want" "$opened:$wantPairs"; do
+    got=${pair%%:*} est=${pair##*:}
+    if [ $(( got * 2 )) -lt "$est" ] || [ $(( got * 2 )) -gt $(( est * 3 )) ]; then
+      echo "memcheck: FAIL: $(mb "$got") MB measured, $(mb "$est") MB estimated: outside 0.5x-1.5x; update the estimate in internal/cli (capacityBytes)" >&2
+      fail=1
+    fi
+  done
+done
+exit $fail

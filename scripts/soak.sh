@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Soak: run before a release. Follows a file growing at tens of MB/s for a long while
+# (ten minutes by default) with the real binary in tmux, and drives keys as a person
+# does: typing filters, the conversations view (p), the stats view (s) when there is
+# one, scrolling, resizing. It checks that
+#   - resident memory stays within the budget the --capacity help states,
+#   - what cannot be kept is counted (the status bar shows "dropped"),
+#   - keys answer within the key budget (from send-keys to the screen showing the
+#     key's effect; percentiles and the slowest reported; 99 in 100 must be within),
+#   - the terminal is restored at the end (alternate screen off, cursor shown, mouse off)
+#     and the exit status is 0.
+# Not part of `go test`: it needs tmux, minutes and a disk that takes the writes (the
+# file is rotated every GB, so at most 2 GB stand at once).
+#
+# Usage: scripts/soak.sh [SECONDS] — default 600. Environment: SOAK_RATE_MB (30),
+# SOAK_CAPACITY (1000000), SOAK_KEY_BUDGET_MS (100), SOAK_DIR (kept), FLOWLENS_BIN.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v tmux >/dev/null || { echo "soak: needs tmux" >&2; exit 2; }
+duration=${1:-600}
+rate=${SOAK_RATE_MB:-30}
+capacity=${SOAK_CAPACITY:-1000000}
+budget_ms=${SOAK_KEY_BUDGET_MS:-100}
+dir=${SOAK_DIR:-$(mktemp -d)}
+mkdir -p "$dir"
+bin=${FLOWLENS_BIN:-$dir/flowlens}
+[ -n "${FLOWLENS_BIN:-}" ] || go build -o "$bin" .
+
+# The memory budget is what the help promises with the conversations view open, which
+# the soak opens; 1.25x for the collector's slack.
+help=$("$bin" --help | tr -s ' \n' ' ')
+per=$(sed -n 's/.*bytes resident per record, \([0-9]*\) with the conversations view.*/\1/p' <<<"$help")
+base=$(sed -n 's/.*plus about \([0-9]*\) MB.*/\1/p' <<<"$help")
+[ -n "$per" ] && [ -n "$base" ] || { echo "soak: the --capacity help gives no estimate" >&2; exit 2; }
+mem_budget=$(( (base * 1000000 + capacity * per) * 5 / 4 ))
+
+# A chunk of records to append again and again: rate MB/s in ten writes a second.
+chunk="$dir/chunk.log"
+"$bin" generate --records 20000 -o "$chunk.all"
+target=$(( rate * 100000 )) # bytes per tenth of a second
+: > "$chunk"
+while [ "$(stat -c %s "$chunk")" -lt "$target" ]; do cat "$chunk.all" >> "$chunk"; done
+head -c "$target" "$chunk" | sed '$d' > "$chunk.cut" && mv "$chunk.cut" "$chunk"
+
+flows="$dir/flows.log"
+rm -f "$flows" "$flows.1"
+cp "$chunk" "$flows"
+sock="$dir/tmux.sock"
+tm() { tmux -S "$sock" -f /dev/null "$@"; }
+writer=""
+cleanup() {
+  [ -z "$writer" ] || kill "$writer" 2>/dev/null || true
+  tm kill-server 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# The writer: ten appends a second; the file rotates (renamed, recreated) past 1 GB.
+(
+  while :; do
+    cat "$chunk" >> "$flows"
+    if [ "$(stat -c %s "$flows")" -gt 1000000000 ]; then mv -f "$flows" "$flows.1"; fi
+    sleep 0.1
+  done
+) &
+writer=$!
+
+tm new-session -d -s soak -x 200 -y 50 \
+  "printf 'BEFORE-FLOWLENS\\n'; sh -c 'echo \$\$ > $dir/pid; exec $bin --follow --capacity $capacity --log-file $dir/flowlens.log $flows'; echo \$? > $dir/status; echo EXIT; sleep 3600"
+screen() { tm capture-pane -p -t soak; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+deadline_for() { echo $(( $(now_ms) + ${1:-20000} )); }
+
+# press KEY EXPECT [GONE]: sends a key and waits until the screen shows EXPECT (a
+# grep -E pattern) and, if given, no longer shows GONE; records the latency.
+: > "$dir/latencies"
+press() {
+  local key=$1 want=$2 gone=${3:-} t0 end scr
+  t0=$(now_ms)
+  end=$(deadline_for 30000)
+  if [ "$key" = resize ]; then tm resize-window -t soak -x "$want" -y 50; want="^.{$((want - 1))}"; else tm send-keys -t soak "$key"; fi
+  while :; do
+    scr=$(screen)
+    if grep -qE -- "$want" <<<"$scr" && { [ -z "$gone" ] || ! grep -qE -- "$gone" <<<"$scr"; }; then break; fi
+    if [ "$(now_ms)" -gt "$end" ]; then echo "soak: key '$key' never showed '$want'" >&2; echo "$scr" >&2; exit 1; fi
+  done
+  echo "$(( $(now_ms) - t0 )) $key" >> "$dir/latencies"
+  # A key right after Esc would arrive as Alt+key: let the terminal's escape timeout pass.
+  [ "$key" != Escape ] || sleep 0.3
+}
+
+wait_screen() { local end; end=$(deadline_for 60000); until screen | grep -qE -- "$1"; do [ "$(now_ms)" -lt "$end" ] || { echo "soak: never showed $1" >&2; screen >&2; exit 1; }; sleep 0.2; done; }
+wait_gone() { local end; end=$(deadline_for 120000); while screen | grep -qE -- "$1"; do [ "$(now_ms)" -lt "$end" ] || { echo "soak: still shows $1" >&2; screen >&2; exit 1; }; sleep 0.1; done; }
+wait_screen 'in ring'
+pid=$(cat "$dir/pid")
+# The stats view (s), if this build has one: the help lists it.
+has_stats=0
+press '?' 'Keys can be rebound'
+if screen | grep -qiE '│ +s +.*stat'; then has_stats=1; fi
+press Escape '● ' 'Keys can be rebound'
+
+max_rss=0
+dropped=""
+sample_rss() {
+  # what the status bar says was dropped, as last seen (the last screen may be narrow)
+  local d
+  d=$(screen | grep -oE 'dropped [0-9,]+' | head -1 || true)
+  [ -z "$d" ] || dropped=$d
+  local r
+  r=$(awk '/^VmRSS/ {printf "%.0f\n", $2 * 1024}' "/proc/$pid/status" 2>/dev/null || echo 0)
+  [ "$r" -le "$max_rss" ] || max_rss=$r
+  echo "$(( $(now_ms) / 1000 )) $r" >> "$dir/rss"
+}
+: > "$dir/rss"
+start=$SECONDS
+rounds=0
+width=200
+while [ $(( SECONDS - start )) -lt "$duration" ]; do
+  rounds=$((rounds + 1))
+  sample_rss
+  # Type a filter, a key at a time: each keystroke shows in the bar.
+  press / '✓ /|✗ /'
+  for part in a ac act acti actio action action= action=R action=RE action=REJ action=REJE action=REJEC action=REJECT; do
+    press "${part: -1}" "/ $part"
+  done
+  press Enter ' of [0-9,]+ match'
+  # The bar shows the text before Enter as after it: t (the time zone, in the status
+  # bar) comes after Enter, so once it shows, Enter was handled. The refilter then runs
+  # in steps (the status bar says how far); a person waits for it before moving (a key
+  # meanwhile acts on the previous result, which may be a prefix's, even empty).
+  press t 'local time'
+  wait_gone 'filtering [0-9,]+ records'
+  sample_rss
+  # Scroll: away from the tail, and back.
+  press k 'not following'
+  press k 'not following'
+  press G '● ' 'not following'
+  # The conversations view, with the filter kept per view, and back.
+  press p 'Conversations'
+  wait_gone 'listing conversations|sorting [0-9,]+ conversations'
+  press j 'Conversations'
+  sample_rss
+  press p 'Flows'
+  if [ "$has_stats" = 1 ]; then press s 'Stats|stats'; sleep 1; press s 'Flows'; fi
+  press t 'UTC'
+  # Clear the filter.
+  press Escape 'to filter, e\.g\.'
+  # Resize: narrower, then back.
+  width=$(( width == 200 ? 120 : 200 ))
+  press resize "$width"
+  sample_rss
+done
+
+sample_rss
+press q 'EXIT'
+status=$(cat "$dir/status")
+alt=$(tm display-message -p -t soak '#{alternate_on}')
+cursor=$(tm display-message -p -t soak '#{cursor_flag}')
+mouse=$(tm display-message -p -t soak '#{mouse_any_flag}')
+kill "$writer" 2>/dev/null || true
+writer=""
+
+pct() { sort -n "$dir/latencies" | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100); if (i<1) i=1; if (i>NR) i=NR; print a[i]}'; }
+keys=$(wc -l < "$dir/latencies")
+p50=$(pct 50); p90=$(pct 90); p99=$(pct 99); worst=$(pct 100)
+echo "soak: ${duration}s, ${rate} MB/s appended, --capacity $capacity, $rounds rounds, $keys keys"
+echo "soak: key latency ms (send-keys to the screen showing it): p50 $p50, p90 $p90, p99 $p99, max $worst (budget $budget_ms)"
+echo "soak: slowest keys: $(sort -rn "$dir/latencies" | head -5 | tr '\n' ',' )"
+echo "soak: resident memory max $(( max_rss / 1000000 )) MB (budget $(( mem_budget / 1000000 )) MB: the help's estimate with the conversations view, x1.25)"
+echo "soak: status bar at the end: ${dropped:-no drops shown}"
+echo "soak: exit status $status; alternate_on $alt, cursor_flag $cursor, mouse_any_flag $mouse"
+echo "soak: the log: $(grep -c . "$dir/flowlens.log") lines, $(grep -c 'level=WARN' "$dir/flowlens.log" || true) WARN"
+over=$(awk -v b="$budget_ms" '$1 > b' "$dir/latencies" | wc -l)
+echo "soak: keys over the budget: $over of $keys"
+fail=0
+# The budget holds for 99 keys in 100: the end-to-end figure includes tmux, the polling
+# and, on a shared machine, the neighbours; the slowest are listed above.
+[ "$p99" -le "$budget_ms" ] || { echo "soak: FAIL: p99 $p99 ms, over the $budget_ms ms budget" >&2; fail=1; }
+[ "$max_rss" -le "$mem_budget" ] || { echo "soak: FAIL: resident memory over the budget" >&2; fail=1; }
+[ -n "$dropped" ] || { echo "soak: FAIL: nothing counted as dropped: the soak did not push the explorer" >&2; fail=1; }
+[ "$status" = 0 ] && [ "$alt" = 0 ] && [ "$cursor" = 1 ] && [ "$mouse" = 0 ] || { echo "soak: FAIL: the terminal was not restored, or the exit status is not 0" >&2; fail=1; }
+exit $fail
