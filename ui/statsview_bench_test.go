@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
 )
