@@ -28,9 +28,11 @@ const (
 	Move   Context = "move"   // moving in the tables, the detail and verdict panes, the overlays
 	Table  Context = "table"  // the flows table
 	Pairs  Context = "pairs"  // the conversations list
+	Lists  Context = "lists"  // both lists, the flows table and the conversations: one binding rebinds both
 	Stats  Context = "stats"  // the stats view's panels
 	Filter Context = "filter" // typing a filter
 	Picker Context = "picker" // choosing the log streams to tail, typing to narrow them
+	Prompt Context = "prompt" // typing the path an export or a ticket is written to
 )
 
 // typing are the contexts where keys type text, and the actions of other contexts that
@@ -39,6 +41,7 @@ const (
 var typing = map[Context][]Action{
 	Filter: {Quit},
 	Picker: {Quit, Back, Up, Down, PageUp, PageDown},
+	Prompt: {Quit},
 }
 
 // The actions.
@@ -70,6 +73,24 @@ const (
 	StatsExpand Action = "stats-expand"
 	StatsMetric Action = "stats-metric"
 	StatsDrill  Action = "stats-drill"
+
+	// The lists' order (the flows table and the conversations): the next column, the
+	// other way round, and sorting again to take in what arrived while the order held
+	// still.
+	Sort        Action = "sort"
+	SortReverse Action = "sort-reverse"
+	Resort      Action = "resort"
+	// The conversations' repeated rows folded into groups.
+	PairsCollapse Action = "pairs-collapse"
+	// The verdict pane over the whole screen; the rules read or fetched again.
+	VerdictZoom Action = "verdict-zoom"
+	ReloadRules Action = "reload-rules"
+	// Handing over: a Markdown ticket of the selected verdict, the raw records.
+	Ticket    Action = "ticket"
+	ExportRaw Action = "export-raw"
+
+	PromptConfirm Action = "prompt-confirm"
+	PromptCancel  Action = "prompt-cancel"
 
 	FilterApply   Action = "filter-apply"
 	FilterCancel  Action = "filter-cancel"
@@ -104,6 +125,10 @@ var defaults = []Binding{
 	{StatsExpand, Stats, []string{"z"}, "expand the panel to the whole screen, or back"},
 	{StatsMetric, Stats, []string{"c"}, "rank by flows, bytes, packets or rejects (cycles)"},
 	{StatsDrill, Stats, []string{"enter"}, "add the row to the filter (srcaddr=...) and show its flows; a click does the same"},
+	{PairsCollapse, Pairs, []string{"c"}, "fold repeated conversations (same initiator, responder and port, protocol, verdict) into one row with a count, or unfold; enter on a group lists its conversations"},
+	{Sort, Lists, []string{"o"}, "sort by the next column (time, bytes, packets, count, verdict, ...; then arrival order), shown in the header; the order holds still while records arrive"},
+	{SortReverse, Lists, []string{"O"}, "reverse the sort"},
+	{Resort, Lists, []string{"u"}, "sort again, taking in the records that arrived since the order was held"},
 	{NextPane, Global, []string{"tab"}, "next pane"},
 	{OpenFilter, Global, []string{"/"}, "filter"},
 	{Back, Global, []string{"esc"}, "cancel what runs (a refilter, a listing, an export) / back / clear the filter"},
@@ -112,8 +137,12 @@ var defaults = []Binding{
 	{Pause, Global, []string{"space"}, "pause / resume the source"},
 	{TimeZone, Global, []string{"t"}, "UTC / local time"},
 	{Malformed, Global, []string{"m"}, "malformed lines"},
+	{VerdictZoom, Global, []string{"v"}, "the verdict pane over the whole screen, or back"},
+	{ReloadRules, Global, []string{"R"}, "reload the rules: read the --rules files again, fetch --live-rules again"},
 	{ExportJSONL, Global, []string{"e"}, "export the view (flows or conversations) as JSON Lines"},
 	{ExportCSV, Global, []string{"E"}, "export the view (flows or conversations) as CSV"},
+	{ExportRaw, Global, []string{"w"}, "write the flows in view as flow-log text with its header line: flowlens FILE opens the same records"},
+	{Ticket, Global, []string{"T"}, "write a Markdown ticket of the selected verdict (both ends, the rule, the fix, the records) and copy it (OSC 52)"},
 	{Queries, Global, []string{"y"}, "write the view's filter as a Logs Insights query, a filter pattern, Athena SQL and an alarm to a file and the clipboard"},
 	{Help, Global, []string{"?"}, "help"},
 	{Quit, Global, []string{"q", "ctrl+c"}, "quit; a key that types nothing (ctrl+c) quits even while typing"},
@@ -126,6 +155,9 @@ var defaults = []Binding{
 	{PickerToggle, Picker, []string{"space"}, "choose / unchoose"},
 	{PickerAll, Picker, []string{"ctrl+a"}, "choose all"},
 	{PickerConfirm, Picker, []string{"enter"}, "tail the chosen interfaces"},
+
+	{PromptConfirm, Prompt, []string{"enter"}, "write to the path typed"},
+	{PromptCancel, Prompt, []string{"esc"}, "cancel"},
 }
 
 // Map holds the bindings in effect.
@@ -253,7 +285,11 @@ func samePlace(a, b Binding, k string) bool {
 		return true
 	}
 	panes := func(c Context) bool { return c == Global || c == Move }
-	view := func(c Context) bool { return c == Table || c == Pairs || c == Stats }
+	view := func(c Context) bool { return c == Table || c == Pairs || c == Lists || c == Stats }
+	lists := func(c Context) bool { return c == Table || c == Pairs }
+	if a.Context == Lists && lists(b.Context) || b.Context == Lists && lists(a.Context) {
+		return true
+	}
 	if panes(a.Context) && (panes(b.Context) || view(b.Context)) || panes(b.Context) && view(a.Context) {
 		return true
 	}

@@ -105,14 +105,14 @@ func TestOverrideConflictsWhereTextIsTyped(t *testing.T) {
 		"filter-apply":  {"ctrl+c"}, // quits while typing
 		"picker-toggle": {"down"},   // moves in the picker
 		"history-prev":  {"k"},      // types a k: no conflict with up
-		"pairs-open":    {"o"},
+		"pairs-open":    {"i"},
 	})
 	joined := strings.Join(problems, "\n")
 	if len(problems) != 2 || !strings.Contains(joined, `key "ctrl+c" for "filter-apply" is already bound to "quit"`) ||
 		!strings.Contains(joined, `key "down" for "picker-toggle" is already bound to "down"`) {
 		t.Fatalf("problems:\n%s", joined)
 	}
-	if !key.Matches(keyString("k"), m.Key(HistoryPrev)) || !key.Matches(keyString("o"), m.Key(PairsOpen)) {
+	if !key.Matches(keyString("k"), m.Key(HistoryPrev)) || !key.Matches(keyString("i"), m.Key(PairsOpen)) {
 		t.Error("the overrides without conflict were not applied")
 	}
 	// A key name with control characters is refused: it could never be pressed, and the
@@ -125,17 +125,17 @@ func TestOverrideConflictsWhereTextIsTyped(t *testing.T) {
 
 func TestHelpComesAsBubblesBindings(t *testing.T) {
 	m := Default()
-	m.Override(map[string][]string{"reverse": {"R"}})
+	m.Override(map[string][]string{"reverse": {"X"}})
 	var found bool
 	for _, b := range m.Help(Table) {
 		if b.Help().Desc == "jump to the reverse flow" {
-			found = b.Help().Key == "R"
+			found = b.Help().Key == "X"
 		}
 	}
 	if !found {
 		t.Error("the help does not show the rebound key")
 	}
-	for _, c := range []Context{Global, Move, Table, Pairs, Filter, Picker} {
+	for _, c := range []Context{Global, Move, Table, Pairs, Lists, Filter, Picker, Prompt} {
 		if len(m.Help(c)) == 0 {
 			t.Errorf("context %s has no bindings", c)
 		}
@@ -166,5 +166,20 @@ func TestStatsKeysShareThePanesPlace(t *testing.T) {
 	}
 	if !strings.Contains(m.Markdown(), "| stats | `b` | `stats-metric` |") {
 		t.Errorf("the key table lacks the stats view's rebound key:\n%s", m.Markdown())
+	}
+}
+
+// The lists' keys are pressed in both lists: rebinding sort onto the table's reverse
+// key, or the conversations' enter, is a conflict; onto a stats key it is not.
+func TestListsKeysConflictInBothLists(t *testing.T) {
+	m := Default()
+	problems := m.Override(map[string][]string{"sort": {"r"}, "sort-reverse": {"enter"}, "resort": {"z"}})
+	joined := strings.Join(problems, "\n")
+	if len(problems) != 2 || !strings.Contains(joined, `key "r" for "sort" is already bound to "reverse"`) ||
+		!strings.Contains(joined, `key "enter" for "sort-reverse"`) {
+		t.Fatalf("problems:\n%s", joined)
+	}
+	if !key.Matches(keyString("z"), m.Key(Resort)) {
+		t.Error("resort was not rebound to z, a key of another view")
 	}
 }

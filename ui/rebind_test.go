@@ -40,7 +40,7 @@ func TestReboundKeysWorkEverywhere(t *testing.T) {
 	keys := rebound(t, `keys:
   quit: [x, ctrl+q]
   up: [i, up]
-  down: [u, down]
+  down: [n, down]
   filter: f
   help: h
   bottom: [B, end]
@@ -55,7 +55,7 @@ func TestReboundKeysWorkEverywhere(t *testing.T) {
 	// The keys are handled in the order they are sent; only the first batch had to be
 	// waited for.
 	tm.Type("g")
-	tm.Type("uuj") // j is not a key any more: nothing happens
+	tm.Type("nnj") // j is not a key any more: nothing happens
 	tm.Type("i")
 	tm.Type("h")
 	tm.Type("x") // a quit key that types: it closes the help
@@ -66,7 +66,7 @@ func TestReboundKeysWorkEverywhere(t *testing.T) {
 	tm.Send(tea.KeyPressMsg{Code: 'q', Mod: tea.ModCtrl}) // quits while typing
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
 	if final.table.sel != 1 || final.table.following {
-		t.Errorf("g u u j i: row %d, following %v; want row 1", final.table.sel, final.table.following)
+		t.Errorf("g n n j i: row %d, following %v; want row 1", final.table.sel, final.table.following)
 	}
 	if final.overlay != overlayNone || !final.bar.active || final.bar.input.Value() != "reject dport=22" {
 		t.Errorf("overlay %v, filter bar active %v with %q", final.overlay, final.bar.active, final.bar.input.Value())

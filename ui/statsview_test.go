@@ -354,8 +354,7 @@ func TestStatsKeys(t *testing.T) {
 		t.Fatal("s did not go back to the flows")
 	}
 	// The help names the view's keys.
-	press(m, "?")
-	out := screen(m)
+	out := strings.Join(m.helpLines(), "\n")
 	for _, want := range []string{"Stats view", "flows / stats view", "expand the panel", "rank by flows, bytes, packets or rejects"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the help lacks %q", want)

@@ -231,6 +231,7 @@ func (m *Model) helpLines() []string {
 	section("Moving, in the tables, the panes and here", keymap.Move)
 	section("Flows table", keymap.Table)
 	section("Conversations", keymap.Pairs)
+	section("Both lists", keymap.Lists)
 	section("Stats view", keymap.Stats)
 	section("Filter bar", keymap.Filter)
 	lines = append(lines, "",
