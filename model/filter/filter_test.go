@@ -216,8 +216,8 @@ func TestGlob(t *testing.T) {
 		p, s string
 		ok   bool
 	}{{"eni-*", "eni-0abc", true}, {"*abc", "eni-0abc", true}, {"e?i-*", "eni-", true}, {"*x*", "eni", false}, {"a*b*c", "aXbYbZc", true}, {"a*b", "ab", true}, {"", "", true}, {"a", "", false}} {
-		if globMatch(c.p, c.s) != c.ok {
-			t.Errorf("globMatch(%q, %q) != %v", c.p, c.s, c.ok)
+		if GlobMatch(c.p, c.s) != c.ok {
+			t.Errorf("GlobMatch(%q, %q) != %v", c.p, c.s, c.ok)
 		}
 	}
 }

@@ -392,7 +392,7 @@ func stringPred(t *Term, f model.Field, name string) (Pred[*model.Flow], error) 
 	cache := &symCache{test: func(s string) bool {
 		s = strings.ToLower(s)
 		if wild {
-			return globMatch(pattern, s)
+			return GlobMatch(pattern, s)
 		}
 		return s == pattern
 	}}
@@ -439,7 +439,7 @@ func (c *symCache) match(s model.Sym) bool {
 }
 
 // globMatch matches * (any run) and ? (one byte) without recursion blow-up.
-func globMatch(pattern, s string) bool {
+func GlobMatch(pattern, s string) bool {
 	p, i := 0, 0
 	star, mark := -1, 0
 	for i < len(s) {

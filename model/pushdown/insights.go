@@ -240,7 +240,7 @@ func (w *insightsWriter) leaf(c *cond) string {
 			}
 		}
 		pos := name + " like /(?i)" + re + "/"
-		if globMatch(a.glob, "-") {
+		if filter.GlobMatch(a.glob, "-") {
 			pos = "(" + pos + " and " + name + ` != "-")`
 			if c.neg {
 				return negate(pos)

@@ -327,7 +327,7 @@ func leafComps(l *cond, name string, regexLeft int) (comps []string, regex int, 
 // a leading or trailing * is a pattern wildcard; otherwise a regex spells each letter
 // in both cases.
 func stringComps(glob string, neg bool, name string, regexLeft int) ([]string, int, bool) {
-	matchesDash := globMatch(glob, "-")
+	matchesDash := filter.GlobMatch(glob, "-")
 	if plainGlob(glob) {
 		v := glob
 		if !strings.Contains(glob, "*") {
@@ -453,30 +453,4 @@ func describe(c *cond, f *model.Format) string {
 		return fmt.Sprintf("%s%s has %d not %d", not, name, a.need, a.exclude)
 	}
 	return not + strconv.Quote(a.text)
-}
-
-// globMatch is the filter's glob: * any run, ? one byte.
-func globMatch(pattern, s string) bool {
-	p, i := 0, 0
-	star, mark := -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case star >= 0:
-			p = star + 1
-			mark++
-			i = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
 }

@@ -260,7 +260,7 @@ func (w *sqlWriter) leaf(c *cond) string {
 			}
 		}
 		pos = "lower(" + col + ") LIKE " + sqlString(like) + ` ESCAPE '\'`
-		if globMatch(a.glob, "-") {
+		if filter.GlobMatch(a.glob, "-") {
 			pos = "(" + col + " <> '-' AND " + pos + ")"
 		}
 	}

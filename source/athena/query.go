@@ -23,6 +23,8 @@ import (
 	awsathena "github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/flowlens/flowlens/source/clock"
 )
 
 // Defaults of Config.
@@ -82,18 +84,7 @@ func (c *Config) defaults() {
 		c.PageRows = MaxPageRows - 1
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleep
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+		c.Sleep = clock.Sleep
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source/clock"
 	"github.com/flowlens/flowlens/source/insights"
 )
 
@@ -145,7 +146,7 @@ type Timing struct {
 
 func (t Timing) withDefaults() Timing {
 	if t.Clock == nil {
-		t.Clock = wallClock{}
+		t.Clock = clock.Wall{}
 	}
 	if t.PollEvery <= 0 {
 		t.PollEvery = DefaultPollEvery

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/flowlens/flowlens/source/awsclient"
+	"github.com/flowlens/flowlens/source/clock"
 )
 
 // AWS's limits and the defaults chosen within them.
@@ -46,28 +47,9 @@ const (
 	QueryTimeout = 60 * time.Minute
 )
 
-// Clock is the time the runner polls and backs off by; tests pass one that does not
-// wait. The source's clock (source/cloudwatch.Clock) has the same methods.
-type Clock interface {
-	Now() time.Time
-	// Sleep waits for d, or until ctx is done (then it returns ctx.Err()).
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-func (wallClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// Clock is the time the runner polls and backs off by (source/clock); tests pass one
+// that does not wait.
+type Clock = clock.Clock
 
 // Options shape a Runner; zero values take the defaults.
 type Options struct {
@@ -122,7 +104,7 @@ func (o Options) withDefaults() Options {
 		o.BackoffMax = max(DefaultBackoffMax, o.BackoffBase)
 	}
 	if o.Clock == nil {
-		o.Clock = wallClock{}
+		o.Clock = clock.Wall{}
 	}
 	if o.Jitter == nil {
 		o.Jitter = rand.Float64

@@ -28,6 +28,7 @@ import (
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/source/clock"
 )
 
 // Defaults of Config.
@@ -87,27 +88,8 @@ type Config struct {
 	Clock Clock
 }
 
-// Clock is the time the source works by.
-type Clock interface {
-	Now() time.Time
-	// Sleep waits for d, or until ctx is done (then it returns ctx.Err()).
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-func (wallClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// Clock is the time the source works by (source/clock).
+type Clock = clock.Clock
 
 // Progress is how far a source has come.
 type Progress struct {
@@ -184,7 +166,7 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 	}
 	s := &Source{cfg: cfg, loc: loc, cl: newClient(cfg.Client), clock: cfg.Clock, queued: map[int]objectRef{}, seen: map[string]time.Time{}}
 	if s.clock == nil {
-		s.clock = wallClock{}
+		s.clock = clock.Wall{}
 	}
 	if s.cfg.DeliveryMargin <= 0 {
 		s.cfg.DeliveryMargin = DefaultDeliveryMargin
