@@ -149,6 +149,9 @@ func (m *Model) render() string {
 		}
 	}
 	bar := m.renderBar()
+	if m.prompt != nil {
+		bar = m.renderPrompt()
+	}
 	status := renderStatus(m.styles, m.statusInfo(), m.width)
 	return main + "\n" + bar + "\n" + status
 }
@@ -164,6 +167,9 @@ func (m *Model) renderBar() string {
 
 func (m *Model) tableTitle() string {
 	title := "Flows"
+	if sort := m.table.sortTitle(m.keys.Short(keymap.Resort)); sort != "" {
+		return title + " · " + sort
+	}
 	if m.table.following && m.view.Len() > 0 {
 		title += " · following"
 	}
