@@ -393,3 +393,45 @@ func TestNamesInTheTableAndDetail(t *testing.T) {
 		t.Errorf("the detail does not name the address:\n%s", out)
 	}
 }
+
+// The ticket of a connection both interfaces logged says where it died, from the joint
+// verdict, names both ends, and lists the records of both interfaces.
+func TestTicketOfALinkedConnectionUsesTheJointVerdict(t *testing.T) {
+	dark := true
+	names := testNames{"10.0.1.5": "app-1", "10.0.2.9": "db-1", "eni-b": "db-1 ENI"}
+	m := New(Options{Feed: newFakeFeed(), Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: t.TempDir(), Names: names})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	p := model.NewParser("link", model.MustParseFormat("${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${flow-direction} ${tcp-flags}"))
+	var recs []model.Flow
+	for _, l := range []string{
+		"eni-a 10.0.1.5 10.0.2.9 40000 5432 6 3 180 1714564000 1714564003 ACCEPT egress 2",
+		"eni-b 10.0.1.5 10.0.2.9 40000 5432 6 3 180 1714564000 1714564003 REJECT ingress 2",
+	} {
+		var r model.Flow
+		if p.Parse([]byte(l), &r) != model.LineRecord {
+			t.Fatal(p.Stats().Samples)
+		}
+		recs = append(recs, r)
+	}
+	deliver(m, feed.Batch{Records: recs})
+	press(m, "g") // the app's end: its own verdict is no-response
+	written := exportVia(t, m, "T", "").(ticketWrittenMsg)
+	data, err := os.ReadFile(written.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	for _, want := range []string{
+		"- Initiator: `10.0.1.5:40000` (app-1)",
+		"- Interface: `eni-a`, its own verdict `no-response`",
+		"- Other end: `eni-b` (db-1 ENI), its own verdict `sg-or-nacl`",
+		"**sg-or-nacl**: tcp/5432 from 10.0.1.5 to 10.0.2.9 left eni-a and was rejected at eni-b",
+		"`no-response` on `eni-a` alone:",
+		"2 records, times in UTC",
+		"| 2024-05-01T11:46:40Z | 2024-05-01T11:46:43Z | eni-b (db-1 ENI) | 10.0.1.5:40000 (app-1) | 10.0.2.9:5432 (db-1) | tcp | REJECT | 3 | 180 |",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the ticket lacks %q:\n%s", want, text)
+		}
+	}
+}

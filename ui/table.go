@@ -445,6 +445,9 @@ func (t *flowTable) Render(s Styles, focused bool, title string, total int) stri
 	right := ""
 	if n > 0 {
 		right = fmt.Sprintf("rows %s-%s of %s", thousands(t.top+1), thousands(min(t.top+rows, n)), thousands(n))
+		if n == 1 {
+			right = "row 1 of 1"
+		}
 		if t.view.Filtered() {
 			right += "/" + thousands(total)
 		}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -152,6 +153,11 @@ func (m *Model) render() string {
 	if m.prompt != nil {
 		bar = m.renderPrompt()
 	}
+	if extra := strings.Count(bar, "\n"); extra > 0 {
+		// A long filter error takes lines above the bar: the bottom of the panes.
+		lines := strings.Split(main, "\n")
+		main = strings.Join(lines[:max(0, len(lines)-extra)], "\n")
+	}
 	status := renderStatus(m.styles, m.statusInfo(), m.width)
 	return main + "\n" + bar + "\n" + status
 }
@@ -259,7 +265,7 @@ func (m *Model) malformedLines() []string {
 	st := &m.stats
 	var lines []string
 	if st.Cleaned > 0 {
-		lines = append(lines, "", s.Text.Render(fmt.Sprintf(" %s records had text with control characters or invalid UTF-8: kept, the damage shown as \uFFFD.", thousands(st.Cleaned))))
+		lines = append(lines, "", s.Text.Render(fmt.Sprintf(" %s had text with control characters or invalid UTF-8: kept, the damage shown as \uFFFD.", counted(st.Cleaned, "record", "records"))))
 	}
 	if st.Malformed == 0 {
 		lines = append(lines, "", s.Muted.Render(" No malformed lines so far."))
