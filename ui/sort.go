@@ -159,26 +159,24 @@ func sortColumnName(c colID) string {
 	return "?"
 }
 
-// nextSort is the order after spec in the cycle of the sort key: each column shown
-// that sorts, then back to arrival order.
+// nextSort is the order after spec in the cycle of the sort key: every column that
+// sorts, in the table's order (those a narrow table hides too: the title names the
+// column), then back to arrival order.
 func (t *flowTable) nextSort(spec sortSpec) sortSpec {
 	var cycle []colID
-	for _, c := range t.cols {
+	for _, c := range allColumns {
 		if c.id != colArrow && !c.name {
 			cycle = append(cycle, c.id)
 		}
-	}
-	if len(cycle) == 0 {
-		return sortSpec{}
 	}
 	if !spec.on {
 		return sortSpec{on: true, col: cycle[0], desc: defaultDesc(cycle[0])}
 	}
 	i := slices.Index(cycle, spec.col)
-	if i < 0 || i+1 >= len(cycle) {
-		if i < 0 {
-			return sortSpec{on: true, col: cycle[0], desc: defaultDesc(cycle[0])}
-		}
+	switch {
+	case i < 0:
+		return sortSpec{on: true, col: cycle[0], desc: defaultDesc(cycle[0])}
+	case i+1 >= len(cycle):
 		return sortSpec{}
 	}
 	return sortSpec{on: true, col: cycle[i+1], desc: defaultDesc(cycle[i+1])}

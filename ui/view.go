@@ -90,6 +90,7 @@ func (m *Model) resize(w, h int) {
 	m.detail.SetSize(m.lay.detail.w, m.lay.detail.h)
 	m.verdict.SetSize(m.lay.verdict.w, m.lay.verdict.h)
 	m.bar.SetSize(w)
+	m.layoutPrompt()
 	m.sv.SetSize(w, h-2)
 	m.sv.refresh()
 }
@@ -246,6 +247,7 @@ func (m *Model) helpLines() []string {
 	section("Both lists", keymap.Lists)
 	section("Stats view", keymap.Stats)
 	section("Filter bar", keymap.Filter)
+	section("Path prompt (exports, the ticket)", keymap.Prompt)
 	lines = append(lines, "",
 		s.Header.Render(" Filter language")+s.Muted.Render("  (docs/filter.md has it all)"),
 		"   "+s.Text.Render("action=REJECT dstport=22      terms side by side must all match"),
