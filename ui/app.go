@@ -142,6 +142,9 @@ type Model struct {
 
 	// prompt, while the user types where an export or a ticket goes (prompt.go)
 	prompt *pathPrompt
+	// barExtra is the lines a long filter error takes above the filter bar, which the
+	// panes give up (resize)
+	barExtra int
 
 	overlay       overlayKind
 	overlayOffset int
@@ -370,6 +373,10 @@ func (m *Model) settle() {
 		return
 	}
 	m.clampOverlay()
+	if extra := m.errorLines(); extra != m.barExtra {
+		m.barExtra = extra
+		m.resize(m.width, m.height)
+	}
 	switch m.mode {
 	case modeStats:
 		m.sv.draw(m.styles, m.statsDraw())
@@ -378,6 +385,15 @@ func (m *Model) settle() {
 	default:
 		m.table.prepare()
 	}
+}
+
+// errorLines is how many lines a filter error takes above the bar (0 when it fits
+// beside the input, or there is none).
+func (m *Model) errorLines() int {
+	if m.bar.err == nil || m.prompt != nil {
+		return 0
+	}
+	return strings.Count(m.renderBar(), "\n")
 }
 
 // clampOverlay keeps the overlay's offset within its lines.

@@ -72,7 +72,7 @@ func TestGoldenOnCall(t *testing.T) {
 			m := onCallModel(t, 180, 30)
 			press(m, "/")
 			typeText(m, "dport=22 and start>=yesterdayish")
-			m.applyFilter(m.bar.input.Value(), false)
+			m.Update(debounceMsg{gen: m.bar.gen})
 			return m, m.View().Content
 		},
 	}
@@ -128,7 +128,7 @@ func TestOnCallFramesShowTheirMarks(t *testing.T) {
 	m = onCallModel(t, 180, 30)
 	press(m, "/")
 	typeText(m, "dport=22 and start>=yesterdayish")
-	m.applyFilter(m.bar.input.Value(), false)
+	m.Update(debounceMsg{gen: m.bar.gen})
 	out = screen(m)
 	if strings.Contains(lastLines(out, 4), "…") || !strings.Contains(out, "2024-05-01T10:30:00Z) or Unix seconds") {
 		t.Errorf("the filter error is cut:\n%s", lastLines(out, 4))

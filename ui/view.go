@@ -85,6 +85,11 @@ func (m *Model) resize(w, h int) {
 	if m.lay.tooSmall {
 		return
 	}
+	if m.barExtra > 0 && !computeLayout(w, h-m.barExtra).tooSmall {
+		// A long filter error takes lines above the bar: the panes give them up.
+		m.lay = computeLayout(w, h-m.barExtra)
+		m.lay.barY, m.lay.statusY = h-2, h-1
+	}
 	m.table.SetSize(m.lay.table.w, m.lay.table.h)
 	m.pv.SetSize(m.lay.table.w, m.lay.table.h)
 	m.detail.SetSize(m.lay.detail.w, m.lay.detail.h)
@@ -154,10 +159,11 @@ func (m *Model) render() string {
 	if m.prompt != nil {
 		bar = m.renderPrompt()
 	}
-	if extra := strings.Count(bar, "\n"); extra > 0 {
-		// A long filter error takes lines above the bar: the bottom of the panes.
+	if extra := strings.Count(bar, "\n"); extra > m.barExtra {
+		// Lines the panes did not give up (a terminal too short for both): the bar
+		// covers their bottom.
 		lines := strings.Split(main, "\n")
-		main = strings.Join(lines[:max(0, len(lines)-extra)], "\n")
+		main = strings.Join(lines[:max(0, len(lines)-(extra-m.barExtra))], "\n")
 	}
 	status := renderStatus(m.styles, m.statusInfo(), m.width)
 	return main + "\n" + bar + "\n" + status
