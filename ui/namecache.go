@@ -13,12 +13,6 @@ type serviceNamer interface {
 	Service(a netip.Addr) string
 }
 
-// emptier reports whether a lookup knows no name at all (names.Lookup does): the table
-// then keeps the room names would take for other columns.
-type emptier interface {
-	Empty() bool
-}
-
 // addrName is the one word shown beside an address: the host's name, else the AWS
 // service its address belongs to; "" when neither is known.
 func addrName(n Names, a netip.Addr) string {
@@ -57,17 +51,6 @@ func ifaceName(n Names, id string) string {
 		return ""
 	}
 	return model.CleanText(n.Interface(id))
-}
-
-// namesKnown reports whether n can name anything.
-func namesKnown(n Names) bool {
-	if n == nil {
-		return false
-	}
-	if e, ok := n.(emptier); ok {
-		return !e.Empty()
-	}
-	return true
 }
 
 // nameCache keeps the names the flows table showed, per address and per interface, so

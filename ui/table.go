@@ -37,7 +37,9 @@ type flowTable struct {
 	cache         map[ring.Seq]rowText
 
 	names *nameCache
-	named bool // the columns were laid out with room for names
+	// named: the name columns laid out, each once a row on screen had a name for it
+	// (sticky: the columns do not come and go as the rows scroll by)
+	named namedCols
 
 	sortBy sortSpec     // the order asked for; arrival order when !sortBy.on
 	order  *frozenOrder // the sorted rows, nil in arrival order
@@ -152,12 +154,11 @@ func (t *flowTable) addrName(r *model.Flow, f model.Field) string {
 
 // SetSize lays the columns out for the width, dropping the least needed ones first.
 func (t *flowTable) SetSize(w, h int) {
-	named := namesKnown(t.names.names)
-	if w == t.width && h == t.height && t.cols != nil && named == t.named {
+	if w == t.width && h == t.height && t.cols != nil {
 		return
 	}
-	t.width, t.height, t.named = w, h, named
-	t.cols = layoutColumns(w-3-gutter, named) // borders, the scrollbar and the gutter
+	t.width, t.height = w, h
+	t.cols = layoutColumns(w-3-gutter, t.named) // borders, the scrollbar and the gutter
 	t.invalidate()
 	t.clampScroll()
 }
@@ -165,10 +166,10 @@ func (t *flowTable) SetSize(w, h int) {
 // layoutColumns fits the columns into inner cells: the least needed go first (a name
 // column shrinks to its minimum before it goes), the addresses give way before the
 // action does, and room to spare goes to the names, then to the addresses.
-func layoutColumns(inner int, named bool) []column {
+func layoutColumns(inner int, named namedCols) []column {
 	cols := make([]column, 0, len(allColumns))
 	for _, c := range allColumns {
-		if named || !c.name {
+		if !c.name || named.has(c.id) {
 			cols = append(cols, c)
 		}
 	}
@@ -252,10 +253,6 @@ func (t *flowTable) setLocal(local bool) {
 // name changed. Called once a second: a lookup learns names as live rules and AWS's
 // ranges arrive.
 func (t *flowTable) refreshNames() {
-	if namesKnown(t.names.names) != t.named && t.width > 0 {
-		t.SetSize(t.width, t.height)
-		return
-	}
 	if t.names.refresh() {
 		t.invalidate()
 	}
@@ -406,9 +403,50 @@ func (t *flowTable) prepare() {
 	}
 	for idx := t.top; idx < end; idx++ {
 		if seq := t.seqAt(idx); !hasRow(t.cache, seq) {
+			if r := t.record(seq); t.learnNames(r) {
+				// A name column joins the layout: the rows are drawn again.
+				t.cols = layoutColumns(t.width-3-gutter, t.named)
+				t.invalidate()
+				t.prepare()
+				return
+			}
 			t.cache[seq] = t.rowText(t.record(seq))
 		}
 	}
+}
+
+// namedCols says which name columns the table lays out.
+type namedCols struct{ iface, src, dst bool }
+
+func (n namedCols) has(c colID) bool {
+	switch c {
+	case colInterfaceName:
+		return n.iface
+	case colSourceName:
+		return n.src
+	case colDestName:
+		return n.dst
+	}
+	return false
+}
+
+// learnNames notes the name columns r has a name for; it reports whether one was new.
+// The lookups are the cache's, which the row's cells ask next anyway.
+func (t *flowTable) learnNames(r *model.Flow) bool {
+	if t.names.names == nil || t.named == (namedCols{true, true, true}) || !r.IsData() {
+		return false
+	}
+	before := t.named
+	if !t.named.iface && t.names.iface(r.Interface) != "" {
+		t.named.iface = true
+	}
+	if !t.named.src && t.addrName(r, model.FSrcAddr) != "" {
+		t.named.src = true
+	}
+	if !t.named.dst && t.addrName(r, model.FDstAddr) != "" {
+		t.named.dst = true
+	}
+	return t.named != before && t.width > 0
 }
 
 func hasRow(cache map[ring.Seq]rowText, seq ring.Seq) bool {
