@@ -197,7 +197,7 @@ func (m *Model) statusInfo() statusInfo {
 		rate:      m.rate.rate(),
 		dropped:   m.ring.Dropped() + m.srcDropped + m.trimmed,
 		malformed: m.stats.Malformed,
-		following: m.table.following || m.view.Len() == 0,
+		following: m.table.following || m.view.Len() == 0 || m.table.sorted(), // a frozen order says so in its title
 		paused:    m.paused,
 		local:     m.local,
 		message:   m.message,
