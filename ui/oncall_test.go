@@ -435,3 +435,18 @@ func TestTicketOfALinkedConnectionUsesTheJointVerdict(t *testing.T) {
 		}
 	}
 }
+
+// A path that is a directory gets the default name in it; a directory that does not
+// exist is an error the status bar shows, not a crash.
+func TestExportPathIsADirectoryOrMissing(t *testing.T) {
+	m, _ := sortedLoop(t, 3)
+	dir := t.TempDir()
+	msg := exportVia(t, m, "e", dir).(exportedMsg)
+	if msg.err != nil || filepath.Dir(msg.path) != dir || !strings.HasPrefix(filepath.Base(msg.path), "flowlens-2024") {
+		t.Fatalf("into a directory: %+v", msg)
+	}
+	msg = exportVia(t, m, "e", filepath.Join(dir, "nope", "x.jsonl")).(exportedMsg)
+	if msg.err == nil || !m.msgError || !strings.Contains(m.message, "does not exist") {
+		t.Fatalf("into a missing directory: %+v, message %q", msg, m.message)
+	}
+}
