@@ -253,7 +253,7 @@ func describe(r *model.Flow, local bool, now time.Time, names Names) []detailLin
 		case model.FBytes:
 			l.meaning = string(output.HumanBytes(nil, r.Bytes))
 			if r.Packets > 0 && r.Has(model.FPackets) {
-				l.meaning += fmt.Sprintf(", %d bytes per packet", r.Bytes/r.Packets)
+				l.meaning += ", " + counted(r.Bytes/r.Packets, "byte", "bytes") + " per packet"
 			}
 		case model.FPackets:
 			if r.Has(model.FStart) && r.Has(model.FEnd) && r.End > r.Start {
