@@ -377,7 +377,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 
 func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	mouse := msg.Mouse()
-	if mouse.Button != tea.MouseLeft || m.overlay != overlayNone || m.picker != nil {
+	if mouse.Button != tea.MouseLeft || m.overlay != overlayNone || m.picker != nil || m.prompt != nil {
 		return nil
 	}
 	switch {
