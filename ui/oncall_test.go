@@ -450,3 +450,39 @@ func TestExportPathIsADirectoryOrMissing(t *testing.T) {
 		t.Fatalf("into a missing directory: %+v, message %q", msg, m.message)
 	}
 }
+
+// In the conversations view E writes `pairs -o csv`'s columns, then the protocol's
+// name and the ISO times of each direction.
+func TestPairsCSVExportCarriesISOTimes(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, feed.Batch{Records: pingRecords(t)})
+	l := &loop{t: t, m: m}
+	l.send(keyMsg("p"))
+	msg := exportVia(t, m, "E", "").(exportedMsg)
+	if msg.err != nil || msg.what != "conversations" || !strings.Contains(filepath.Base(msg.path), "flowlens-pairs-") {
+		t.Fatalf("export %+v", msg)
+	}
+	f, err := os.Open(msg.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	head := strings.Join(rows[0], ",")
+	if !strings.HasSuffix(head, ",protocol-name,request-first-time,request-last-time,response-first-time,response-last-time") || !strings.Contains(head, "verdict") {
+		t.Fatalf("header %s", head)
+	}
+	var icmp []string
+	for _, r := range rows[1:] {
+		if r[len(r)-5] == "icmp" {
+			icmp = r
+		}
+	}
+	// The ping: request 1432917027-1432917142, reply 1432917094-1432917142.
+	if icmp == nil || icmp[len(icmp)-4] != "2015-05-29T16:30:27Z" || icmp[len(icmp)-1] != "2015-05-29T16:32:22Z" || icmp[len(icmp)-2] != "2015-05-29T16:31:34Z" {
+		t.Fatalf("the ping's row: %v", icmp)
+	}
+}
