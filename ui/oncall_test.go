@@ -13,6 +13,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
@@ -484,5 +485,19 @@ func TestPairsCSVExportCarriesISOTimes(t *testing.T) {
 	// The ping: request 1432917027-1432917142, reply 1432917094-1432917142.
 	if icmp == nil || icmp[len(icmp)-4] != "2015-05-29T16:30:27Z" || icmp[len(icmp)-1] != "2015-05-29T16:32:22Z" || icmp[len(icmp)-2] != "2015-05-29T16:31:34Z" {
 		t.Fatalf("the ping's row: %v", icmp)
+	}
+}
+
+// The sort's arrow stays inside its column: a title as wide as the column gives up a
+// letter, and the titles after it do not move.
+func TestSortArrowStaysInItsColumn(t *testing.T) {
+	m, l := sortedLoop(t, 10)
+	plain := m.table.header()
+	for m.table.sortBy.col != colProto {
+		l.send(keyMsg("o"))
+	}
+	h := m.table.header()
+	if !strings.Contains(h, "PROT▲ ") || ansi.StringWidth(h) != ansi.StringWidth(plain) || strings.Index(h, "ACTION") != strings.Index(plain, "ACTION")+2 {
+		t.Fatalf("sorted by protocol:\n%s\n%s", plain, h)
 	}
 }

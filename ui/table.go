@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/decode"
 	"github.com/flowlens/flowlens/model/output"
@@ -503,8 +505,9 @@ func scrollThumb(n, top, rows int) (start, length int) {
 	return start, length
 }
 
-// header writes the column titles; the sorted column's carries ▲ (ascending) or ▼, in
-// the cell before a right-aligned title and after a left-aligned one.
+// header writes the column titles; the sorted column's carries ▲ (ascending) or ▼,
+// before a right-aligned title and after a left-aligned one, within the column (a
+// title as wide as its column gives up its last letter: PROT▲).
 func (t *flowTable) header() string {
 	var b strings.Builder
 	for _, c := range t.cols {
@@ -514,12 +517,14 @@ func (t *flowTable) header() string {
 			if t.sortBy.desc {
 				arrow = "▼"
 			}
-			if c.right {
-				b.WriteString(padLeft(arrow+title, c.width) + " ")
-			} else {
-				b.WriteString(padRight(title+arrow, c.width+1))
+			if ansi.StringWidth(title)+1 > c.width {
+				title = ansi.Truncate(title, c.width-1, "")
 			}
-			continue
+			if c.right {
+				title = arrow + title
+			} else {
+				title += arrow
+			}
 		}
 		if c.right {
 			b.WriteString(padLeft(title, c.width))
