@@ -60,6 +60,11 @@ type Options struct {
 	// ranges); nil names nothing. It may gain names while the explorer runs (live rules,
 	// ranges downloaded in the background); reading it is safe meanwhile.
 	Names Names
+	// Command is how the explorer was started, without its filter ("flowlens --demo",
+	// "flowlens --rules sg.json flows.log"): a ticket ends with it and a filter for the
+	// conversation, the command that opens the same records again. Empty: "flowlens"
+	// and the source's name.
+	Command string
 	// Restored, when set, is called by Run once the terminal is restored and before the
 	// feed is closed: from then on nothing is left on screen to put back.
 	Restored func()
@@ -132,7 +137,14 @@ type Model struct {
 	work      workDone // what the current Update did for the jobs
 	workArmed bool     // a workMsg is on its way
 	exporting *exportJob
+	ticketing *ticketJob
 	cmds      []tea.Cmd // commands the current Update's work asks for
+
+	// prompt, while the user types where an export or a ticket goes (prompt.go)
+	prompt *pathPrompt
+	// barExtra is the lines a long filter error takes above the filter bar, which the
+	// panes give up (resize)
+	barExtra int
 
 	overlay       overlayKind
 	overlayOffset int
@@ -180,6 +192,11 @@ type (
 	}
 )
 
+// messageLife is how long a message that reports something done (an export's path)
+// stays in the status bar: long enough to read a path, short enough that the fields
+// it covers come back soon.
+const messageLife = 8 * time.Second
+
 // debounce is how long typing must pause before the filter is applied: short enough to
 // feel immediate, long enough that a fast typist does not refilter on every key.
 const debounce = 40 * time.Millisecond
@@ -221,7 +238,8 @@ func New(opts Options) *Model {
 		ix.Remove(f)
 		m.sv.evict(s, f)
 	}
-	m.table = newFlowTable(m.view)
+	m.table = newFlowTable(m.view, r, opts.Names)
+	m.detail.names = opts.Names
 	m.table.setLocal(opts.Local)
 	if opts.Picker != nil && opts.Feed == nil {
 		m.picker = newPicker(opts.Picker)
@@ -322,6 +340,12 @@ func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 		if m.pv.install(msg) {
 			m.refreshDetail()
 		}
+	case flowsSortedMsg:
+		if m.table.installSort(msg) {
+			m.refreshDetail()
+		}
+	case ticketWrittenMsg:
+		m.handleTicketWritten(msg)
 	case feedStartedMsg:
 		return m.handleFeedStarted(msg)
 	case rulesFetchedMsg:
@@ -349,6 +373,10 @@ func (m *Model) settle() {
 		return
 	}
 	m.clampOverlay()
+	if extra := m.errorLines(); extra != m.barExtra {
+		m.barExtra = extra
+		m.resize(m.width, m.height)
+	}
 	switch m.mode {
 	case modeStats:
 		m.sv.draw(m.styles, m.statsDraw())
@@ -357,6 +385,15 @@ func (m *Model) settle() {
 	default:
 		m.table.prepare()
 	}
+}
+
+// errorLines is how many lines a filter error takes above the bar (0 when it fits
+// beside the input, or there is none).
+func (m *Model) errorLines() int {
+	if m.bar.err == nil || m.prompt != nil {
+		return 0
+	}
+	return strings.Count(m.renderBar(), "\n")
 }
 
 // clampOverlay keeps the overlay's offset within its lines.
@@ -425,9 +462,10 @@ func (m *Model) handleTick(now time.Time) tea.Cmd {
 	if m.mode == modePairs && m.pv.dirty && m.pv.build == nil {
 		m.pv.startBuild(m.pairs, m.pv.match, m.pv.expr, false)
 	}
-	if m.message != "" && now.After(m.msgUntil) {
+	if m.message != "" && !m.now().Before(m.msgUntil) {
 		m.message = ""
 	}
+	m.table.refreshNames()
 	m.refreshDetail() // ages move on
 	return tea.Batch(tick(), m.fetchRules())
 }

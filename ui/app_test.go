@@ -294,9 +294,13 @@ func TestExportWritesTheFilteredView(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
 	deliver(m, feed.Batch{Records: testRecords(30)})
 	m.applyFilter("reject", true)
-	cmd := press(m, "e")
+	press(m, "e")
+	if !strings.Contains(lastLines(screen(m), 2), "write the flows as JSON Lines to: "+m.opts.ExportDir) {
+		t.Fatalf("e opens no prompt with the default path:\n%s", lastLines(screen(m), 2))
+	}
+	cmd := press(m, "enter")
 	if cmd == nil {
-		t.Fatal("e gave no command")
+		t.Fatal("enter gave no command")
 	}
 	msg := cmd().(exportedMsg)
 	m.Update(msg)
@@ -321,7 +325,7 @@ func TestExportWritesTheFilteredView(t *testing.T) {
 
 	// Again in the same second (the clock is stopped here): a second file, not "file
 	// exists", and the first one untouched.
-	again := press(m, "e")().(exportedMsg)
+	again := press(m, "e", "enter")().(exportedMsg)
 	if again.err != nil || again.path == msg.path || !strings.HasSuffix(again.path, "-2.jsonl") {
 		t.Fatalf("a second export in the same second: %+v", again)
 	}
@@ -576,13 +580,13 @@ func TestExportInThePairsViewWritesConversations(t *testing.T) {
 	press(m, "p", "/")
 	typeText(m, "verdict=nacl")
 	press(m, "enter")
-	msg := press(m, "e")().(exportedMsg)
+	msg := press(m, "e", "enter")().(exportedMsg)
 	m.Update(msg)
 	data, err := os.ReadFile(msg.path)
 	if err != nil || msg.n != 1 || strings.Count(string(data), "\n") != 1 || !strings.Contains(string(data), `"verdict":"nacl"`) {
 		t.Fatalf("export %+v: %v\n%s", msg, err, data)
 	}
-	if !strings.Contains(m.message, "exported 1 conversations") {
+	if !strings.Contains(m.message, "exported 1 conversation to") {
 		t.Fatalf("message %q", m.message)
 	}
 }

@@ -9,21 +9,28 @@ import (
 // box draws a bordered pane of outer size w x h with a title in the top border. The
 // content lines are cut or padded to the inner width by display cells (x/ansi), never
 // by bytes, and missing lines are blank. Drawing the border by hand keeps titles in it
-// and costs a few string joins per frame.
+// and costs a few string joins per frame. The focused pane's border is heavy (┏━┓), not
+// only coloured, and its title starts with focusMark, so that the focus shows without
+// colour (NO_COLOR, a monochrome capture, a colour-blind reader) and even in a capture
+// of plain characters where box-drawing glyphs all look alike.
 func (s Styles) box(title, right string, lines []string, w, h int, focused bool) string {
 	if w < 4 || h < 2 {
 		return ""
 	}
 	border, titleStyle := s.Border, s.Title
+	g := lightBorder
 	if focused {
-		border, titleStyle = s.BorderFoc, s.TitleFocus
+		border, titleStyle, g = s.BorderFoc, s.TitleFocus, heavyBorder
+		if title != "" {
+			title = focusMark + title
+		}
 	}
 	inner := w - 2
 	var b strings.Builder
 	b.Grow(w * h * 2)
 
 	// top: ┌ Title ───── right ┐
-	b.WriteString(border.Render("┌"))
+	b.WriteString(border.Render(g.topLeft))
 	used := 0
 	if title != "" {
 		t := ansi.Truncate(" "+title+" ", inner, "…")
@@ -34,14 +41,14 @@ func (s Styles) box(title, right string, lines []string, w, h int, focused bool)
 	if right != "" && used+ansi.StringWidth(right)+3 <= inner {
 		rightW = ansi.StringWidth(right) + 2
 	}
-	b.WriteString(border.Render(strings.Repeat("─", max(0, inner-used-rightW))))
+	b.WriteString(border.Render(strings.Repeat(g.horizontal, max(0, inner-used-rightW))))
 	if rightW > 0 {
 		b.WriteString(" " + s.Muted.Render(right) + " ")
 	}
-	b.WriteString(border.Render("┐"))
+	b.WriteString(border.Render(g.topRight))
 	b.WriteByte('\n')
 
-	side := border.Render("│")
+	side := border.Render(g.vertical)
 	for i := 0; i < h-2; i++ {
 		line := ""
 		if i < len(lines) {
@@ -52,9 +59,22 @@ func (s Styles) box(title, right string, lines []string, w, h int, focused bool)
 		b.WriteString(side)
 		b.WriteByte('\n')
 	}
-	b.WriteString(border.Render("└" + strings.Repeat("─", inner) + "┘"))
+	b.WriteString(border.Render(g.bottomLeft + strings.Repeat(g.horizontal, inner) + g.bottomRight))
 	return b.String()
 }
+
+// focusMark starts the focused pane's title.
+const focusMark = "» "
+
+// borderGlyphs are the characters of a box's border.
+type borderGlyphs struct {
+	topLeft, topRight, bottomLeft, bottomRight, horizontal, vertical string
+}
+
+var (
+	lightBorder = borderGlyphs{"┌", "┐", "└", "┘", "─", "│"}
+	heavyBorder = borderGlyphs{"┏", "┓", "┗", "┛", "━", "┃"}
+)
 
 // fit cuts or pads a (possibly styled) line to exactly w cells.
 func fit(line string, w int) string {

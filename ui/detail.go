@@ -23,6 +23,7 @@ type detailPane struct {
 	lines         []detailLine
 	screen        []string // the lines wrapped to the pane and styled
 	offset        int      // in screen lines, which long values wrap onto
+	names         Names    // names the interface and the addresses; nil names nothing
 }
 
 // detailLine is a label, the raw value and what it means.
@@ -56,7 +57,7 @@ func (d *detailPane) SetRecord(r *model.Flow, seq ring.Seq, local bool, now time
 		d.offset = 0
 	}
 	d.has, d.seq = true, seq
-	d.lines = describe(r, local, now)
+	d.lines = describe(r, local, now, d.names)
 	d.layout()
 }
 
@@ -185,8 +186,10 @@ func truncate(s string, w int) string {
 }
 
 // describe decodes every field of the record's format, in format order, then adds what
-// can be derived from them.
-func describe(r *model.Flow, local bool, now time.Time) []detailLine {
+// can be derived from them. names, when it knows them, names the interface (its Name
+// tag or description) and the addresses (the host, or the AWS service of a public
+// address) beside their IDs.
+func describe(r *model.Flow, local bool, now time.Time, names Names) []detailLine {
 	f := r.FormatOf()
 	var out []detailLine
 	for i, fld := range f.Fields {
@@ -231,6 +234,12 @@ func describe(r *model.Flow, local bool, now time.Time) []detailLine {
 			l.meaning = decode.RejectReason(value)
 		case model.FPktSrcAWSService, model.FPktDstAWSService:
 			l.meaning, _ = decode.AWSService(value)
+		case model.FInterfaceID, model.FNextHopInterfaceID:
+			l.meaning = ifaceName(names, value)
+		case model.FSrcAddr, model.FDstAddr, model.FPktSrcAddr, model.FPktDstAddr:
+			if a, ok := r.Addr(fld); ok {
+				l.meaning = addrMeaning(names, a)
+			}
 		case model.FType:
 			if m := decode.TrafficType(value); !strings.HasPrefix(m, value) {
 				l.meaning = m
@@ -244,7 +253,7 @@ func describe(r *model.Flow, local bool, now time.Time) []detailLine {
 		case model.FBytes:
 			l.meaning = string(output.HumanBytes(nil, r.Bytes))
 			if r.Packets > 0 && r.Has(model.FPackets) {
-				l.meaning += fmt.Sprintf(", %d bytes per packet", r.Bytes/r.Packets)
+				l.meaning += ", " + counted(r.Bytes/r.Packets, "byte", "bytes") + " per packet"
 			}
 		case model.FPackets:
 			if r.Has(model.FStart) && r.Has(model.FEnd) && r.End > r.Start {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -17,41 +18,55 @@ import (
 	"github.com/flowlens/flowlens/model/ring"
 )
 
-// export writes the filtered view to a file with the same writers as `flowlens print`.
-// The records are copied on the update loop, because the ring keeps changing, a
-// bounded number per step (a job, see work.go: five million records take a while);
-// the file is written on another goroutine.
-func (m *Model) export(kind string) {
-	if m.mode == modePairs {
-		m.exportPairs(kind)
+// export writes the filtered view to path with the same writers as `flowlens print`
+// (CSV with ISO times and protocol names added at the end, see exportcsv.go), or, kind
+// "raw", as flow-log text with its header line (exportraw.go). The records are copied
+// on the update loop, because the ring keeps changing, a bounded number per step (a
+// job, see work.go: five million records take a while), in the order the table shows
+// them; the file is written on another goroutine.
+func (m *Model) export(kind string, to exportTarget) {
+	if m.mode == modePairs && kind != "raw" {
+		m.exportPairs(kind, to)
 		return
 	}
-	n := m.view.Len()
+	n := m.table.length()
 	if n == 0 {
 		m.notify("nothing to export: the view is empty", true, 5*time.Second)
 		return
 	}
-	m.exporting = &exportJob{kind: kind, base: "flowlens-" + m.now().UTC().Format("20060102-150405"),
-		recs: make([]model.Flow, 0, n), next: m.view.At(0), end: m.ring.Next(), all: n}
+	j := &exportJob{kind: kind, path: to.path, name: to.name, recs: make([]model.Flow, 0, n), all: n}
+	if m.table.sorted() {
+		j.seqs = slices.Clone(m.table.order.seqs)
+	} else {
+		j.next, j.end = m.view.At(0), m.ring.Next()
+	}
+	m.exporting = j
 	m.exportStep()
 }
 
 // exportJob is an export under way: the records (or conversations) copied so far.
 type exportJob struct {
 	kind string
-	base string // the file name without its extension
-	// flows: the matches from Seq next until end (the Seq the newest had at the start)
+	path string // where it is written (writeTo: a free name beside it if taken)
+	name string // the file name in path when path is a directory
+	// flows: the matches from Seq next until end (the Seq the newest had at the start),
+	// or, in a sorted table, the records of seqs (its order when the export began)
 	recs      []model.Flow
 	next, end ring.Seq
+	seqs      []ring.Seq
 	all       int
 	// conversations: the rows listed at the start, judged one step at a time
 	rows   []pairRow
 	judged []pairs.Row
+	links  []pairs.Link
 	at     int
 }
 
 func (j *exportJob) done() int {
 	if j.rows != nil {
+		return j.at
+	}
+	if j.seqs != nil {
 		return j.at
 	}
 	return len(j.recs)
@@ -71,6 +86,27 @@ func (m *Model) exportStep() {
 		m.exportPairsStep(j)
 		return
 	}
+	var more bool
+	if j.seqs != nil {
+		more = m.copySorted(j)
+	} else {
+		more = m.copyView(j)
+	}
+	if more {
+		m.notify(fmt.Sprintf("exporting %s of %s…", thousands(j.done()), counted(j.all, "record", "records")), false, time.Minute)
+		return
+	}
+	m.exporting = nil
+	recs, kind, path, name := j.recs, j.kind, j.path, j.name
+	m.notify(fmt.Sprintf("writing %s…", counted(len(recs), "record", "records")), false, time.Minute)
+	m.cmds = append(m.cmds, func() tea.Msg {
+		path, err := writeExport(path, name, kind, recs)
+		return exportedMsg{path: path, n: len(recs), err: err}
+	})
+}
+
+// copyView copies a step's worth of the view's matches; it reports whether more remain.
+func (m *Model) copyView(j *exportJob) bool {
 	i, _ := m.view.Index(j.next)
 	n := 0
 	for ; n < m.budget.records && i < m.view.Len(); n, i = n+1, i+1 {
@@ -79,26 +115,38 @@ func (m *Model) exportStep() {
 			i = m.view.Len()
 			break
 		}
-		j.recs = append(j.recs, *m.ring.At(s))
+		j.recs = append(j.recs, *m.table.record(s))
 		j.next = s + 1
 	}
 	m.work.records += n
-	if i < m.view.Len() {
-		m.notify(fmt.Sprintf("exporting %s of %s records…", thousands(len(j.recs)), thousands(j.all)), false, time.Minute)
-		return
-	}
-	m.exporting = nil
-	recs, kind, dir, base := j.recs, j.kind, m.opts.ExportDir, j.base
-	m.notify(fmt.Sprintf("writing %s records…", thousands(len(recs))), false, time.Minute)
-	m.cmds = append(m.cmds, func() tea.Msg {
-		path, err := writeExport(dir, base, kind, recs)
-		return exportedMsg{path: path, n: len(recs), err: err}
-	})
+	return i < m.view.Len()
 }
 
-func writeExport(dir, base, kind string, recs []model.Flow) (string, error) {
-	return writeNew(dir, base, kind, func(f io.Writer) error {
-		w, err := output.New(kind, f)
+// copySorted copies a step's worth of a sorted table's records, in its order; the ones
+// the ring dropped meanwhile are gone.
+func (m *Model) copySorted(j *exportJob) bool {
+	n := 0
+	for ; n < m.budget.records && j.at < len(j.seqs); n, j.at = n+1, j.at+1 {
+		if r := m.table.record(j.seqs[j.at]); r != nil {
+			j.recs = append(j.recs, *r)
+		}
+	}
+	m.work.records += n
+	return j.at < len(j.seqs)
+}
+
+func writeExport(path, name, kind string, recs []model.Flow) (string, error) {
+	return writeTo(path, name, func(f io.Writer) error {
+		var w output.Writer
+		var err error
+		switch kind {
+		case "raw":
+			w = newRawWriter(f)
+		case "csv":
+			w = newCSVExport(f)
+		default:
+			w, err = output.New(kind, f)
+		}
 		if err != nil {
 			return err
 		}
@@ -117,10 +165,14 @@ func writeExport(dir, base, kind string, recs []model.Flow) (string, error) {
 func writeNew(dir, base, ext string, write func(io.Writer) error) (string, error) {
 	var f *os.File
 	var path string
+	dot := ""
+	if ext != "" {
+		dot = "."
+	}
 	for n := 1; ; n++ {
-		name := base + "." + ext
+		name := base + dot + ext
 		if n > 1 {
-			name = fmt.Sprintf("%s-%d.%s", base, n, ext)
+			name = fmt.Sprintf("%s-%d%s%s", base, n, dot, ext)
 		}
 		path = filepath.Join(dir, name)
 		var err error
@@ -140,16 +192,17 @@ func writeNew(dir, base, ext string, write func(io.Writer) error) (string, error
 }
 
 // exportPairs writes the conversations in view, judged, with the writers of
-// `flowlens pairs`. The judging happens on the update loop, because the index changes
-// with every batch, a bounded number per step; the writing on another goroutine.
-func (m *Model) exportPairs(kind string) {
+// `flowlens pairs` (names, and each conversation's other end with the joint verdict,
+// as `pairs` writes them; CSV with ISO times and protocol names at the end). The
+// judging happens on the update loop, because the index changes with every batch, a
+// bounded number per step; the writing on another goroutine.
+func (m *Model) exportPairs(kind string, to exportTarget) {
 	if len(m.pv.rows) == 0 {
 		m.notify("nothing to export: no conversation matches", true, 5*time.Second)
 		return
 	}
 	m.pv.lent = true // the next rebuild must not reuse these rows while they are judged
-	m.exporting = &exportJob{kind: kind, base: "flowlens-pairs-" + m.now().UTC().Format("20060102-150405"),
-		rows: m.pv.rows, judged: make([]pairs.Row, 0, len(m.pv.rows))}
+	m.exporting = &exportJob{kind: kind, path: to.path, name: to.name, rows: m.pv.rows, judged: make([]pairs.Row, 0, len(m.pv.rows))}
 	m.exportStep()
 }
 
@@ -160,29 +213,33 @@ func (m *Model) exportPairsStep(j *exportJob) {
 			continue // its records left the ring since the list was made
 		}
 		j.judged = append(j.judged, pairs.Row{Pair: p, Judgement: m.pairs.Judge(p, m.rules)})
+		j.links = append(j.links, m.pairs.Link(p, m.rules, m.pairNamer()))
 		m.pairs.Forget(p) // the full judgement is in the row now
 		m.work.pairs++
 	}
 	if j.at < len(j.rows) {
-		m.notify(fmt.Sprintf("exporting %s of %s conversations…", thousands(j.at), thousands(len(j.rows))), false, time.Minute)
+		m.notify(fmt.Sprintf("exporting %s of %s…", thousands(j.at), counted(len(j.rows), "conversation", "conversations")), false, time.Minute)
 		return
 	}
 	m.exporting = nil
-	rows, kind, dir, base := j.judged, j.kind, m.opts.ExportDir, j.base
+	rows, links, kind, path, name, namer := j.judged, j.links, j.kind, j.path, j.name, m.pairNamer()
 	m.cmds = append(m.cmds, func() tea.Msg {
-		path, err := writePairsExport(dir, base, kind, rows)
+		path, err := writePairsExport(path, name, kind, rows, links, namer)
 		return exportedMsg{path: path, n: len(rows), what: "conversations", err: err}
 	})
 }
 
-func writePairsExport(dir, base, kind string, rows []pairs.Row) (string, error) {
-	return writeNew(dir, base, kind, func(f io.Writer) error {
-		w, err := pairs.NewWriter(kind, f)
-		if err != nil {
+func writePairsExport(path, name, kind string, rows []pairs.Row, links []pairs.Link, namer pairs.Namer) (string, error) {
+	return writeTo(path, name, func(f io.Writer) error {
+		var w pairs.LinkedWriter
+		var err error
+		if kind == "csv" {
+			w = newPairsCSVExport(f, namer)
+		} else if w, err = pairs.NewNamedWriter(kind, f, namer); err != nil {
 			return err
 		}
 		for i := range rows {
-			if err := w.Write(rows[i].Pair, &rows[i].Judgement); err != nil {
+			if err := w.WriteLinked(rows[i].Pair, &rows[i].Judgement, &links[i]); err != nil {
 				return err
 			}
 		}
@@ -201,9 +258,9 @@ func (m *Model) handleExported(msg exportedMsg) {
 		abs = msg.path
 	}
 	m.log.Info("export", "path", abs, "records", msg.n)
-	what := msg.what
-	if what == "" {
-		what = "records"
+	what := counted(msg.n, "record", "records")
+	if msg.what == "conversations" {
+		what = counted(msg.n, "conversation", "conversations")
 	}
-	m.notify(fmt.Sprintf("exported %s %s to %s", thousands(msg.n), what, abs), false, 15*time.Second)
+	m.notify(fmt.Sprintf("exported %s to %s", what, abs), false, messageLife)
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -117,11 +118,7 @@ func (f *filterBar) Render(s Styles, key string, matches, total int, filtered bo
 	case f.active || filtered:
 		marker = s.Valid.Render("✓ " + key)
 		if filtered {
-			unit := ""
-			if what != "" {
-				unit = " " + what
-			}
-			right = s.Muted.Render(fmt.Sprintf("%s of %s%s match", thousands(matches), thousands(total), unit))
+			right = s.Muted.Render(matchCount(matches, total, what))
 		}
 		if f.warn != "" {
 			right = s.Warn.Render("! "+f.warn) + "  " + right
@@ -140,11 +137,59 @@ func (f *filterBar) Render(s Styles, key string, matches, total int, filtered bo
 	left := marker + " " + body
 	lw := ansi.StringWidth(left)
 	rw := ansi.StringWidth(right)
+	if f.err != nil && lw+rw+2 > f.width {
+		// The error does not fit beside the input: it is wrapped onto lines above it,
+		// whole (up to maxErrorLines), instead of being cut.
+		var b strings.Builder
+		for _, l := range f.errorLines() {
+			b.WriteString(fit("  "+s.Invalid.Render(l), f.width) + "\n")
+		}
+		return b.String() + fit(left, f.width)
+	}
 	if lw+rw+2 > f.width {
 		right = ansi.Truncate(right, max(0, f.width-lw-2), "…")
 		rw = ansi.StringWidth(right)
 	}
 	return fit(left+spaces(f.width-lw-rw)+right, f.width)
+}
+
+// maxErrorLines bounds the lines a filter error takes above the bar.
+const maxErrorLines = 4
+
+// errorLines is the error wrapped to the bar's width (an indent aside), at most
+// maxErrorLines, the last marked with … when more would follow.
+func (f *filterBar) errorLines() []string {
+	w := max(10, f.width-2)
+	var lines []string
+	var fe *filter.Error
+	if errors.As(f.err, &fe) {
+		lines = fe.Lines(w)
+	} else {
+		lines = strings.Split(ansi.Wordwrap(f.err.Error(), w, ""), "\n")
+	}
+	if len(lines) > maxErrorLines {
+		lines = lines[:maxErrorLines]
+		lines[maxErrorLines-1] = ansi.Truncate(lines[maxErrorLines-1], w-1, "") + "…"
+	}
+	return lines
+}
+
+// matchCount says how many match: "3 of 10 match", "1 of 10 matches", "1 of 1
+// conversation matches", "7 of 9 conversations match"; what is the plural noun ("" for
+// records, which go without saying).
+func matchCount(matches, total int, what string) string {
+	verb := "match"
+	if matches == 1 {
+		verb = "matches"
+	}
+	noun := ""
+	if what != "" {
+		noun = " " + what
+		if total == 1 {
+			noun = " " + strings.TrimSuffix(what, "s")
+		}
+	}
+	return fmt.Sprintf("%s of %s%s %s", thousands(matches), thousands(total), noun, verb)
 }
 
 // warningText is the first warning of a compiled expression, for the bar; "" when none.

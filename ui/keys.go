@@ -34,6 +34,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.overlay != overlayNone {
 		return m.handleOverlayKey(msg)
 	}
+	if m.prompt != nil {
+		return m.handlePromptKey(msg)
+	}
 	if m.bar.active {
 		return m.handleFilterKey(msg)
 	}
@@ -76,9 +79,13 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case m.is(msg, keymap.StatsView):
 		return m.toggleStats()
 	case m.is(msg, keymap.ExportJSONL):
-		m.export("jsonl")
+		return m.askExport("jsonl")
 	case m.is(msg, keymap.ExportCSV):
-		m.export("csv")
+		return m.askExport("csv")
+	case m.is(msg, keymap.ExportRaw):
+		return m.askExport("raw")
+	case m.is(msg, keymap.Ticket):
+		return m.askTicket()
 	case m.is(msg, keymap.Queries):
 		return m.writeQueries()
 	default:
@@ -210,6 +217,27 @@ func (m *Model) handleTableKey(msg tea.KeyPressMsg) {
 		m.focus = paneDetail
 	case m.is(msg, keymap.Reverse):
 		m.jumpReverse()
+	case m.is(msg, keymap.Sort):
+		m.table.setSort(m.table.nextSort(m.table.sortBy), false)
+		m.step()
+		m.refreshDetail()
+	case m.is(msg, keymap.SortReverse):
+		spec := m.table.sortBy
+		if !spec.on {
+			spec = m.table.nextSort(spec)
+		}
+		spec.desc = !spec.desc
+		m.table.setSort(spec, true)
+		m.step()
+		m.refreshDetail()
+	case m.is(msg, keymap.Resort):
+		if !m.table.sortBy.on {
+			m.notify("the rows are in arrival order: "+m.keys.Short(keymap.Sort)+" sorts them", false, 5*time.Second)
+			return
+		}
+		m.table.setSort(m.table.sortBy, true)
+		m.step()
+		m.refreshDetail()
 	}
 }
 
@@ -349,7 +377,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 
 func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	mouse := msg.Mouse()
-	if mouse.Button != tea.MouseLeft || m.overlay != overlayNone || m.picker != nil {
+	if mouse.Button != tea.MouseLeft || m.overlay != overlayNone || m.picker != nil || m.prompt != nil {
 		return nil
 	}
 	switch {

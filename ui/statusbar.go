@@ -67,17 +67,21 @@ type statusInfo struct {
 // the lowest rank are kept, whole, as many as fit; only the first, alone too wide, is
 // ever cut, at a word.
 type statusPart struct {
-	text  string // plain, clean text
-	style lipgloss.Style
-	rank  int
+	text    string // plain, clean text
+	style   lipgloss.Style
+	rank    int
+	elastic bool // a message: cut in the middle to the room left rather than dropped
 }
 
-// The ranks: what the user needs to read the screen stays longest.
+// The ranks: what the user needs to read the screen stays longest. A message (an
+// export's path, an error) comes after the state, the source and trouble: it is kept
+// whole when it fits and cut in the middle to the room left when not, but it never
+// pushes those off; it expires (Model.notify), and the fields of lower rank come back.
 const (
-	rankMessage = iota
-	rankState
+	rankState = iota
 	rankSource
 	rankTrouble // errors and lost records
+	rankMessage
 	rankWarning // sampling, retries, a screen that does not follow
 	rankRing
 	rankLag
@@ -87,20 +91,13 @@ const (
 	rankNote   = rankZone + 1
 )
 
+// minMessage is the fewest cells a message is cut to; with less room left it goes.
+const minMessage = 24
+
 func renderStatus(s Styles, st statusInfo, width int) string {
 	var parts []statusPart
 	add := func(text string, style lipgloss.Style, rank int) {
-		parts = append(parts, statusPart{text, style, rank})
-	}
-	if st.message != "" {
-		style := s.Accept
-		if st.msgError {
-			style = s.Reject
-		}
-		add(st.message, style, rankMessage)
-	}
-	if st.work != "" {
-		add(st.work, s.Warn, rankMessage)
+		parts = append(parts, statusPart{text: text, style: style, rank: rank})
 	}
 	state := string(st.src.State)
 	if state == "" {
@@ -141,7 +138,7 @@ func renderStatus(s Styles, st statusInfo, width int) string {
 		add("sampled", s.Warn, rankWarning)
 	}
 	if st.src.Retries > 0 {
-		add(thousands(st.src.Retries)+" retries", s.Warn, rankWarning)
+		add(counted(st.src.Retries, "retry", "retries"), s.Warn, rankWarning)
 	}
 	add(fmt.Sprintf("%s in ring", thousands(st.held)), s.Text, rankRing)
 	rate := st.rate
@@ -172,6 +169,19 @@ func renderStatus(s Styles, st statusInfo, width int) string {
 	if st.src.LastError != "" {
 		add(st.src.LastError, s.Reject, rankTrouble)
 	}
+	// Long work and messages last: the fields before them do not move when one comes.
+	if st.message != "" {
+		style := s.Accept
+		if st.msgError {
+			style = s.Reject
+		}
+		add(st.message, style, rankMessage)
+		parts[len(parts)-1].elastic = true
+	}
+	if st.work != "" {
+		add(st.work, s.Warn, rankMessage)
+		parts[len(parts)-1].elastic = true
+	}
 
 	right := st.help
 	room := width - ansi.StringWidth(right) - 1
@@ -198,9 +208,15 @@ func renderStatus(s Styles, st statusInfo, width int) string {
 		if total > 0 {
 			need += sepWidth
 		}
-		if total+need <= room || total == 0 {
+		switch {
+		case total+need <= room || total == 0:
 			kept[i] = true
 			total += need
+		case parts[i].elastic && room-total-(need-widths[i]) >= minMessage:
+			w := room - total - (need - widths[i])
+			parts[i].text = cutMiddle(parts[i].text, w)
+			kept[i] = true
+			total = room
 		}
 	}
 	sep := s.Faint.Render(" │ ")
@@ -233,6 +249,20 @@ func progressBar(s Styles, p feed.Progress, w int) string {
 	frac, _ := p.Fraction()
 	full := int(frac * float64(w))
 	return s.Accept.Render(strings.Repeat("█", full)) + s.Faint.Render(strings.Repeat("░", w-full))
+}
+
+// cutMiddle shortens plain text to at most w cells by taking out its middle, marked
+// with an ellipsis: a message's start says what happened and its end names the file.
+func cutMiddle(text string, w int) string {
+	if ansi.StringWidth(text) <= w {
+		return text
+	}
+	if w <= 1 {
+		return ansi.Truncate(text, max(w, 0), "")
+	}
+	head := (w - 1) / 2
+	tail := w - 1 - head
+	return ansi.Truncate(text, head, "") + "…" + ansi.TruncateLeft(text, ansi.StringWidth(text)-tail, "")
 }
 
 // cutAtWord shortens plain text to at most w cells, at the end of a word, marking the

@@ -65,11 +65,22 @@ func TestStatusBarShowsFieldsAndDropsWholeParts(t *testing.T) {
 		t.Errorf("the bar at 80 columns:\n%s", bar)
 	}
 
-	// A message alone longer than the bar is cut at a word.
+	// A message does not push the state, the source or trouble off: it takes the room
+	// left, cut in the middle so that the file's name stays, and comes after them.
 	info.message = "exported 1,234 records to /home/someone/a/rather/long/path/flowlens-20240501-120000.jsonl"
-	alone := ansi.Strip(renderStatus(s, info, 60))
-	if !strings.HasPrefix(alone, "exported 1,234 records to…") {
-		t.Errorf("a long message was not cut at a word:\n%s", alone)
+	for _, w := range []int{100, 120} {
+		bar := ansi.Strip(renderStatus(s, info, w))
+		if ansi.StringWidth(bar) != w {
+			t.Fatalf("the bar is %d cells wide, want %d", ansi.StringWidth(bar), w)
+		}
+		for _, want := range []string{"● reading", "s3://flows/2024/05/01/", "malformed 3 (m)", "exported 1,234 rec", "-120000.jsonl", "? help"} {
+			if !strings.Contains(bar, want) {
+				t.Errorf("at %d columns with a message the bar lacks %q:\n%s", w, want, bar)
+			}
+		}
+		if strings.Index(bar, "exported") < strings.Index(bar, "malformed") {
+			t.Errorf("the message pushed the fields right:\n%s", bar)
+		}
 	}
 }
 

@@ -44,6 +44,10 @@ func newPalette(dark bool) palette {
 	}
 }
 
+// selMark marks the selected row in its own column, so that the selection shows in a
+// monochrome capture, where reverse video is lost.
+const selMark = "▶"
+
 // Styles is every style the explorer draws with, built once per theme.
 type Styles struct {
 	dark    bool
@@ -55,6 +59,7 @@ type Styles struct {
 	Border, BorderFoc  lipgloss.Style
 	Header             lipgloss.Style
 	Selected           lipgloss.Style
+	SelectedReject     lipgloss.Style // REJECT in the selected row: still red, still bold
 	Reject, Accept     lipgloss.Style
 	Warn, Unknown      lipgloss.Style
 	Key, KeyHelp       lipgloss.Style
@@ -70,7 +75,9 @@ type Styles struct {
 
 // NewStyles builds the styles for a dark or light background. With noColor (NO_COLOR set)
 // the explorer still marks what matters, by attributes instead of colours: reverse video
-// for the selection, bold for REJECT.
+// for the selection, bold for REJECT (in the selected row too). Some marks are glyphs,
+// which survive even a capture without attributes: selMark before the selected row, a
+// heavy border around the focused pane (box).
 func NewStyles(dark, noColor bool) Styles {
 	p := newPalette(dark)
 	s := lipgloss.NewStyle
@@ -85,6 +92,7 @@ func NewStyles(dark, noColor bool) Styles {
 	st.Header = s().Foreground(p.muted).Bold(true)
 	st.Selected = s().Background(p.selBg).Foreground(p.selFg)
 	st.Reject = s().Foreground(p.reject).Bold(true)
+	st.SelectedReject = st.Selected.Foreground(p.reject).Bold(true)
 	st.Accept = s().Foreground(p.accept)
 	st.Warn = s().Foreground(p.warn).Bold(true)
 	st.Unknown = s().Foreground(p.unknown)
@@ -104,6 +112,7 @@ func NewStyles(dark, noColor bool) Styles {
 	st.VerdictUnknown = s().Foreground(p.unknown).Bold(true)
 	if noColor {
 		st.Selected = s().Reverse(true)
+		st.SelectedReject = s().Reverse(true).Bold(true)
 		st.Reject = s().Bold(true)
 		st.TitleFocus = s().Bold(true).Underline(true)
 		st.Invalid = s().Bold(true)

@@ -2,6 +2,8 @@ package ui_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -109,6 +111,45 @@ func TestDemoStatsDrillDown(t *testing.T) {
 	for _, r := range shown {
 		if r.Src().String() != src {
 			t.Fatalf("a record from %v in the flows of %s", r.Src(), src)
+		}
+	}
+}
+
+// TestDemoSortAndTicketProgram runs the sort and the ticket in the whole program, where
+// the sort and the writing run as commands on their own goroutines: o sorts (the title
+// says the order is frozen), T asks for the path, enter writes the ticket.
+func TestDemoSortAndTicketProgram(t *testing.T) {
+	recs, err := source.DemoRecords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dark := true
+	dir := t.TempDir()
+	feed, w := source.NewWriter(context.Background(), false)
+	w.Add(recs, nil)
+	w.Close()
+	m := ui.New(ui.Options{Feed: feed, Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: dir, Command: "flowlens --demo"})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 48))
+	ui.WaitScreen(t, tm, "in ring")
+	tm.Type("o")
+	ui.WaitScreen(t, tm, "by time", "order frozen")
+	tm.Type("T")
+	ui.WaitScreen(t, tm, "write the ticket (Markdown) to:")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	ui.WaitScreen(t, tm, "ticket written to")
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second))
+	files, _ := filepath.Glob(filepath.Join(dir, "flowlens-ticket-*.md"))
+	if len(files) != 1 {
+		t.Fatalf("%d tickets written", len(files))
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Verdict", "## Records", "flowlens --demo --filter '"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("the ticket lacks %q:\n%s", want, data)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -84,11 +85,17 @@ func (m *Model) resize(w, h int) {
 	if m.lay.tooSmall {
 		return
 	}
+	if m.barExtra > 0 && !computeLayout(w, h-m.barExtra).tooSmall {
+		// A long filter error takes lines above the bar: the panes give them up.
+		m.lay = computeLayout(w, h-m.barExtra)
+		m.lay.barY, m.lay.statusY = h-2, h-1
+	}
 	m.table.SetSize(m.lay.table.w, m.lay.table.h)
 	m.pv.SetSize(m.lay.table.w, m.lay.table.h)
 	m.detail.SetSize(m.lay.detail.w, m.lay.detail.h)
 	m.verdict.SetSize(m.lay.verdict.w, m.lay.verdict.h)
 	m.bar.SetSize(w)
+	m.layoutPrompt()
 	m.sv.SetSize(w, h-2)
 	m.sv.refresh()
 }
@@ -149,6 +156,15 @@ func (m *Model) render() string {
 		}
 	}
 	bar := m.renderBar()
+	if m.prompt != nil {
+		bar = m.renderPrompt()
+	}
+	if extra := strings.Count(bar, "\n"); extra > m.barExtra {
+		// Lines the panes did not give up (a terminal too short for both): the bar
+		// covers their bottom.
+		lines := strings.Split(main, "\n")
+		main = strings.Join(lines[:max(0, len(lines)-(extra-m.barExtra))], "\n")
+	}
 	status := renderStatus(m.styles, m.statusInfo(), m.width)
 	return main + "\n" + bar + "\n" + status
 }
@@ -164,6 +180,9 @@ func (m *Model) renderBar() string {
 
 func (m *Model) tableTitle() string {
 	title := "Flows"
+	if sort := m.table.sortTitle(m.keys.Short(keymap.Resort)); sort != "" {
+		return title + " · " + sort
+	}
 	if m.table.following && m.view.Len() > 0 {
 		title += " · following"
 	}
@@ -178,7 +197,7 @@ func (m *Model) statusInfo() statusInfo {
 		rate:      m.rate.rate(),
 		dropped:   m.ring.Dropped() + m.srcDropped + m.trimmed,
 		malformed: m.stats.Malformed,
-		following: m.table.following || m.view.Len() == 0,
+		following: m.table.following || m.view.Len() == 0 || m.table.sorted(), // a frozen order says so in its title
 		paused:    m.paused,
 		local:     m.local,
 		message:   m.message,
@@ -234,6 +253,7 @@ func (m *Model) helpLines() []string {
 	section("Both lists", keymap.Lists)
 	section("Stats view", keymap.Stats)
 	section("Filter bar", keymap.Filter)
+	section("Path prompt (exports, the ticket)", keymap.Prompt)
 	lines = append(lines, "",
 		s.Header.Render(" Filter language")+s.Muted.Render("  (docs/filter.md has it all)"),
 		"   "+s.Text.Render("action=REJECT dstport=22      terms side by side must all match"),
@@ -253,7 +273,7 @@ func (m *Model) malformedLines() []string {
 	st := &m.stats
 	var lines []string
 	if st.Cleaned > 0 {
-		lines = append(lines, "", s.Text.Render(fmt.Sprintf(" %s records had text with control characters or invalid UTF-8: kept, the damage shown as \uFFFD.", thousands(st.Cleaned))))
+		lines = append(lines, "", s.Text.Render(fmt.Sprintf(" %s had text with control characters or invalid UTF-8: kept, the damage shown as \uFFFD.", counted(st.Cleaned, "record", "records"))))
 	}
 	if st.Malformed == 0 {
 		lines = append(lines, "", s.Muted.Render(" No malformed lines so far."))

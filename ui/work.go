@@ -51,7 +51,8 @@ type workDone struct {
 // busy reports whether a job needs steps.
 func (m *Model) busy() bool {
 	_, _, refiltering := m.view.Refiltering()
-	return refiltering || m.pv.build != nil && !m.pv.build.sorting || m.exporting != nil
+	return refiltering || m.pv.build != nil && !m.pv.build.sorting || m.exporting != nil ||
+		m.table.job != nil && !m.table.job.sorting || m.ticketing != nil
 }
 
 // armWork returns the command that delivers the next workMsg, once: at most one is
@@ -112,6 +113,23 @@ func (m *Model) step() {
 	if m.exporting != nil {
 		m.exportStep()
 	}
+	if j := m.table.job; j != nil && !j.sorting {
+		n, sort := m.table.sortStep(m.budget.records, deadline)
+		m.work.records += n
+		switch {
+		case sort == nil:
+		case len(j.entries) <= syncSortRows:
+			// Few rows: sorted here, within the step's budget.
+			if m.table.installSort(sort().(flowsSortedMsg)) {
+				m.refreshDetail()
+			}
+		default:
+			m.cmds = append(m.cmds, sort)
+		}
+	}
+	if m.ticketing != nil {
+		m.ticketStep(deadline)
+	}
 }
 
 // cancelJobs drops the refilter and the rebuild under way, as a switch of views does.
@@ -127,6 +145,16 @@ func (m *Model) cancelWork() bool {
 	case m.exporting != nil:
 		m.exporting = nil
 		m.notify("export cancelled", false, 5*time.Second)
+	case m.ticketing != nil:
+		m.ticketing = nil
+		m.notify("ticket cancelled", false, 5*time.Second)
+	case m.mode == modeFlows && m.table.job != nil:
+		m.table.job = nil
+		m.table.sortBy = sortSpec{}
+		if m.table.order != nil {
+			m.table.sortBy = m.table.order.spec
+		}
+		m.notify("sort cancelled", false, 5*time.Second)
 	case m.mode == modePairs && m.pv.build != nil && m.pv.build.shown:
 		m.pv.build = nil
 		if m.pv.opening {
@@ -164,9 +192,13 @@ func (m *Model) progress() string {
 	switch {
 	case m.exporting != nil:
 		return fmt.Sprintf("exporting %s… (%s cancels)", percent(m.exporting.done(), m.exporting.total()), esc)
+	case m.ticketing != nil:
+		return fmt.Sprintf("finding the records of the ticket %s… (%s cancels)", percent(m.ticketing.scanned, m.ticketing.total), esc)
 	case m.mode == modeFlows && m.refiltering():
 		done, total, _ := m.view.Refiltering()
-		return fmt.Sprintf("filtering %s records %s… (%s cancels)", thousands(total), percent(done, total), esc)
+		return fmt.Sprintf("filtering %s %s… (%s cancels)", counted(total, "record", "records"), percent(done, total), esc)
+	case m.mode == modeFlows && m.table.job != nil:
+		return m.table.sortProgress() + " (" + esc + " cancels)"
 	case m.mode == modePairs && m.pv.build != nil && m.pv.build.shown:
 		return m.pv.build.progress() + " (" + esc + " cancels)"
 	}

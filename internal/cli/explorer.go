@@ -18,6 +18,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/keymap"
 	"github.com/flowlens/flowlens/model"
@@ -48,6 +49,47 @@ type explorerOptions struct {
 	sources   []string
 	// athenaTable is the table the queries key's SQL reads.
 	athenaTable string
+	// again is the command line that opens the same source, without --filter: the
+	// explorer's ticket ends with it (ui.Options.Command).
+	again string
+}
+
+// againCommand writes the command line as given, the flags that were set and the
+// sources, without --filter (the ticket adds its own) and without the flags that only
+// concern this run's terminal (the log file); each word quoted for a POSIX shell.
+func againCommand(cmd *cobra.Command, args []string) string {
+	words := []string{"flowlens"}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if f.Name == "filter" || f.Name == "log-file" {
+			return
+		}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			for _, v := range sv.GetSlice() {
+				words = append(words, "--"+f.Name, shellWord(v))
+			}
+			return
+		}
+		if f.Value.Type() == "bool" {
+			words = append(words, "--"+f.Name)
+			if f.Value.String() != "true" {
+				words[len(words)-1] += "=" + f.Value.String()
+			}
+			return
+		}
+		words = append(words, "--"+f.Name, shellWord(f.Value.String()))
+	})
+	for _, a := range args {
+		words = append(words, shellWord(a))
+	}
+	return strings.Join(words, " ")
+}
+
+// shellWord quotes s for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // newExplorerCommand is the root of the command tree, which opens the explorer.
@@ -84,6 +126,7 @@ Start with the bundled demo, no AWS account needed:
 				return err
 			}
 			opts.sources = args
+			opts.again = againCommand(cmd, args)
 			return runExplorer(cmd.Context(), opts)
 		},
 	}
@@ -216,6 +259,7 @@ func runExplorer(ctx context.Context, opts *explorerOptions) (err error) {
 		FetchRules: fetchRules,
 		Queries:    opts.queries,
 		Names:      lookup,
+		Command:    opts.again,
 		// Once the terminal is back, the source is closed; a signal during that wait
 		// (Ctrl+C in a cooked terminal is one) means now.
 		Restored: func() { screen.down(); watch.makeUrgent() },
