@@ -50,6 +50,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case m.cancelWork():
 			// Esc stops long work first: an export, a refilter, a listing.
+		case m.verdictZoom:
+			m.zoomVerdict(false)
 		case m.mode == modeStats && m.sv.zoom:
 			m.sv.zoom = false
 			m.sv.relayout()
@@ -81,8 +83,14 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.export("csv")
 	case m.is(msg, keymap.Queries):
 		return m.writeQueries()
+	case m.is(msg, keymap.VerdictZoom) && m.mode != modeStats:
+		m.zoomVerdict(!m.verdictZoom)
+	case m.is(msg, keymap.ReloadRules):
+		return m.reloadRules()
 	default:
 		switch {
+		case m.verdictZoom:
+			m.handleVerdictKey(msg)
 		case m.mode == modeStats:
 			return m.handleStatsKey(msg)
 		case m.focus == paneTable && m.mode == modePairs:
@@ -103,6 +111,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) handlePairsKey(msg tea.KeyPressMsg) {
 	switch {
 	case m.handleMove(msg, &m.pv):
+		m.refreshDetail()
+	case m.handlePairsOrderKey(msg):
+	case m.is(msg, keymap.PairsOpen) && m.pv.toggleGroup():
 		m.refreshDetail()
 	case m.is(msg, keymap.PairsOpen):
 		row := m.pv.selected()
