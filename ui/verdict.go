@@ -183,11 +183,15 @@ func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 	}
 	if j.Explanation != "" {
 		add("", vsText, false)
-		add(j.Explanation, vsText, true)
+		add(nameGroups(v.names, j.Explanation), vsText, true)
 	}
 	if j.Rule != "" || len(j.RuleContext) > 0 {
 		add("", vsText, false)
-		add("Rules", vsHeader, false)
+		if v.rules != "" {
+			add("Rules ("+strings.TrimPrefix(v.rules, "rules ")+")", vsHeader, false)
+		} else {
+			add("Rules", vsHeader, false)
+		}
 		if j.Rule != "" {
 			add("deciding: "+nameGroups(v.names, j.Rule), vsRule, true)
 		}
@@ -206,7 +210,7 @@ func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 		}
 		add("Judged with "+v.rules+", after these records: with the rules before, the verdict was "+was+".", vsRule, true)
 	}
-	if v.rules != "" {
+	if v.rules != "" && j.Rule == "" && len(j.RuleContext) == 0 {
 		add("", vsText, false)
 		add(strings.ToUpper(v.rules[:1])+v.rules[1:]+".", vsMuted, true)
 	}

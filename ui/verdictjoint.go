@@ -52,7 +52,7 @@ func (v *verdictPane) jointHeadline(jt pairs.Joint) string {
 	if jt.Blocked == pairs.BlockedResponse {
 		what = "the reply"
 	}
-	return "BOTH ENDS: " + what + " rejected" + at + " (" + string(jt.Verdict) + ")"
+	return "BOTH ENDS: " + string(jt.Verdict) + ", " + what + " rejected" + at
 }
 
 // endpoint is endpointLabel with the host's name.

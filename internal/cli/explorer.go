@@ -214,8 +214,10 @@ func runExplorer(ctx context.Context, opts *explorerOptions) (err error) {
 		Rules:      ruleSet,
 		Picker:     picker,
 		FetchRules: fetchRules,
-		Queries:    opts.queries,
-		Names:      lookup,
+		// R reads the --rules files again (the demo's rules never change).
+		ReloadRules: opts.rulesReloader(lookup),
+		Queries:     opts.queries,
+		Names:       lookup,
 		// Once the terminal is back, the source is closed; a signal during that wait
 		// (Ctrl+C in a cooked terminal is one) means now.
 		Restored: func() { screen.down(); watch.makeUrgent() },
@@ -334,6 +336,23 @@ func loadKeys(stderr io.Writer) (*keymap.Map, []string) {
 		fmt.Fprintf(stderr, "flowlens: %s\n", n)
 	}
 	return keys, notices
+}
+
+// rulesReloader reads the --rules files again for the explorer's reload key, and adds
+// what they name to lookup; nil without --rules.
+func (o *explorerOptions) rulesReloader(lookup *names.Lookup) func() (*rules.Set, error) {
+	if len(o.rules) == 0 {
+		return nil
+	}
+	paths := o.rules
+	return func() (*rules.Set, error) {
+		set, err := loadRules(paths)
+		if err != nil {
+			return nil, err
+		}
+		lookup.AddRules(set)
+		return set, nil
+	}
 }
 
 // liveRulesFetcher is how the explorer asks EC2 for the rules of the interfaces in view
