@@ -105,7 +105,7 @@ func TestVerdictPaneMarksAnInferredLink(t *testing.T) {
 	m, _ := linkedModel(t, 220, 60, true)
 	press(m, "g")
 	out := squash(screen(m))
-	for _, want := range []string{"both ends: sg-or-nacl", "BOTH ENDS: sg-or-nacl, the request rejected at eni-0d1e461528d7463cb", "inferred link: matched by the tuple and the times alone"} {
+	for _, want := range []string{"both ends: sg-or-nacl", "BOTH ENDS (inferred link): sg-or-nacl, the request rejected at eni-0d1e461528d7463cb", "inferred link: matched by the tuple and the times alone"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the verdict pane lacks %q:\n%s", want, screen(m))
 		}
@@ -426,5 +426,46 @@ func TestConversationsColumnsAtNarrowWidth(t *testing.T) {
 	}
 	if !strings.Contains(firstLine(out), "every one of") && !strings.Contains(firstLine(out), "· all") {
 		t.Fatalf("the counts are not explained: %s", firstLine(out))
+	}
+}
+
+// Sorting and collapsing many conversations list them again in steps of at most the
+// budget and sort (and group) them in a command, off the update loop, with the progress
+// shown; what each Update does stays bounded whatever is held.
+func TestSortAndCollapseWorkIsBounded(t *testing.T) {
+	m, l := boundedModel(t, 30_000)
+	l.send(keyMsg("p"))
+	n := m.pairs.Len()
+	for _, k := range []string{"o", "o", "O", "c", "u"} {
+		l.most, l.sorted, l.updates, l.seen = workDone{}, 0, 0, nil
+		l.send(keyMsg(k))
+		if l.most.pairs > 100 {
+			t.Fatalf("%s: one Update classified %d conversations; the budget is 100", k, l.most.pairs)
+		}
+		if l.sorted != 1 {
+			t.Fatalf("%s: sorted %d times in a command; want once, off the loop", k, l.sorted)
+		}
+		if l.updates < n/100 {
+			t.Fatalf("%s: %d conversations listed in %d updates: not in steps", k, n, l.updates)
+		}
+		if len(l.seen) == 0 || !strings.Contains(l.seen[0], "conversations") {
+			t.Fatalf("%s: no progress shown", k)
+		}
+	}
+	if !m.pv.collapsed || len(m.pv.rows) != n || !m.pv.order.reverse || m.pv.order.col != sortLast {
+		t.Fatalf("after o o O c u: collapsed %v, %d rows of %d, order %+v", m.pv.collapsed, len(m.pv.rows), n, m.pv.order)
+	}
+	// The groups hold every conversation once, each in its group's place.
+	total := 0
+	for _, g := range m.pv.groups {
+		total += int(g.n)
+		for k := g.start; k < g.start+g.n; k++ {
+			if groupHash(&m.pv.rows[k]) != g.hash {
+				t.Fatal("a conversation listed under another group")
+			}
+		}
+	}
+	if total != n {
+		t.Fatalf("the groups hold %d conversations of %d", total, n)
 	}
 }

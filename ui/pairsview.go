@@ -145,13 +145,17 @@ func (v *pairsView) step(ix *pairs.Index, rs *rules.Set, budget int) (int, tea.C
 		// The table grew and moved every pair: start the walk again.
 		b.slot, b.slots, b.rows = 0, ix.Slots(), b.rows[:0]
 	}
-	judged := 0
-	for judged < budget && b.slot < b.slots {
-		// A slot holds at most one pair: walking budget-judged slots cannot judge more.
-		b.found, b.slot = ix.Walk(b.found[:0], b.slot, min(budget-judged, 1024))
+	judged, cost := 0, 1
+	if b.order.col == sortJoint {
+		cost = 2 // linking classifies the other end too
+	}
+	for judged+cost <= budget && b.slot < b.slots {
+		// A slot holds at most one pair: walking (budget-judged)/cost slots cannot
+		// judge more.
+		b.found, b.slot = ix.Walk(b.found[:0], b.slot, min((budget-judged)/cost, 1024))
 		for _, p := range b.found {
 			j := ix.Classify(p, rs)
-			judged++
+			judged += cost
 			if b.match != nil && !b.match(p, &j) {
 				continue
 			}
@@ -280,6 +284,11 @@ func (v *pairsView) toggleGroup() bool {
 	}
 	v.buildItems()
 	v.sel = v.itemOf(it.group, -1)
+	if v.expanded[g.hash] {
+		// Scrolled so that the group's conversations show under it.
+		rows := v.rowsOnScreen()
+		v.top = max(v.top, v.sel+min(int(g.n), rows-1)-rows+1)
+	}
 	v.clamp()
 	return true
 }
@@ -457,7 +466,7 @@ var (
 		{pairCol{colArrow, "", 1}, 1, 0},
 		{pairCol{colResp, "RESPONDER", 21}, 1, 20},
 		{pairCol{colCount, "CONVS", 7}, 0, 0},
-		{pairCol{colFirst, "FIRST", 8}, 5, 0},
+		{pairCol{colFirst, "FIRST", 8}, 2, 0},
 		{pairCol{colLast, "LAST", 8}, 0, 0},
 	}
 )
@@ -587,7 +596,10 @@ func (v *pairsView) counts(total, room int) string {
 	listed := len(v.rows)
 	unit := "conversations"
 	if v.collapsed {
-		on += " of " + plural(uint64(len(v.groups)), "group") + " (" + thousands(v.lines()) + " lines)"
+		on += " of " + plural(uint64(len(v.groups)), "group")
+		if v.lines() != len(v.groups) {
+			on += " (" + thousands(v.lines()) + " lines, groups opened)"
+		}
 	} else {
 		on += " of " + thousands(listed)
 	}
@@ -640,10 +652,7 @@ func (v *pairsView) renderRow(s Styles, cols []pairCol, sr *pairScreenRow, selec
 				text, style = "-", s.Muted
 			}
 		case colIface:
-			text = shortID(k.Interface.String(), 13)
-			if name := ifaceName(v.names, k.Interface.String()); name != "" {
-				text += " " + name
-			}
+			text = fitName(shortID(k.Interface.String(), 13), ifaceName(v.names, k.Interface.String()), c.width)
 		case colProto:
 			text = protoName(k.Protocol)
 		case colInit:
@@ -653,16 +662,16 @@ func (v *pairsView) renderRow(s Styles, cols []pairCol, sr *pairScreenRow, selec
 				if v.expanded[sr.group.hash] {
 					mark = "▾ "
 				}
-				text = mark + v.endText(init.Addr().String(), init.Addr())
+				text = v.endText(mark+init.Addr().String(), init.Addr(), c.width)
 			case sr.member:
-				text = "  " + v.endText(init.String(), init.Addr())
+				text = v.endText("  "+init.String(), init.Addr(), c.width)
 			default:
-				text = v.endText(init.String(), init.Addr())
+				text = v.endText(init.String(), init.Addr(), c.width)
 			}
 		case colArrow:
 			text = "→"
 		case colResp:
-			text = v.endText(resp.String(), resp.Addr())
+			text = v.endText(resp.String(), resp.Addr(), c.width)
 		case colRequest, colReply:
 			d := j.Request
 			if c.id == colReply {
@@ -705,12 +714,24 @@ func (v *pairsView) renderRow(s Styles, cols []pairCol, sr *pairScreenRow, selec
 	return b.String()
 }
 
-// endText is an end of a conversation with its host's name after it, when known.
-func (v *pairsView) endText(text string, a netip.Addr) string {
-	if name := addrName(v.names, a); name != "" {
-		return text + " " + name
+// endText is an end of a conversation with its host's name after it, when known and
+// there is room for it in width.
+func (v *pairsView) endText(text string, a netip.Addr, width int) string {
+	return fitName(text, addrName(v.names, a), width)
+}
+
+// fitName puts name after text when at least a few of its letters fit in width (cut
+// with "…" when not all do): an address or ID is never cut for a name, and a name
+// reduced to "…" says nothing.
+func fitName(text, name string, width int) string {
+	if name == "" {
+		return text
 	}
-	return text
+	room := width - ansi.StringWidth(text) - 1
+	if room < min(ansi.StringWidth(name), 4) {
+		return text
+	}
+	return text + " " + truncate(name, room)
 }
 
 func dirSummary(d *pairs.Dir) string {

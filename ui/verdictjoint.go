@@ -40,19 +40,23 @@ func (v *verdictPane) jointHeadline(jt pairs.Joint) string {
 		id := jt.At.String()
 		at = " at " + withName(id, ifaceName(v.names, id))
 	}
+	head := "BOTH ENDS: "
+	if jt.Inferred {
+		head = "BOTH ENDS (inferred link): "
+	}
 	switch jt.Verdict {
 	case pairs.Accepted:
-		return "BOTH ENDS: accepted"
+		return head + "accepted"
 	case pairs.NoResponse:
-		return "BOTH ENDS: no response, ended" + at
+		return head + "no response, ended" + at
 	case pairs.Unknown, "":
-		return "BOTH ENDS: cannot tell"
+		return head + "cannot tell"
 	}
 	what := "the request"
 	if jt.Blocked == pairs.BlockedResponse {
 		what = "the reply"
 	}
-	return "BOTH ENDS: " + string(jt.Verdict) + ", " + what + " rejected" + at
+	return head + string(jt.Verdict) + ", " + what + " rejected" + at
 }
 
 // endpoint is endpointLabel with the host's name.
