@@ -97,7 +97,7 @@ Start with the bundled demo, no AWS account needed:
 	fl.BoolVar(&opts.demo, "demo", false, "explore a bundled incident, replayed live; no AWS account needed")
 	fl.IntVar(&opts.capacity, "capacity", ring.DefaultCapacity, capacityHelp())
 	fl.BoolVar(&opts.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles), and read times written without an offset (--since, --until, the filter) in it")
-	fl.StringArrayVar(&opts.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable)")
+	fl.StringArrayVar(&opts.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable; R in the explorer reads them again)")
 	fl.StringVar(&opts.athenaTable, "athena-table", "vpc_flow_logs", "the Athena `TABLE` the SQL of the queries key (y) reads")
 	fl.StringVar(&opts.logFile, "log-file", "", "write the explorer's log here (default: $XDG_STATE_HOME/flowlens/flowlens.log)")
 	opts.names.bind(cmd)
