@@ -50,7 +50,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case m.cancelWork():
 			// Esc stops long work first: an export, a refilter, a listing.
-		case m.verdictZoom:
+		case m.zoomed():
 			m.zoomVerdict(false)
 		case m.mode == modeStats && m.sv.zoom:
 			m.sv.zoom = false
@@ -89,7 +89,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.reloadRules()
 	default:
 		switch {
-		case m.verdictZoom:
+		case m.zoomed():
 			m.handleVerdictKey(msg)
 		case m.mode == modeStats:
 			return m.handleStatsKey(msg)
@@ -334,6 +334,10 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	}
 	if m.mode == modeStats {
 		m.statsWheel(mouse.X, mouse.Y, step)
+		return
+	}
+	if m.zoomed() {
+		m.verdict.scroll(step)
 		return
 	}
 	if m.lay.inShared(mouse.X, mouse.Y) && m.focus == paneVerdict {

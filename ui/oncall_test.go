@@ -166,6 +166,13 @@ func TestVerdictZoom(t *testing.T) {
 	if m.verdictZoom || !strings.Contains(screen(m), "Flows") || m.verdict.width != m.lay.verdict.w {
 		t.Fatal("esc did not put the pane back")
 	}
+	// The stats view has no verdict pane: its keys stay its own while the zoom waits.
+	press(m, "v", "s")
+	settleStats(t, m)
+	press(m, "tab")
+	if m.mode != modeStats || m.sv.focus != 1 || strings.Contains(firstLine(screen(m)), "Verdict") {
+		t.Fatalf("the stats view under a zoomed verdict pane: mode %v, focus %d:\n%s", m.mode, m.sv.focus, screen(m))
+	}
 }
 
 // Rules wrap in the verdict pane: a rule longer than the pane is on screen whole,
@@ -468,4 +475,45 @@ func TestSortAndCollapseWorkIsBounded(t *testing.T) {
 	if total != n {
 		t.Fatalf("the groups hold %d conversations of %d", total, n)
 	}
+}
+
+// The verdict accuracy of the explorer's joint view on the simulator's hand-built
+// cases: for each connection between two interfaces of the VPC that both logged it, the
+// conversations view's BOTH ENDS column on both rows, and the verdict pane's title for
+// each end, give the simulator's outcome (the conversation's truth, not flowlens's own
+// judgement), with the rules.
+func TestExplorerJointVerdictMatchesTheSimulator(t *testing.T) {
+	checked := 0
+	for _, c := range sim.Cases() {
+		res := c.Run(nil)
+		tr := res.Truth
+		if len(tr.Views) != 2 || tr.Views[0].Interface == tr.Views[1].Interface || tr.Views[0].Side == tr.Views[1].Side {
+			continue // one end logged it, or a NAT gateway between: nothing to link
+		}
+		rs := loadFiles(t, c.Topology.RulesFiles(), nil)
+		dark := true
+		m := New(Options{Feed: newFakeFeed(), Dark: &dark, Rules: rs, Names: names.New(rs, nil), Now: func() time.Time { return testNow }})
+		m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
+		deliver(m, feed.Batch{Records: res.Records})
+		press(m, "p")
+		want := string(tr.Outcome.Verdict)
+		if len(m.pv.onScreen) != 2 {
+			t.Errorf("%s: %d conversations, want the two ends", c.Name, len(m.pv.onScreen))
+			continue
+		}
+		for i := range m.pv.onScreen {
+			if got := string(m.pv.onScreen[i].joint); got != want {
+				t.Errorf("%s: row %d (%s): both ends %q, the simulator says %q", c.Name, i, m.pv.onScreen[i].j.Verdict, got, want)
+			}
+			press(m, []string{"g", "G"}[i])
+			if title := "both ends: " + want; !strings.Contains(screen(m), title) {
+				t.Errorf("%s: the verdict pane of row %d lacks %q", c.Name, i, title)
+			}
+		}
+		checked++
+	}
+	if checked < 5 {
+		t.Fatalf("only %d cases had both ends logged", checked)
+	}
+	t.Logf("%d linked cases", checked)
 }

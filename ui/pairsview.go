@@ -301,7 +301,7 @@ func (v *pairsView) onGroupLine() bool {
 // progress says how far the rebuild under way is.
 func (b *pairsBuild) progress() string {
 	if b.sorting {
-		return "sorting " + thousands(len(b.rows)) + " conversations…"
+		return "sorting " + plural(uint64(len(b.rows)), "conversation") + "…"
 	}
 	return "listing conversations " + percent(b.slot, b.slots) + "…"
 }
@@ -594,7 +594,6 @@ func (v *pairsView) counts(total, room int) string {
 	}
 	on := thousands(v.top+1) + "-" + thousands(min(v.top+v.rowsOnScreen(), v.lines()))
 	listed := len(v.rows)
-	unit := "conversations"
 	if v.collapsed {
 		on += " of " + plural(uint64(len(v.groups)), "group")
 		if v.lines() != len(v.groups) {
@@ -603,16 +602,15 @@ func (v *pairsView) counts(total, room int) string {
 	} else {
 		on += " of " + thousands(listed)
 	}
-	if listed == 1 {
-		unit = "conversation"
-	}
 	var long, short string
 	switch {
 	case v.match != nil:
 		long = on + " · " + thousands(listed) + " match of " + thousands(total) + " conversations"
 		short = on + " · " + thousands(listed) + "/" + thousands(total) + " match"
+	case listed == total && total == 1:
+		long, short = on+" · the only conversation", on
 	case listed == total:
-		long = on + " · every one of " + thousands(total) + " " + unit
+		long = on + " · every one of " + thousands(total) + " conversations"
 		short = on + " · all"
 	case listed < total:
 		long = on + " · " + thousands(listed) + " listed of " + thousands(total) + " conversations: " + thousands(total-listed) + " came in since"

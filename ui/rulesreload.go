@@ -108,6 +108,10 @@ func (m *Model) handleRulesReloaded(msg rulesReloadedMsg) {
 	m.notify(fmt.Sprintf("rules reloaded: %s, %s", plural(uint64(len(merged.SecurityGroups())), "security group"), plural(uint64(len(merged.NetworkACLs())), "network ACL")), false, 8*time.Second)
 }
 
+// zoomed reports whether the verdict pane is over the screen: zoomed, and not in the
+// stats view, which has no verdict pane.
+func (m *Model) zoomed() bool { return m.verdictZoom && m.mode != modeStats }
+
 // zoomVerdict puts the verdict pane over the whole screen, or back in its place.
 func (m *Model) zoomVerdict(on bool) {
 	m.verdictZoom = on

@@ -361,7 +361,7 @@ func reverseTarget(ix *pairs.Index, r *model.Flow, rs *rules.Set) (seq ring.Seq,
 	default:
 		note = "the reply"
 	}
-	note += fmt.Sprintf(" (%s records, %s)", thousands(int(other.Records)), strings.ToLower(other.Action()))
+	note += fmt.Sprintf(" (%s, %s)", plural(uint64(other.Records), "record"), strings.ToLower(other.Action()))
 	return ring.Seq(other.LastSeq), true, note
 }
 

@@ -127,7 +127,7 @@ func (m *Model) render() string {
 			main = m.sv.screen
 			break
 		}
-		if m.verdictZoom {
+		if m.zoomed() {
 			main = m.verdict.Render(m.styles, true)
 			break
 		}
