@@ -517,3 +517,27 @@ func TestExplorerJointVerdictMatchesTheSimulator(t *testing.T) {
 	}
 	t.Logf("%d linked cases", checked)
 }
+
+// joint-verdict= filters the conversations view by both ends' verdict: the app's
+// no-response row is kept by joint-verdict=sg, and none=... keeps the unlinked.
+func TestConversationsFilterByJointVerdict(t *testing.T) {
+	m, _ := linkedModel(t, 160, 40, false)
+	press(m, "p", "/")
+	typeText(m, "joint-verdict=sg")
+	press(m, "enter")
+	if len(m.pv.rows) != 2 {
+		t.Fatalf("joint-verdict=sg kept %d of the two ends:\n%s", len(m.pv.rows), screen(m))
+	}
+	press(m, "/")
+	typeText(m, " verdict=no-response")
+	press(m, "enter")
+	if len(m.pv.rows) != 1 || m.pairs.Classify(m.pv.rows[0].p, m.rules).Verdict != "no-response" {
+		t.Fatalf("joint-verdict=sg verdict=no-response kept %d", len(m.pv.rows))
+	}
+	press(m, "/", "ctrl+u")
+	typeText(m, "joint-verdict=none")
+	press(m, "enter")
+	if len(m.pv.rows) != 0 {
+		t.Fatalf("joint-verdict=none kept %d linked conversations", len(m.pv.rows))
+	}
+}

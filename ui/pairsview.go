@@ -97,6 +97,9 @@ type pairsBuild struct {
 	order     pairOrder
 	collapsed bool
 	held      *orderRanks
+	// link: each conversation is linked to its other end as it is listed, for the
+	// order by both ends' verdict or a filter's joint-verdict term
+	link bool
 }
 
 // startBuild begins a rebuild with match; one under way is replaced. A rebuild the
@@ -121,7 +124,8 @@ func (v *pairsView) startOrdered(ix *pairs.Index, match func(*pairs.Pair, *pairs
 		held = v.ranks
 	}
 	v.build = &pairsBuild{match: match, expr: expr, slots: ix.Slots(), rows: rows, gen: v.gen, shown: shown,
-		order: order, collapsed: collapsed, held: held}
+		order: order, collapsed: collapsed, held: held,
+		link: order.col == sortJoint || match != nil && strings.Contains(strings.ToLower(expr), "joint")}
 }
 
 // pending is the order and mode the view is going to: the rebuild's the person asked
@@ -146,7 +150,7 @@ func (v *pairsView) step(ix *pairs.Index, rs *rules.Set, budget int) (int, tea.C
 		b.slot, b.slots, b.rows = 0, ix.Slots(), b.rows[:0]
 	}
 	judged, cost := 0, 1
-	if b.order.col == sortJoint {
+	if b.link {
 		cost = 2 // linking classifies the other end too
 	}
 	for judged+cost <= budget && b.slot < b.slots {
@@ -156,10 +160,15 @@ func (v *pairsView) step(ix *pairs.Index, rs *rules.Set, budget int) (int, tea.C
 		for _, p := range b.found {
 			j := ix.Classify(p, rs)
 			judged += cost
+			if b.link {
+				// Linking looks the other end up (a few lookups, classifications
+				// cached): only when the order or the filter needs it.
+				j.JointVerdict = ix.JointVerdict(p, rs)
+			}
 			if b.match != nil && !b.match(p, &j) {
 				continue
 			}
-			b.rows = append(b.rows, b.rowOf(ix, rs, p, &j))
+			b.rows = append(b.rows, b.rowOf(p, &j))
 		}
 	}
 	if b.slot < b.slots {
@@ -171,8 +180,11 @@ func (v *pairsView) step(ix *pairs.Index, rs *rules.Set, budget int) (int, tea.C
 }
 
 // rowOf makes the row of p: what the order reads, copied.
-func (b *pairsBuild) rowOf(ix *pairs.Index, rs *rules.Set, p *pairs.Pair, j *pairs.Judgement) pairRow {
+func (b *pairsBuild) rowOf(p *pairs.Pair, j *pairs.Judgement) pairRow {
 	r := pairRow{p: p, sev: int8(pairs.Severity(j.Verdict)), ini: j.Initiator, jsev: jointNotLinked}
+	if b.link {
+		r.jsev = jointSeverity(j.JointVerdict)
+	}
 	r.first, r.last = firstSeen(p), lastSeen(p)
 	d0, d1 := &p.Dirs[0], &p.Dirs[1]
 	switch b.order.col {
@@ -182,10 +194,6 @@ func (b *pairsBuild) rowOf(ix *pairs.Index, rs *rules.Set, p *pairs.Pair, j *pai
 		r.value = d0.Packets + d1.Packets
 	case sortCount:
 		r.value = uint64(d0.Records) + uint64(d1.Records)
-	case sortJoint:
-		// Linking looks the other end up (a few lookups, classifications cached): only
-		// when the order needs it.
-		r.jsev = jointSeverity(ix.JointVerdict(p, rs))
 	}
 	return r
 }
