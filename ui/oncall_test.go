@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -539,5 +540,51 @@ func TestConversationsFilterByJointVerdict(t *testing.T) {
 	press(m, "enter")
 	if len(m.pv.rows) != 0 {
 		t.Fatalf("joint-verdict=none kept %d linked conversations", len(m.pv.rows))
+	}
+}
+
+// Folded, the order holds too: while records arrive the groups keep their places, a
+// new group goes to the end, and a group that grew keeps its place with its new count.
+func TestCollapsedOrderHolds(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, feed.Batch{Records: incidentRecords(300)})
+	press(m, "p", "c")
+	before := make([]uint64, len(m.pv.groups))
+	for i, g := range m.pv.groups {
+		before[i] = g.hash
+	}
+	first, before0 := m.pv.rows[m.pv.groups[0].rep], m.pv.groups[0].n
+	j := m.pairs.Classify(first.p, nil)
+	p := model.NewParser("more", nil)
+	var recs []model.Flow
+	for _, line := range []string{
+		// a new conversation of the first group: its initiator, from another port
+		fmt.Sprintf("2 123456789012 %s %s %s 39999 %d 6 1 60 1714564870 1714564930 %s OK", first.p.Key.Interface, j.InitiatorAP.Addr(),
+			j.ResponderAP.Addr(), j.ResponderAP.Port(), j.Request.Action()),
+		// a group of its own, the worst there is were the order made afresh
+		"2 123456789012 eni-0a1b2c3d4e5f6a7b1 192.0.2.1 10.0.1.5 40000 3389 6 1 60 1714564870 1714564930 REJECT OK",
+	} {
+		var r model.Flow
+		if p.Parse([]byte(line), &r) != model.LineRecord {
+			t.Fatal(p.Stats().Samples)
+		}
+		recs = append(recs, r)
+	}
+	deliver(m, feed.Batch{Records: recs})
+	m.Update(tickMsg(testNow))
+	m.Update(workMsg{})
+	if len(m.pv.groups) != len(before)+1 {
+		t.Fatalf("%d groups after one new, were %d", len(m.pv.groups), len(before))
+	}
+	for i, h := range before {
+		if m.pv.groups[i].hash != h {
+			t.Fatalf("group %d moved while records arrived", i)
+		}
+	}
+	if last := m.pv.rows[m.pv.groups[len(before)].rep]; last.p.Key.A.Addr().String() != "10.0.1.5" || last.p.Key.B.Addr().String() != "192.0.2.1" {
+		t.Fatalf("the new group is not at the end: %v", last.p.Key)
+	}
+	if m.pv.groups[0].n != before0+1 {
+		t.Fatalf("the first group has %d conversations, want its %d and the new one", m.pv.groups[0].n, before0)
 	}
 }
