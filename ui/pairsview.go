@@ -533,7 +533,8 @@ func (v *pairsView) layoutColumns() {
 	}
 }
 
-// sortedColumn is the column the order reads, marked in the header.
+// column is the column the order reads, marked in the header; false for an order by
+// what no column shows (bytes, packets).
 func (o pairOrder) column() (pairColID, bool) {
 	switch o.col {
 	case sortVerdict:
