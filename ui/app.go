@@ -166,10 +166,11 @@ type Model struct {
 	fetching   bool
 	fileRules  *rules.Set
 	// when the rules in use came in, and the rules before them (rulesreload.go)
-	rulesAt   time.Time
-	rulesHow  string // "read" (files) or "fetched" (--live-rules)
-	prevRules *rules.Set
-	reloading bool
+	rulesAt    time.Time
+	rulesHow   string // "read" (files) or "fetched" (--live-rules)
+	prevRules  *rules.Set
+	reloadedAt time.Time // when R replaced prevRules
+	reloading  bool
 	// the verdict pane over the whole screen (VerdictZoom)
 	verdictZoom bool
 }
@@ -488,7 +489,7 @@ func (m *Model) handleRulesFetched(msg rulesFetchedMsg) {
 		merged.Merge(m.fileRules)
 	}
 	merged.Merge(msg.set)
-	m.setRules(merged, "fetched")
+	m.setRules(merged, "fetched", false)
 	m.pv.dirty = true
 	m.refreshDetail()
 	m.notify(fmt.Sprintf("live rules: %s security groups, %s network ACLs for %s interfaces", thousands(len(msg.set.SecurityGroups())), thousands(len(msg.set.NetworkACLs())), thousands(msg.count)), false, 8*time.Second)

@@ -241,7 +241,7 @@ func TestReloadRules(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Rules (read 09:14:02)",
-		"Judged with rules read 09:14:02, after these records: with the rules before, the verdict was sg (sg-0b0548cb64c94a091 (db),sg-08b6d358cb5e7a22e (base): no inbound rule allows tcp/5432 from 10.0.1.10).",
+		"Judged with the rules reloaded at 09:14:02, after these records: with the rules before, the verdict was sg (sg-0b0548cb64c94a091 (db),sg-08b6d358cb5e7a22e (base): no inbound rule allows tcp/5432 from 10.0.1.10).",
 		"rules reloaded: 3 security groups, 3 network ACLs",
 	} {
 		if !strings.Contains(out, want) {

@@ -24,11 +24,13 @@ type rulesReloadedMsg struct {
 	err   error
 }
 
-// setRules makes rs the rules in use, keeping the ones before for the records older
-// than these.
-func (m *Model) setRules(rs *rules.Set, how string) {
-	if m.rules != nil && m.rules != rs {
-		m.prevRules = m.rules
+// setRules makes rs the rules in use. A reload (R) keeps the ones before, for the
+// records older than these: the same rules, perhaps changed since. The fetches as new
+// interfaces appear only add the rules of interfaces that had none, so what the rules
+// before said of an older record is no verdict to set beside.
+func (m *Model) setRules(rs *rules.Set, how string, reload bool) {
+	if reload && m.rules != nil && m.rules != rs {
+		m.prevRules, m.reloadedAt = m.rules, m.now()
 	}
 	m.rules, m.rulesAt, m.rulesHow = rs, m.now(), how
 }
@@ -36,18 +38,22 @@ func (m *Model) setRules(rs *rules.Set, how string) {
 // verdictRules tells the verdict pane about the rules in use.
 func (m *Model) verdictRules() {
 	v := &m.verdict
-	v.rules, v.rulesAt, v.prev = "", 0, m.prevRules
+	v.rules, v.reloaded, v.reloadedAt, v.prev = "", "", 0, m.prevRules
 	if m.rules == nil || m.rulesAt.IsZero() {
 		return
 	}
-	at := m.rulesAt.UTC()
+	v.rules = "rules " + m.rulesHow + " " + m.clockOf(m.rulesAt)
+	if m.prevRules != nil && m.reloadedAt.Unix() > 0 {
+		v.reloaded, v.reloadedAt = m.clockOf(m.reloadedAt), uint32(m.reloadedAt.Unix())
+	}
+}
+
+// clockOf is t's time of day in the zone shown.
+func (m *Model) clockOf(t time.Time) string {
 	if m.local {
-		at = m.rulesAt.Local()
+		return t.Local().Format("15:04:05")
 	}
-	v.rules = "rules " + m.rulesHow + " " + at.Format("15:04:05")
-	if m.rulesAt.Unix() > 0 {
-		v.rulesAt = uint32(m.rulesAt.Unix())
-	}
+	return t.UTC().Format("15:04:05")
 }
 
 // reloadRules starts a reload: the files read again and the live rules fetched again
@@ -102,7 +108,7 @@ func (m *Model) handleRulesReloaded(msg rulesReloadedMsg) {
 		merged.Merge(msg.live)
 		m.fetchedFor, how = msg.count, "fetched"
 	}
-	m.setRules(merged, how)
+	m.setRules(merged, how, true)
 	m.pv.dirty = true
 	m.refreshDetail()
 	m.notify(fmt.Sprintf("rules reloaded: %s, %s", plural(uint64(len(merged.SecurityGroups())), "security group"), plural(uint64(len(merged.NetworkACLs())), "network ACL")), false, 8*time.Second)

@@ -34,13 +34,15 @@ type verdictPane struct {
 	joint  pairs.Verdict // both ends' verdict, when the other end is in the data
 	names  Names
 	// rules says when the rules in use were read or fetched ("rules fetched
-	// 09:14:02"); "" without rules. Records older than them (whose newest record
-	// ended before rulesAt, Unix seconds) are judged again with prev, the rules before,
-	// and a verdict those gave otherwise is shown beside.
-	rules   string
-	rulesAt uint32
-	prev    *rules.Set
-	zoomed  bool // over the whole screen (VerdictZoom)
+	// 09:14:02"); "" without rules. After a reload (R, at reloaded, reloadedAt in
+	// Unix seconds), records older than it (whose newest record ended before) are
+	// judged again with prev, the rules before, and a verdict those gave otherwise is
+	// shown beside.
+	rules      string
+	reloaded   string
+	reloadedAt uint32
+	prev       *rules.Set
+	zoomed     bool // over the whole screen (VerdictZoom)
 }
 
 type verdictLine struct {
@@ -131,7 +133,7 @@ func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 	// With the rules before the current ones, for records older than these: judged
 	// first, so that the current rules' judgement is what stays in the index's cache.
 	var before pairs.Judgement
-	stale := v.prev != nil && rs != nil && v.prev != rs && lastSeen(p) != 0 && lastSeen(p) < v.rulesAt
+	stale := v.prev != nil && rs != nil && v.prev != rs && lastSeen(p) != 0 && lastSeen(p) < v.reloadedAt
 	if stale {
 		before = ix.Classify(p, v.prev)
 	}
@@ -208,7 +210,7 @@ func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 		if before.Rule != "" {
 			was += " (" + nameGroups(v.names, before.Rule) + ")"
 		}
-		add("Judged with "+v.rules+", after these records: with the rules before, the verdict was "+was+".", vsRule, true)
+		add("Judged with the rules reloaded at "+v.reloaded+", after these records: with the rules before, the verdict was "+was+".", vsRule, true)
 	}
 	if v.rules != "" && j.Rule == "" && len(j.RuleContext) == 0 {
 		add("", vsText, false)
