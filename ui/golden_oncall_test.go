@@ -37,7 +37,7 @@ func TestGoldenVerdict(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			m, _ := linkedModel(t, c.w, c.h, c.bare)
-			press(m, c.keys...)
+			pressDone(m, c.keys...)
 			if c.name == "wrapped-rule-100x30" {
 				// Scrolled down to the rules.
 				for i, l := range m.verdict.screen {
@@ -88,12 +88,12 @@ func TestGoldenConversations(t *testing.T) {
 			m := New(Options{Feed: newFakeFeed(), Dark: &dark, Names: names, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
 			m.Update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
 			deliver(m, feed.Batch{Records: incidentRecords(1200), Status: feed.Status{Source: "flows.log", State: feed.StateDone}})
-			press(m, c.keys...)
+			pressDone(m, c.keys...)
 			if c.open {
 				for i := 0; i < m.pv.lines() && m.pv.groups[m.pv.items[m.pv.sel].group].n != 120; i++ {
-					press(m, "j")
+					pressDone(m, "j")
 				}
-				press(m, "enter")
+				pressDone(m, "enter")
 			}
 			golden.RequireEqual(t, paneFrame(m))
 		})

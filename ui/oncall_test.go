@@ -75,7 +75,7 @@ func linkedModel(t *testing.T, w, h int, bare bool) (*Model, *rules.Set) {
 // is named with its own verdict, and the link is confirmed by the rules.
 func TestVerdictPaneLinksBothEnds(t *testing.T) {
 	m, _ := linkedModel(t, 220, 60, false)
-	press(m, "g") // the app's record (ACCEPT, egress), the first to arrive
+	pressDone(m, "g") // the app's record (ACCEPT, egress), the first to arrive
 	if r, _ := m.table.Selected(); r.Action != model.Accept {
 		t.Fatalf("selected %v, want the app's ACCEPT", r.Action)
 	}
@@ -104,7 +104,7 @@ func TestVerdictPaneLinksBothEnds(t *testing.T) {
 // own address as the records tell it, and the pane says so.
 func TestVerdictPaneMarksAnInferredLink(t *testing.T) {
 	m, _ := linkedModel(t, 220, 60, true)
-	press(m, "g")
+	pressDone(m, "g")
 	out := squash(screen(m))
 	for _, want := range []string{"both ends: sg-or-nacl", "BOTH ENDS (inferred link): sg-or-nacl, the request rejected at eni-0d1e461528d7463cb", "inferred link: matched by the tuple and the times alone"} {
 		if !strings.Contains(out, want) {
@@ -143,8 +143,8 @@ func squash(scr string) string {
 // movement keys scroll it, and v or Esc puts it back.
 func TestVerdictZoom(t *testing.T) {
 	m, _ := linkedModel(t, 100, 30, false)
-	press(m, "G") // the db's record
-	press(m, "v")
+	pressDone(m, "G") // the db's record
+	pressDone(m, "v")
 	out := screen(m)
 	if !m.verdictZoom || !strings.Contains(out, "Verdict: sg · both ends: sg (zoomed)") || strings.Contains(out, "Flows") {
 		t.Fatalf("v did not zoom the verdict pane:\n%s", out)
@@ -152,25 +152,25 @@ func TestVerdictZoom(t *testing.T) {
 	if lines := strings.Split(out, "\n"); len(lines) != 30 || len([]rune(lines[0])) != 100 {
 		t.Fatalf("zoomed: %d lines, the first %d wide", len(lines), len([]rune(lines[0])))
 	}
-	press(m, "G") // to the end of the pane, not of the table
+	pressDone(m, "G") // to the end of the pane, not of the table
 	if m.verdict.offset == 0 || !strings.Contains(screen(m), "Who started it") {
 		t.Fatalf("G did not scroll the zoomed pane:\n%s", screen(m))
 	}
 	if strings.Contains(out, "…") {
 		t.Errorf("a line is cut in the zoomed pane:\n%s", out)
 	}
-	press(m, "v")
+	pressDone(m, "v")
 	if m.verdictZoom || !strings.Contains(screen(m), "Flows") {
 		t.Fatal("v did not put the pane back")
 	}
-	press(m, "v", "esc")
+	pressDone(m, "v", "esc")
 	if m.verdictZoom || !strings.Contains(screen(m), "Flows") || m.verdict.width != m.lay.verdict.w {
 		t.Fatal("esc did not put the pane back")
 	}
 	// The stats view has no verdict pane: its keys stay its own while the zoom waits.
-	press(m, "v", "s")
+	pressDone(m, "v", "s")
 	settleStats(t, m)
-	press(m, "tab")
+	pressDone(m, "tab")
 	if m.mode != modeStats || m.sv.focus != 1 || strings.Contains(firstLine(screen(m)), "Verdict") {
 		t.Fatalf("the stats view under a zoomed verdict pane: mode %v, focus %d:\n%s", m.mode, m.sv.focus, screen(m))
 	}
@@ -180,7 +180,7 @@ func TestVerdictZoom(t *testing.T) {
 // over several lines, and nothing is cut with "…".
 func TestVerdictPaneWrapsRules(t *testing.T) {
 	m, _ := linkedModel(t, 100, 30, false)
-	press(m, "G", "tab", "tab", "G") // the db's record; the verdict pane; its end
+	pressDone(m, "G", "tab", "tab", "G") // the db's record; the verdict pane; its end
 	var all []string
 	for _, l := range m.verdict.screen {
 		if strings.Contains(l.text, "…") {
@@ -222,7 +222,7 @@ func TestReloadRules(t *testing.T) {
 		}})
 	m.Update(tea.WindowSizeMsg{Width: 220, Height: 60})
 	deliver(m, feed.Batch{Records: recs})
-	press(m, "G")
+	pressDone(m, "G")
 	if out := verdictText(m); !strings.Contains(out, "Rules (read 09:05:00)") || strings.Contains(out, "with the rules before") {
 		t.Fatalf("before the reload:\n%s", out)
 	}
@@ -270,7 +270,7 @@ func TestReloadRules(t *testing.T) {
 // both ends' verdict, and names beside the interface and the addresses.
 func TestConversationsShowBothEndsAndNames(t *testing.T) {
 	m, _ := linkedModel(t, 160, 40, false)
-	press(m, "p")
+	pressDone(m, "p")
 	out := screen(m)
 	var rows []string
 	for _, l := range strings.Split(out, "\n") {
@@ -299,29 +299,29 @@ func TestConversationsShowBothEndsAndNames(t *testing.T) {
 func TestConversationsSortAndHold(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
 	deliver(m, feed.Batch{Records: testRecords(300)})
-	press(m, "p")
+	pressDone(m, "p")
 	if !strings.Contains(screen(m), "Conversations, worst first") {
 		t.Fatalf("opening order:\n%s", screen(m))
 	}
 	titles := []string{"by both ends' verdict ▼", "by last seen ▼", "by bytes ▼", "by packets ▼", "by count ▼", "by arrival ▼", ", worst first"}
 	for _, want := range titles {
-		press(m, "o")
+		pressDone(m, "o")
 		if !strings.Contains(screen(m), "Conversations"+strings.TrimPrefix(" "+want, " ,")) && !strings.Contains(screen(m), "Conversations "+want) && !strings.Contains(screen(m), "Conversations"+want) {
 			t.Fatalf("after o, want %q:\n%s", want, firstLine(screen(m)))
 		}
 	}
-	press(m, "o", "o", "o") // by bytes
+	pressDone(m, "o", "o", "o") // by bytes
 	bytesOf := func(r pairRow) uint64 { return r.p.Dirs[0].Bytes + r.p.Dirs[1].Bytes }
 	for i := 1; i < len(m.pv.rows); i++ {
 		if bytesOf(m.pv.rows[i-1]) < bytesOf(m.pv.rows[i]) {
 			t.Fatalf("not by bytes, most first: row %d has %d, row %d %d", i-1, bytesOf(m.pv.rows[i-1]), i, bytesOf(m.pv.rows[i]))
 		}
 	}
-	press(m, "O")
+	pressDone(m, "O")
 	if !strings.Contains(screen(m), "by bytes ▲") || bytesOf(m.pv.rows[0]) > bytesOf(m.pv.rows[len(m.pv.rows)-1]) {
 		t.Fatalf("O did not reverse:\n%s", firstLine(screen(m)))
 	}
-	press(m, "O")
+	pressDone(m, "O")
 	top := m.pv.rows[0].p
 
 	// A new, biggest conversation arrives: it goes to the end; the order holds.
@@ -340,7 +340,7 @@ func TestConversationsSortAndHold(t *testing.T) {
 	if !strings.Contains(screen(m), "by bytes ▼ · 1 new at the end") {
 		t.Fatalf("the title does not count the new conversation:\n%s", firstLine(screen(m)))
 	}
-	press(m, "u")
+	pressDone(m, "u")
 	if m.pv.rows[0].p.Dirs[0].Bytes+m.pv.rows[0].p.Dirs[1].Bytes != 900000000 || strings.Contains(screen(m), "new at the end") {
 		t.Fatalf("u did not sort again: first %v", m.pv.rows[0].p.Key)
 	}
@@ -354,9 +354,9 @@ func firstLine(s string) string { return strings.SplitN(s, "\n", 2)[0] }
 func TestConversationsCollapse(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
 	deliver(m, feed.Batch{Records: incidentRecords(300)})
-	press(m, "p")
+	pressDone(m, "p")
 	flat := len(m.pv.rows)
-	press(m, "c")
+	pressDone(m, "c")
 	if !m.pv.collapsed || len(m.pv.groups) >= flat || len(m.pv.rows) != flat {
 		t.Fatalf("collapsed: %d groups of %d conversations (rows %d)", len(m.pv.groups), flat, len(m.pv.rows))
 	}
@@ -383,23 +383,23 @@ func TestConversationsCollapse(t *testing.T) {
 		t.Fatalf("the group's line lacks its count or responder: %s", line)
 	}
 	lines := m.pv.lines()
-	press(m, "enter")
+	pressDone(m, "enter")
 	if m.mode != modePairs || m.pv.lines() != lines+120 || !strings.Contains(screen(m), "▾ 203.0.113.66 ") {
 		t.Fatalf("enter did not expand: mode %v, %d lines of %d", m.mode, m.pv.lines(), lines)
 	}
-	press(m, "j") // the group's first conversation
+	pressDone(m, "j") // the group's first conversation
 	if m.pv.onGroupLine() || !strings.Contains(lineWith(screen(m), "203.0.113.66:4"), "   203.0.113.66:4") {
 		t.Fatalf("the members are not listed under the group:\n%s", screen(m))
 	}
-	press(m, "k", "enter")
+	pressDone(m, "k", "enter")
 	if m.pv.lines() != lines {
 		t.Fatal("enter again did not fold the group")
 	}
-	press(m, "j", "enter") // a conversation of its own: to the flows table
+	pressDone(m, "j", "enter") // a conversation of its own: to the flows table
 	if m.mode == modePairs && !m.pv.onGroupLine() {
 		t.Fatal("enter on a lone group's line should expand it")
 	}
-	press(m, "c")
+	pressDone(m, "c")
 	if m.pv.collapsed || m.pv.lines() != flat {
 		t.Fatalf("c did not unfold: %d lines of %d", m.pv.lines(), flat)
 	}
@@ -419,7 +419,7 @@ func lineWith(scr, s string) string {
 func TestConversationsColumnsAtNarrowWidth(t *testing.T) {
 	m, _ := newTestModel(t, true, 100, 30)
 	deliver(m, feed.Batch{Records: testRecords(300)})
-	press(m, "p")
+	pressDone(m, "p")
 	out := screen(m)
 	header := lineWith(out, "VERDICT")
 	if !strings.Contains(header, "LAST") {
@@ -496,7 +496,7 @@ func TestExplorerJointVerdictMatchesTheSimulator(t *testing.T) {
 		m := New(Options{Feed: newFakeFeed(), Dark: &dark, Rules: rs, Names: names.New(rs, nil), Now: func() time.Time { return testNow }})
 		m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
 		deliver(m, feed.Batch{Records: res.Records})
-		press(m, "p")
+		pressDone(m, "p")
 		want := string(tr.Outcome.Verdict)
 		if len(m.pv.onScreen) != 2 {
 			t.Errorf("%s: %d conversations, want the two ends", c.Name, len(m.pv.onScreen))
@@ -506,7 +506,7 @@ func TestExplorerJointVerdictMatchesTheSimulator(t *testing.T) {
 			if got := string(m.pv.onScreen[i].joint); got != want {
 				t.Errorf("%s: row %d (%s): both ends %q, the simulator says %q", c.Name, i, m.pv.onScreen[i].j.Verdict, got, want)
 			}
-			press(m, []string{"g", "G"}[i])
+			pressDone(m, []string{"g", "G"}[i])
 			if title := "both ends: " + want; !strings.Contains(screen(m), title) {
 				t.Errorf("%s: the verdict pane of row %d lacks %q", c.Name, i, title)
 			}
@@ -523,21 +523,21 @@ func TestExplorerJointVerdictMatchesTheSimulator(t *testing.T) {
 // no-response row is kept by joint-verdict=sg, and none=... keeps the unlinked.
 func TestConversationsFilterByJointVerdict(t *testing.T) {
 	m, _ := linkedModel(t, 160, 40, false)
-	press(m, "p", "/")
+	pressDone(m, "p", "/")
 	typeText(m, "joint-verdict=sg")
-	press(m, "enter")
+	pressDone(m, "enter")
 	if len(m.pv.rows) != 2 {
 		t.Fatalf("joint-verdict=sg kept %d of the two ends:\n%s", len(m.pv.rows), screen(m))
 	}
-	press(m, "/")
+	pressDone(m, "/")
 	typeText(m, " verdict=no-response")
-	press(m, "enter")
+	pressDone(m, "enter")
 	if len(m.pv.rows) != 1 || m.pairs.Classify(m.pv.rows[0].p, m.rules).Verdict != "no-response" {
 		t.Fatalf("joint-verdict=sg verdict=no-response kept %d", len(m.pv.rows))
 	}
-	press(m, "/", "ctrl+u")
+	pressDone(m, "/", "ctrl+u")
 	typeText(m, "joint-verdict=none")
-	press(m, "enter")
+	pressDone(m, "enter")
 	if len(m.pv.rows) != 0 {
 		t.Fatalf("joint-verdict=none kept %d linked conversations", len(m.pv.rows))
 	}
@@ -548,7 +548,7 @@ func TestConversationsFilterByJointVerdict(t *testing.T) {
 func TestCollapsedOrderHolds(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
 	deliver(m, feed.Batch{Records: incidentRecords(300)})
-	press(m, "p", "c")
+	pressDone(m, "p", "c")
 	before := make([]uint64, len(m.pv.groups))
 	for i, g := range m.pv.groups {
 		before[i] = g.hash
@@ -586,5 +586,17 @@ func TestCollapsedOrderHolds(t *testing.T) {
 	}
 	if m.pv.groups[0].n != before0+1 {
 		t.Fatalf("the first group has %d conversations, want its %d and the new one", m.pv.groups[0].n, before0)
+	}
+}
+
+// pressDone presses keys as press does, and after each lets the work it started finish
+// (the steps a busy machine spreads over several messages: a step stops at 8 ms), so
+// that what a test sees does not depend on the machine's load.
+func pressDone(m *Model, keys ...string) {
+	for _, k := range keys {
+		press(m, k)
+		for i := 0; m.busy() && i < 100_000; i++ {
+			m.Update(workMsg{})
+		}
 	}
 }
