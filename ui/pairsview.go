@@ -50,7 +50,7 @@ type pairsView struct {
 	expanded  map[uint64]bool
 
 	cols     []pairCol // the columns that fit, for the width and the mode
-	colsFor  [2]int    // the width and mode the columns were laid out for
+	colsFor  [3]int    // the width, mode and order the columns were laid out for
 	onScreen []pairScreenRow
 }
 
@@ -438,6 +438,7 @@ const (
 	colCount
 	colFirst
 	colLast
+	colValue // what the order reads when no other column shows it: bytes, packets, records
 )
 
 type pairCol struct {
@@ -524,19 +525,37 @@ func (v *pairsView) layoutColumns() {
 	if v.collapsed {
 		mode = 1
 	}
-	if v.cols == nil || v.colsFor != [2]int{v.width, mode} {
+	if key := [3]int{v.width, mode, int(v.order.col)}; v.cols == nil || v.colsFor != key {
 		specs := pairColsFlat
 		if v.collapsed {
 			specs = pairColsCollapsed
 		}
-		v.cols, v.colsFor = layoutColumns(specs, v.width-2), [2]int{v.width, mode}
+		if title := v.valueTitle(); title != "" {
+			// The figure the order reads, before LAST: kept as long as the ends are.
+			specs = slices.Insert(slices.Clone(specs), len(specs)-1, pairColSpec{pairCol{colValue, title, 9}, 1, 0})
+		}
+		v.cols, v.colsFor = layoutColumns(specs, v.width-2), key
 	}
 }
 
-// column is the column the order reads, marked in the header; false for an order by
-// what no column shows (bytes, packets).
-func (o pairOrder) column() (pairColID, bool) {
-	switch o.col {
+// valueTitle is the title of the column that shows what the order reads, when no other
+// column does; "" when one does.
+func (v *pairsView) valueTitle() string {
+	switch {
+	case v.order.col == sortBytes:
+		return "BYTES"
+	case v.order.col == sortPackets:
+		return "PACKETS"
+	case v.order.col == sortCount && !v.collapsed:
+		return "RECORDS"
+	}
+	return ""
+}
+
+// sortedColumn is the column the order reads, marked in the header; false when the
+// pane has none (arrival order, flat).
+func (v *pairsView) sortedColumn() (pairColID, bool) {
+	switch v.order.col {
 	case sortVerdict:
 		return colVerdict, true
 	case sortJoint:
@@ -544,17 +563,19 @@ func (o pairOrder) column() (pairColID, bool) {
 	case sortLast:
 		return colLast, true
 	case sortArrival:
-		return colFirst, true
+		return colFirst, v.collapsed
 	case sortCount:
-		return colCount, true
+		if v.collapsed {
+			return colCount, true
+		}
 	}
-	return 0, false
+	return colValue, v.valueTitle() != ""
 }
 
 // Render draws the pane from the lines judged in Update.
 func (v *pairsView) Render(s Styles, focused bool, local bool, total int) string {
 	cols := v.cols
-	sortedCol, marked := v.order.column()
+	sortedCol, marked := v.sortedColumn()
 	var b strings.Builder
 	for i, c := range cols {
 		title := c.title
@@ -701,6 +722,17 @@ func (v *pairsView) renderRow(s Styles, cols []pairCol, sr *pairScreenRow, selec
 				first = sr.group.first
 			}
 			text = clock(first, first != 0, local)
+		case colValue:
+			value := sr.row.value
+			if sr.group != nil {
+				value = sr.group.value
+			}
+			if v.order.col == sortBytes {
+				text = humanBytes(value)
+			} else {
+				text = thousands(value)
+			}
+			text = padLeft(text, c.width)
 		case colLast:
 			last := lastSeen(p)
 			if sr.group != nil {
