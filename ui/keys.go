@@ -364,7 +364,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 
 func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	mouse := msg.Mouse()
-	if mouse.Button != tea.MouseLeft || m.overlay != overlayNone || m.picker != nil {
+	if mouse.Button != tea.MouseLeft || m.overlay != overlayNone || m.picker != nil || m.zoomed() {
 		return nil
 	}
 	switch {
