@@ -53,6 +53,9 @@ type Options struct {
 	// FetchRules, when set (--live-rules), fetches the rules behind the given
 	// interfaces; the explorer calls it, off the update loop, as new interfaces appear.
 	FetchRules func(interfaces []string) (*rules.Set, error)
+	// ReloadRules, when set (--rules), reads the rules files again: the reload key
+	// calls it, off the update loop, and merges a new FetchRules answer onto it.
+	ReloadRules func() (*rules.Set, error)
 	// Queries writes a filter in the forms AWS runs (--show-query's text) for the
 	// formats seen; conversations asks for the part that keeps both directions.
 	Queries func(expr string, formats []*model.Format, conversations bool) (string, error)
@@ -174,6 +177,14 @@ type Model struct {
 	fetchedFor int
 	fetching   bool
 	fileRules  *rules.Set
+	// when the rules in use came in, and the rules before them (rulesreload.go)
+	rulesAt    time.Time
+	rulesHow   string // "read" (files) or "fetched" (--live-rules)
+	prevRules  *rules.Set
+	reloadedAt time.Time // when R replaced prevRules
+	reloading  bool
+	// the verdict pane over the whole screen (VerdictZoom)
+	verdictZoom bool
 }
 
 // Messages of the update loop.
@@ -237,6 +248,11 @@ func New(opts Options) *Model {
 	r.OnEvict = func(s ring.Seq, f *model.Flow) {
 		ix.Remove(f)
 		m.sv.evict(s, f)
+	}
+	m.pv.names = opts.Names
+	m.verdict.names = opts.Names
+	if opts.Rules != nil {
+		m.rulesAt, m.rulesHow = m.now(), "read"
 	}
 	m.table = newFlowTable(m.view, r, opts.Names)
 	m.detail.names = opts.Names
@@ -350,6 +366,8 @@ func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 		return m.handleFeedStarted(msg)
 	case rulesFetchedMsg:
 		m.handleRulesFetched(msg)
+	case rulesReloadedMsg:
+		m.handleRulesReloaded(msg)
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case tea.MouseWheelMsg:
@@ -509,7 +527,7 @@ func (m *Model) handleRulesFetched(msg rulesFetchedMsg) {
 		merged.Merge(m.fileRules)
 	}
 	merged.Merge(msg.set)
-	m.rules = merged
+	m.setRules(merged, "fetched", false)
 	m.pv.dirty = true
 	m.refreshDetail()
 	m.notify(fmt.Sprintf("live rules: %s security groups, %s network ACLs for %s interfaces", thousands(len(msg.set.SecurityGroups())), thousands(len(msg.set.NetworkACLs())), thousands(msg.count)), false, 8*time.Second)
@@ -528,6 +546,7 @@ func (m *Model) refreshDetail() {
 	r, seq := m.selectedRecord()
 	m.detail.SetRecord(r, seq, m.local, m.now())
 	m.verdict.pushed, _ = m.src.Field(feed.FieldPushed)
+	m.verdictRules()
 	m.verdict.SetPair(m.pairs, r, m.rules)
 }
 

@@ -53,6 +53,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case m.cancelWork():
 			// Esc stops long work first: an export, a refilter, a listing.
+		case m.zoomed():
+			m.zoomVerdict(false)
 		case m.mode == modeStats && m.sv.zoom:
 			m.sv.zoom = false
 			m.sv.relayout()
@@ -88,8 +90,14 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.askTicket()
 	case m.is(msg, keymap.Queries):
 		return m.writeQueries()
+	case m.is(msg, keymap.VerdictZoom) && m.mode != modeStats:
+		m.zoomVerdict(!m.verdictZoom)
+	case m.is(msg, keymap.ReloadRules):
+		return m.reloadRules()
 	default:
 		switch {
+		case m.zoomed():
+			m.handleVerdictKey(msg)
 		case m.mode == modeStats:
 			return m.handleStatsKey(msg)
 		case m.focus == paneTable && m.mode == modePairs:
@@ -110,6 +118,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) handlePairsKey(msg tea.KeyPressMsg) {
 	switch {
 	case m.handleMove(msg, &m.pv):
+		m.refreshDetail()
+	case m.handlePairsOrderKey(msg):
+	case m.is(msg, keymap.PairsOpen) && m.pv.toggleGroup():
 		m.refreshDetail()
 	case m.is(msg, keymap.PairsOpen):
 		row := m.pv.selected()
@@ -353,6 +364,10 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 		m.statsWheel(mouse.X, mouse.Y, step)
 		return
 	}
+	if m.zoomed() {
+		m.verdict.scroll(step)
+		return
+	}
 	if m.lay.inShared(mouse.X, mouse.Y) && m.focus == paneVerdict {
 		m.verdict.scroll(step)
 		return
@@ -377,7 +392,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 
 func (m *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
 	mouse := msg.Mouse()
-	if mouse.Button != tea.MouseLeft || m.overlay != overlayNone || m.picker != nil || m.prompt != nil {
+	if mouse.Button != tea.MouseLeft || m.overlay != overlayNone || m.picker != nil || m.prompt != nil || m.zoomed() {
 		return nil
 	}
 	switch {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/decode"
@@ -30,6 +31,18 @@ type verdictPane struct {
 	// pushed is what the source pushed down of the filter ("" when nothing): the
 	// records were narrowed at the source, which the pane says.
 	pushed string
+	joint  pairs.Verdict // both ends' verdict, when the other end is in the data
+	names  Names
+	// rules says when the rules in use were read or fetched ("rules fetched
+	// 09:14:02"); "" without rules. After a reload (R, at reloaded, reloadedAt in
+	// Unix seconds), records older than it (whose newest record ended before) are
+	// judged again with prev, the rules before, and a verdict those gave otherwise is
+	// shown beside.
+	rules      string
+	reloaded   string
+	reloadedAt uint32
+	prev       *rules.Set
+	zoomed     bool // over the whole screen (VerdictZoom)
 }
 
 type verdictLine struct {
@@ -48,6 +61,7 @@ const (
 	vsReject
 	vsAccept
 	vsRule
+	vsJoint // the joint verdict's headline, coloured by it
 )
 
 func (v *verdictPane) SetSize(w, h int) {
@@ -66,19 +80,29 @@ func (v *verdictPane) clamp() {
 }
 
 // layout wraps the lines to the pane's width, keeping each line's indent on the lines it
-// wraps onto.
+// wraps onto: nothing is cut while there is room below (a rule, an address with its
+// name). A line that is not a sentence (wrap false) keeps its spacing when it fits, and
+// wraps with a deeper indent when it does not.
 func (v *verdictPane) layout() {
 	inner := v.width - 2
 	v.screen = v.screen[:0]
 	for _, l := range v.lines {
-		if !l.wrap {
-			v.screen = append(v.screen, verdictLine{text: truncate(l.text, inner-1), style: l.style})
+		if !l.wrap && ansi.StringWidth(l.text) <= inner-1 {
+			v.screen = append(v.screen, verdictLine{text: l.text, style: l.style})
 			continue
 		}
 		text := strings.TrimLeft(l.text, " ")
 		indent := strings.Repeat(" ", len(l.text)-len(text))
-		for _, t := range wrap(text, 0, max(10, inner-1-len(indent))) {
-			v.screen = append(v.screen, verdictLine{text: truncate(indent+t, inner-1), style: l.style})
+		more := indent
+		if !l.wrap {
+			more += "  "
+		}
+		for i, t := range wrap(text, max(10, inner-1-len(indent)), max(10, inner-1-len(more))) {
+			lead := indent
+			if i > 0 {
+				lead = more
+			}
+			v.screen = append(v.screen, verdictLine{text: truncate(lead+t, inner-1), style: l.style})
 		}
 	}
 	v.clamp()
@@ -91,7 +115,7 @@ func (v *verdictPane) SetPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 }
 
 func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
-	v.lines, v.has = nil, false
+	v.lines, v.has, v.joint = nil, false, ""
 	if r == nil {
 		return
 	}
@@ -106,6 +130,13 @@ func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 		v.lines = []verdictLine{{text: "This record has no addresses or protocol, so it cannot be paired.", style: vsMuted, wrap: true}}
 		return
 	}
+	// With the rules before the current ones, for records older than these: judged
+	// first, so that the current rules' judgement is what stays in the index's cache.
+	var before pairs.Judgement
+	stale := v.prev != nil && rs != nil && v.prev != rs && lastSeen(p) != 0 && lastSeen(p) < v.reloadedAt
+	if stale {
+		before = ix.Classify(p, v.prev)
+	}
 	j := ix.Judge(p, rs)
 	v.has, v.verdict = true, j.Verdict
 	add := func(text string, style verdictStyle, wrap bool) {
@@ -113,6 +144,10 @@ func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 	}
 
 	add(verdictHeadline(j), vsVerdict, true)
+	if name := ifaceName(v.names, p.Key.Interface.String()); name != "" {
+		add("on "+withName(p.Key.Interface.String(), name), vsMuted, true)
+	}
+	v.addJoint(ix, p, rs, add)
 	// Both directions, the request first when it is known; ▸ marks the selected record's.
 	first, second := side, side.Other()
 	if j.Initiator != pairs.SideUnknown {
@@ -146,24 +181,40 @@ func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 			}
 			add(fmt.Sprintf("%s%-9s %s ×%s, %s, %s", mark, label, d.Action(), thousands(int(d.Records)), plural(d.Packets, "packet"), humanBytes(d.Bytes)), style, false)
 		}
-		add("    "+endpointLabel(p.Key.Protocol, p.Key.Sender(s))+" → "+endpointLabel(p.Key.Protocol, p.Key.Receiver(s)), vsText, true)
+		add("    "+v.endpoint(p.Key.Protocol, p.Key.Sender(s))+" → "+v.endpoint(p.Key.Protocol, p.Key.Receiver(s)), vsText, true)
 	}
 	if j.Explanation != "" {
 		add("", vsText, false)
-		add(j.Explanation, vsText, true)
+		add(nameGroups(v.names, j.Explanation), vsText, true)
 	}
 	if j.Rule != "" || len(j.RuleContext) > 0 {
 		add("", vsText, false)
-		add("Rules", vsHeader, false)
+		if v.rules != "" {
+			add("Rules ("+strings.TrimPrefix(v.rules, "rules ")+")", vsHeader, false)
+		} else {
+			add("Rules", vsHeader, false)
+		}
 		if j.Rule != "" {
-			add("deciding: "+j.Rule, vsRule, true)
+			add("deciding: "+nameGroups(v.names, j.Rule), vsRule, true)
 		}
 		for _, l := range j.RuleContext {
-			add("  "+l, vsMuted, false)
+			add("  "+nameGroups(v.names, l), vsMuted, false)
 		}
 	} else if rs == nil && (j.Verdict == pairs.SGOrNACL || j.Verdict == pairs.NACL) {
 		add("", vsText, false)
 		add("Load the rules (--rules) to name the one that dropped it.", vsMuted, true)
+	}
+	if stale && (before.Verdict != j.Verdict || before.Rule != j.Rule) {
+		add("", vsText, false)
+		was := string(before.Verdict)
+		if before.Rule != "" {
+			was += " (" + nameGroups(v.names, before.Rule) + ")"
+		}
+		add("Judged with the rules reloaded at "+v.reloaded+", after these records: with the rules before, the verdict was "+was+".", vsRule, true)
+	}
+	if v.rules != "" && j.Rule == "" && len(j.RuleContext) == 0 {
+		add("", vsText, false)
+		add(strings.ToUpper(v.rules[:1])+v.rules[1:]+".", vsMuted, true)
 	}
 	if v.pushed != "" {
 		add("", vsText, false)
@@ -220,6 +271,12 @@ func (v *verdictPane) Render(s Styles, focused bool) string {
 	if v.has && v.verdict != "" {
 		title += ": " + string(v.verdict)
 	}
+	if v.has && v.joint != "" {
+		title += " · both ends: " + string(v.joint)
+	}
+	if v.zoomed {
+		title += " (zoomed)"
+	}
 	right := ""
 	if len(v.screen) > v.height-2 {
 		right = fmt.Sprintf("%d/%d", v.offset+1, len(v.screen))
@@ -241,6 +298,8 @@ func (v *verdictPane) style(s Styles, st verdictStyle) lipgloss.Style {
 		return s.Warn
 	case vsVerdict:
 		return verdictStyleOf(s, v.verdict)
+	case vsJoint:
+		return verdictStyleOf(s, v.joint)
 	}
 	return s.Text
 }
@@ -304,7 +363,7 @@ func reverseTarget(ix *pairs.Index, r *model.Flow, rs *rules.Set) (seq ring.Seq,
 	default:
 		note = "the reply"
 	}
-	note += fmt.Sprintf(" (%s records, %s)", thousands(int(other.Records)), strings.ToLower(other.Action()))
+	note += fmt.Sprintf(" (%s, %s)", plural(uint64(other.Records), "record"), strings.ToLower(other.Action()))
 	return ring.Seq(other.LastSeq), true, note
 }
 

@@ -94,6 +94,9 @@ func (m *Model) resize(w, h int) {
 	m.pv.SetSize(m.lay.table.w, m.lay.table.h)
 	m.detail.SetSize(m.lay.detail.w, m.lay.detail.h)
 	m.verdict.SetSize(m.lay.verdict.w, m.lay.verdict.h)
+	if m.verdictZoom {
+		m.verdict.SetSize(w, h-2)
+	}
 	m.bar.SetSize(w)
 	m.layoutPrompt()
 	m.sv.SetSize(w, h-2)
@@ -129,6 +132,10 @@ func (m *Model) render() string {
 	default:
 		if m.mode == modeStats {
 			main = m.sv.screen
+			break
+		}
+		if m.zoomed() {
+			main = m.verdict.Render(m.styles, true)
 			break
 		}
 		focused := func(p pane) bool { return m.focus == p && !m.bar.active }

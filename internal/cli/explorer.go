@@ -140,7 +140,7 @@ Start with the bundled demo, no AWS account needed:
 	fl.BoolVar(&opts.demo, "demo", false, "explore a bundled incident, replayed live; no AWS account needed")
 	fl.IntVar(&opts.capacity, "capacity", ring.DefaultCapacity, capacityHelp())
 	fl.BoolVar(&opts.local, "local-time", false, "show times in the local time zone instead of UTC (t toggles), and read times written without an offset (--since, --until, the filter) in it")
-	fl.StringArrayVar(&opts.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable)")
+	fl.StringArrayVar(&opts.rules, "rules", nil, "JSON `FILE` printed by aws ec2 describe-security-groups, describe-network-acls or describe-network-interfaces, to name the rule behind a verdict (repeatable; R in the explorer reads them again)")
 	fl.StringVar(&opts.athenaTable, "athena-table", "vpc_flow_logs", "the Athena `TABLE` the SQL of the queries key (y) reads")
 	fl.StringVar(&opts.logFile, "log-file", "", "write the explorer's log here (default: $XDG_STATE_HOME/flowlens/flowlens.log)")
 	opts.names.bind(cmd)
@@ -257,9 +257,11 @@ func runExplorer(ctx context.Context, opts *explorerOptions) (err error) {
 		Rules:      ruleSet,
 		Picker:     picker,
 		FetchRules: fetchRules,
-		Queries:    opts.queries,
-		Names:      lookup,
-		Command:    opts.again,
+		// R reads the --rules files again (the demo's rules never change).
+		ReloadRules: opts.rulesReloader(lookup),
+		Queries:     opts.queries,
+		Names:       lookup,
+		Command:     opts.again,
 		// Once the terminal is back, the source is closed; a signal during that wait
 		// (Ctrl+C in a cooked terminal is one) means now.
 		Restored: func() { screen.down(); watch.makeUrgent() },
@@ -378,6 +380,23 @@ func loadKeys(stderr io.Writer) (*keymap.Map, []string) {
 		fmt.Fprintf(stderr, "flowlens: %s\n", n)
 	}
 	return keys, notices
+}
+
+// rulesReloader reads the --rules files again for the explorer's reload key, and adds
+// what they name to lookup; nil without --rules.
+func (o *explorerOptions) rulesReloader(lookup *names.Lookup) func() (*rules.Set, error) {
+	if len(o.rules) == 0 {
+		return nil
+	}
+	paths := o.rules
+	return func() (*rules.Set, error) {
+		set, err := loadRules(paths)
+		if err != nil {
+			return nil, err
+		}
+		lookup.AddRules(set)
+		return set, nil
+	}
 }
 
 // liveRulesFetcher is how the explorer asks EC2 for the rules of the interfaces in view
