@@ -16,13 +16,17 @@ func panelRows(screen, title string, n int) []string {
 	lines := strings.Split(screen, "\n")
 	for i, l := range lines {
 		r := []rune(l)
+		// The focused panel's border is heavy and its title marked.
 		col := strings.Index(l, "┌ "+title)
+		if col < 0 {
+			col = strings.Index(l, "┏ » "+title)
+		}
 		if col < 0 {
 			continue
 		}
 		col = len([]rune(l[:col])) // in runes: the borders are wide in bytes
 		end := col + 1
-		for end < len(r) && r[end] != '┐' {
+		for end < len(r) && r[end] != '┐' && r[end] != '┓' {
 			end++
 		}
 		var rows []string
@@ -62,7 +66,9 @@ func (s *session) waitUntil(what string, ok func(screen string) bool) string {
 	return ""
 }
 
-var flowSource = regexp.MustCompile(`^│\d\d:\d\d:\d\d \S+\s+(\S+):\d+\s+→`)
+// flowSource reads a flows table row's source address: after the border (heavy when the
+// table has the focus) and the selection mark, the time, the interface and maybe its name.
+var flowSource = regexp.MustCompile(`^[│┃][ ▶]\d\d:\d\d:\d\d .*?(\d+\.\d+\.\d+\.\d+):\d+`)
 
 // TestStatsViewOnTheDemo opens the stats view on --demo as a person would: the scanners
 // lead the port scans and the SSH brute force the conversations; the top source, read
