@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"runtime/trace"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -96,6 +98,7 @@ func (m *Model) resize(w, h int) {
 // View draws the screen from state prepared in Update: only the visible rows are
 // rendered, from cached text.
 func (m *Model) View() tea.View {
+	defer trace.StartRegion(context.Background(), "view").End()
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
