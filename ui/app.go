@@ -138,20 +138,21 @@ type Model struct {
 	overlay       overlayKind
 	overlayOffset int
 
-	src        feed.Status
-	srcDone    bool
-	stats      model.Stats
-	srcDropped uint64
-	trimmed    uint64 // records of batches larger than the ring, never held
-	rate       rateMeter
-	paused     bool
-	olderAsked bool         // the source was asked for older records and has not answered yet
-	olderAt    time.Time    // when it was asked
-	backlog    []model.Flow // records of the last batch not yet taken into the ring (feed.go)
-	narrowed   string       // the filter last offered to the source to push down
-	filterAt   time.Time    // the instant the applied filter's relative times were resolved at
-	local      bool
-	formats    map[model.FormatID]*model.Format
+	src         feed.Status
+	srcDone     bool
+	stats       model.Stats
+	srcDropped  uint64
+	trimmed     uint64 // records of batches larger than the ring, never held
+	rate        rateMeter
+	paused      bool
+	olderAsked  bool         // the source was asked for older records and has not answered yet
+	olderAt     time.Time    // when it was asked
+	backlog     []model.Flow // records of the last batch not yet taken into the ring (feed.go)
+	ingestLimit ingestLimit
+	narrowed    string    // the filter last offered to the source to push down
+	filterAt    time.Time // the instant the applied filter's relative times were resolved at
+	local       bool
+	formats     map[model.FormatID]*model.Format
 
 	message  string
 	msgError bool

@@ -108,6 +108,13 @@ const (
 	ingestTime    = 3 * time.Millisecond // and the time after which a slice ends early
 )
 
+// ingestLimit bounds a slice; the zero value means the constants above (a benchmark
+// sets another to measure a batch taken in whole, as before).
+type ingestLimit struct {
+	records int
+	time    time.Duration
+}
+
 // ingestMsg asks for the next slice of the batch being taken in.
 type ingestMsg struct{}
 
@@ -117,9 +124,13 @@ func (m *Model) ingestStep() {
 	if len(m.backlog) == 0 {
 		return
 	}
-	deadline := time.Now().Add(ingestTime)
-	for done := 0; len(m.backlog) > 0 && done < ingestRecords; {
-		n := min(len(m.backlog), ingestChunk, ingestRecords-done)
+	limit := m.ingestLimit
+	if limit.records == 0 {
+		limit = ingestLimit{ingestRecords, ingestTime}
+	}
+	deadline := time.Now().Add(limit.time)
+	for done := 0; len(m.backlog) > 0 && done < limit.records; {
+		n := min(len(m.backlog), ingestChunk, limit.records-done)
 		m.take(m.backlog[:n])
 		m.backlog = m.backlog[n:]
 		done += n

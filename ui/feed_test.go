@@ -83,3 +83,35 @@ func TestAPlainSourceIsNotAsked(t *testing.T) {
 		t.Fatalf("message %q, asked %v, narrowed %q", m.message, m.olderAsked, m.narrowed)
 	}
 }
+
+// A request for older records that finds none (the source says so only in its status)
+// must not stop moving up past the first row from asking again: it holds for
+// olderWait, and an error from the source ends it at once.
+func TestARequestForOlderRecordsThatFindsNoneEnds(t *testing.T) {
+	src := &capableFeed{fakeFeed: newFakeFeed()}
+	dark := true
+	now := testNow
+	m := New(Options{Feed: src, Dark: &dark, Now: func() time.Time { return now }})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	deliver(m, feed.Batch{Records: testRecords(30)})
+
+	press(m, "g", "k")
+	// The source looked and found nothing: a batch with its status, no records.
+	deliver(m, feed.Batch{Status: feed.Status{Source: "group", State: feed.StatePolling, Note: "no records before 2024-05-01 11:00:00"}})
+	press(m, "g", "k")
+	if len(src.before) != 1 {
+		t.Fatalf("asked %d times while the first request holds, want 1", len(src.before))
+	}
+	now = now.Add(olderWait)
+	press(m, "g", "k")
+	if len(src.before) != 2 {
+		t.Fatalf("asked %d times after the request ran out without records, want 2", len(src.before))
+	}
+
+	// An error answers the request too.
+	deliver(m, feed.Batch{Err: errors.New("the window could not be read")})
+	press(m, "g", "k")
+	if len(src.before) != 3 {
+		t.Fatalf("asked %d times after the source failed, want 3", len(src.before))
+	}
+}
