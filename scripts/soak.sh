@@ -19,6 +19,8 @@
 # them with go tool trace / go tool pprof; each Update and each frame is a region).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Patterns count characters, not bytes (a screen line of box drawing is 3 bytes a cell).
+export LC_ALL=C.UTF-8
 command -v tmux >/dev/null || { echo "soak: needs tmux" >&2; exit 2; }
 duration=${1:-600}
 rate=${SOAK_RATE_MB:-30}
@@ -74,13 +76,42 @@ writer=$!
 tm new-session -d -s soak -x 200 -y 50 \
   "printf 'BEFORE-FLOWLENS\\n'; sh -c 'echo \$\$ > $dir/pid; FLOWLENS_PPROF=$pprof_addr exec $bin --follow --capacity $capacity --log-file $dir/flowlens.log $flows'; echo \$? > $dir/status; echo EXIT; sleep 3600"
 screen() { tm capture-pane -p -t soak; }
-# Clock readings without a fork ($EPOCHREALTIME, bash 5): the polling below must cost
-# as little as possible, since it shares the cores with the program it times.
+
+# The keys are sent and the screen read through one tmux client in control mode: a
+# command is a line written to it, its output the lines between %begin and %end. A
+# capture then costs a few ms on a busy machine, against tens for a tmux process
+# started per capture, and the polling forks nothing.
+coproc CTL { tm -C attach-session -t soak 2>&1; }
+ctl() {
+  printf '%s\n' "$1" >&"${CTL[1]}"
+  local line inblk=0
+  reply=()
+  while IFS= read -r line <&"${CTL[0]}"; do
+    case $line in
+      %begin*) inblk=1; reply=() ;;
+      %end*|%error*) if [ "$inblk" = 1 ]; then break; fi ;;
+      *) if [ "$inblk" = 1 ]; then reply+=("$line"); fi ;;
+    esac
+  done
+}
+# The attach answers with a block of its own: read up to the answer to a marker.
+printf 'refresh-client -f no-output\ndisplay-message -p soak-sync\n' >&"${CTL[1]}"
+while IFS= read -r line <&"${CTL[0]}"; do [ "$line" != soak-sync ] || break; done
+while IFS= read -r line <&"${CTL[0]}"; do case $line in %end*|%error*) break ;; esac; done
+# shows PATTERN: a line of the last capture matches the extended regular expression.
+shows() { local l; for l in "${reply[@]}"; do [[ $l =~ $1 ]] && return 0; done; return 1; }
+# nap: a pause of 5 ms without a fork, between two captures, so that the polling
+# leaves the cores to the program it times.
+exec {nap_fd}<> <(:)
+nap() { read -r -t 0.005 -u "$nap_fd" || true; }
+
+# Clock readings without a fork ($EPOCHREALTIME, bash 5).
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $(( t / 1000 )); }
 deadline_for() { echo $(( $(now_ms) + ${1:-20000} )); }
 
-# press KEY EXPECT [GONE]: sends a key and waits until the screen shows EXPECT (a
-# grep -E pattern) and, if given, no longer shows GONE; records the latency.
+# press KEY EXPECT [GONE]: sends a key and waits until the screen shows EXPECT (an
+# extended regular expression, matched line by line) and, if given, no longer shows
+# GONE; records the latency.
 #
 # What is timed: a capture shows the screen as tmux had it when the capture was served,
 # somewhere between the capture's start and its end. So the key's effect reached the
@@ -89,22 +120,23 @@ deadline_for() { echo $(( $(now_ms) + ${1:-20000} )); }
 # (the key reaches the program once tmux serves send-keys) to the end of the capture
 # that showed it; the lower bound, from send-keys' return to the start of the last
 # capture without it (0 when the first capture showed it), is recorded beside it. The
-# difference is the measurement's resolution: one capture-pane and a grep.
+# difference is the measurement's resolution: a capture and the pause between two.
 : > "$dir/latencies"
 press() {
-  local key=$1 want=$2 gone=${3:-} t0 t0after ta tb prev end scr
+  local key=$1 want=$2 gone=${3:-} t0 t0after ta tb prev end
   end=$(deadline_for 30000)
   t0=${EPOCHREALTIME/[.,]/}
-  if [ "$key" = resize ]; then tm resize-window -t soak -x "$want" -y 50; want="^.{$((want - 1))}"; else tm send-keys -t soak "$key"; fi
+  if [ "$key" = resize ]; then ctl "resize-window -t soak -x $want -y 50"; want="^.{$((want - 1))}"; else ctl "send-keys -t soak '$key'"; fi
   t0after=${EPOCHREALTIME/[.,]/}
   prev=$t0after
   while :; do
     ta=${EPOCHREALTIME/[.,]/}
-    scr=$(screen)
+    ctl "capture-pane -p -t soak"
     tb=${EPOCHREALTIME/[.,]/}
-    if grep -qE -- "$want" <<<"$scr" && { [ -z "$gone" ] || ! grep -qE -- "$gone" <<<"$scr"; }; then break; fi
+    if shows "$want" && { [ -z "$gone" ] || ! shows "$gone"; }; then break; fi
     prev=$ta
-    if [ $(( tb / 1000 )) -gt "$end" ]; then echo "soak: key '$key' never showed '$want'" >&2; echo "$scr" >&2; exit 1; fi
+    if [ $(( tb / 1000 )) -gt "$end" ]; then echo "soak: key '$key' never showed '$want'" >&2; printf '%s\n' "${reply[@]}" >&2; exit 1; fi
+    nap
   done
   echo "$(( (tb - t0) / 1000 )) $key $(( (prev - t0after) / 1000 ))" >> "$dir/latencies"
   # A key right after Esc would arrive as Alt+key: let the terminal's escape timeout pass.

@@ -149,10 +149,18 @@ type Model struct {
 	olderAt     time.Time    // when it was asked
 	backlog     []model.Flow // records of the last batch not yet taken into the ring (feed.go)
 	ingestLimit ingestLimit
-	narrowed    string    // the filter last offered to the source to push down
-	filterAt    time.Time // the instant the applied filter's relative times were resolved at
-	local       bool
-	formats     map[model.FormatID]*model.Format
+	// the frame given again while only records arrive (View, feed.go); frameEvery is 0
+	// (every frame drawn) unless Run sets it
+	frameEvery time.Duration
+	frame      tea.View
+	framed     bool      // frame holds a frame
+	frameAt    time.Time // when it was drawn
+	frameDue   bool      // something besides records changed since: draw the next
+	frameArmed bool      // a frameMsg is on its way
+	narrowed   string    // the filter last offered to the source to push down
+	filterAt   time.Time // the instant the applied filter's relative times were resolved at
+	local      bool
+	formats    map[model.FormatID]*model.Format
 
 	message  string
 	msgError bool
@@ -296,6 +304,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.work = workDone{}
 	cmd := m.dispatch(msg)
 	m.settle()
+	m.frameAfter(msg)
 	cmds := append(m.cmds, cmd, m.armWork())
 	m.cmds = nil
 	return m, tea.Batch(cmds...)
@@ -326,6 +335,8 @@ func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 	case ingestMsg:
 		m.ingestStep()
 		return m.nextIngest()
+	case frameMsg:
+		m.frameArmed = false
 	case tickMsg:
 		return m.handleTick(time.Time(msg))
 	case debounceMsg:
@@ -637,6 +648,7 @@ func Run(ctx context.Context, opts Options, progOpts ...tea.ProgramOption) error
 		opts.NoColor = true
 	}
 	m := New(opts)
+	m.frameEvery = followFrameEvery
 	// The commands own the signals: Bubble Tea's handler would catch only SIGINT and
 	// SIGTERM, and answer SIGINT with an error.
 	progOpts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}, progOpts...)

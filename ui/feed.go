@@ -181,3 +181,27 @@ func (m *Model) nextIngest() tea.Cmd {
 	}
 	return m.waitBatch()
 }
+
+// followFrameEvery is how often the screen is drawn while only records arrive: ten
+// frames a second follow a flood well enough, and a key, or anything else, is drawn at
+// once.
+const followFrameEvery = 100 * time.Millisecond
+
+// frameMsg draws the records that arrived since the last frame, when no other message
+// has by then.
+type frameMsg struct{}
+
+// frameAfter notes what the message changed for View: records only, or more. After
+// records only, a frameMsg is armed so that the last of them are drawn even if nothing
+// else arrives.
+func (m *Model) frameAfter(msg tea.Msg) {
+	switch msg.(type) {
+	case batchMsg, ingestMsg:
+		if m.frameEvery > 0 && !m.frameArmed {
+			m.frameArmed = true
+			m.cmds = append(m.cmds, tea.Tick(m.frameEvery, func(time.Time) tea.Msg { return frameMsg{} }))
+		}
+	default:
+		m.frameDue = true
+	}
+}

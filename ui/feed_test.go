@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowlens/flowlens/feed"
 )
@@ -113,5 +114,38 @@ func TestARequestForOlderRecordsThatFindsNoneEnds(t *testing.T) {
 	press(m, "g", "k")
 	if len(src.before) != 3 {
 		t.Fatalf("asked %d times after the source failed, want 3", len(src.before))
+	}
+}
+
+// While only records arrive, the frame drawn last is given again until frameEvery has
+// passed; anything else (a key) is drawn at once, and the frameMsg armed by the records
+// draws them when nothing else comes. The interval is an hour here: the test reads what
+// is drawn, never the clock.
+func TestRecordsAloneAreDrawnAtTheFrameRate(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	m.frameEvery = time.Hour
+	deliver(m, feed.Batch{Records: testRecords(30)})
+	drawn := func() string { return ansi.Strip(m.View().Content) }
+	first := drawn()
+	if !strings.Contains(first, "30 in ring") {
+		t.Fatalf("the first frame is drawn whatever the interval:\n%s", first)
+	}
+
+	cmd := deliver(m, feed.Batch{Records: testRecords(5)})
+	if got := drawn(); got != first {
+		t.Fatalf("records alone were drawn before the interval passed:\n%s", got)
+	}
+	if !m.frameArmed || cmd == nil {
+		t.Fatal("no frameMsg armed to draw the records later")
+	}
+	m.Update(frameMsg{})
+	if got := drawn(); !strings.Contains(got, "35 in ring") {
+		t.Fatalf("the frameMsg did not draw the records:\n%s", got)
+	}
+
+	deliver(m, feed.Batch{Records: testRecords(5)})
+	press(m, "t") // a key is drawn at once, with the records
+	if got := drawn(); !strings.Contains(got, "40 in ring") || !strings.Contains(got, "local time") {
+		t.Fatalf("a key was not drawn at once:\n%s", got)
 	}
 }
