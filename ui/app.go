@@ -149,13 +149,12 @@ type Model struct {
 	olderAt     time.Time    // when it was asked
 	backlog     []model.Flow // records of the last batch not yet taken into the ring (feed.go)
 	ingestLimit ingestLimit
-	// the frame given again while only records arrive (View, feed.go); frameEvery is 0
-	// (every frame drawn) unless Run sets it
+	// the frame Update drew for View, which stands while only records arrive (feed.go);
+	// frameEvery is 0 (View draws every frame) unless Run sets it
 	frameEvery time.Duration
 	frame      tea.View
 	framed     bool      // frame holds a frame
 	frameAt    time.Time // when it was drawn
-	frameDue   bool      // something besides records changed since: draw the next
 	frameArmed bool      // a frameMsg is on its way
 	narrowed   string    // the filter last offered to the source to push down
 	filterAt   time.Time // the instant the applied filter's relative times were resolved at

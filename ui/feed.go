@@ -191,17 +191,22 @@ const followFrameEvery = 100 * time.Millisecond
 // has by then.
 type frameMsg struct{}
 
-// frameAfter notes what the message changed for View: records only, or more. After
-// records only, a frameMsg is armed so that the last of them are drawn even if nothing
-// else arrives.
+// frameAfter draws the frame View will give, unless the message only brought records
+// and the frame drawn last is less than frameEvery old; then a frameMsg is armed so
+// that the last of them are drawn even if nothing else arrives.
 func (m *Model) frameAfter(msg tea.Msg) {
+	if m.frameEvery == 0 {
+		return
+	}
 	switch msg.(type) {
 	case batchMsg, ingestMsg:
-		if m.frameEvery > 0 && !m.frameArmed {
-			m.frameArmed = true
-			m.cmds = append(m.cmds, tea.Tick(m.frameEvery, func(time.Time) tea.Msg { return frameMsg{} }))
+		if m.framed && time.Since(m.frameAt) < m.frameEvery {
+			if !m.frameArmed {
+				m.frameArmed = true
+				m.cmds = append(m.cmds, tea.Tick(m.frameEvery, func(time.Time) tea.Msg { return frameMsg{} }))
+			}
+			return
 		}
-	default:
-		m.frameDue = true
 	}
+	m.frame, m.framed, m.frameAt = m.draw(), true, time.Now()
 }
