@@ -57,9 +57,12 @@ cp "$chunk" "$flows"
 sock="$dir/tmux.sock"
 tm() { tmux -S "$sock" -f /dev/null "$@"; }
 writer=""
+server=""
 cleanup() {
   [ -z "$writer" ] || kill "$writer" 2>/dev/null || true
+  [ -z "${CTL_PID:-}" ] || kill "$CTL_PID" 2>/dev/null || true
   tm kill-server 2>/dev/null || true
+  [ -z "$server" ] || kill "$server" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -81,7 +84,8 @@ screen() { tm capture-pane -p -t soak; }
 # command is a line written to it, its output the lines between %begin and %end. A
 # capture then costs a few ms on a busy machine, against tens for a tmux process
 # started per capture, and the polling forks nothing.
-coproc CTL { tm -C attach-session -t soak 2>&1; }
+server=$(tm display-message -p '#{pid}')
+coproc CTL { exec tmux -S "$sock" -f /dev/null -C attach-session -t soak 2>&1; }
 ctl() {
   printf '%s\n' "$1" >&"${CTL[1]}"
   local line inblk=0
