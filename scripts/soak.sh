@@ -217,6 +217,10 @@ while [ $(( SECONDS - start )) -lt "$duration" ]; do
 done
 
 sample_rss
+# How long the program's threads waited for a core while runnable (the kernel's run
+# queue, /proc/PID/task/*/schedstat: CPU ns, waiting ns), against the CPU they used:
+# on a shared machine, the part of the keys' latency that is the neighbours'.
+sched=$(cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{cpu += $1; wait += $2} END {printf "%.1f s of CPU, %.1f s runnable waiting for a core", cpu / 1e9, wait / 1e9}')
 press q 'EXIT'
 status=$(cat "$dir/status")
 alt=$(tm display-message -p -t soak '#{alternate_on}')
@@ -234,6 +238,7 @@ echo "soak: key latency ms (send-keys to the end of the first capture showing it
 echo "soak: lower bounds ms (send-keys' return to the start of the last capture not showing it): p50 $lo50, p90 $lo90, p99 $lo99, max $loworst"
 echo "soak: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "soak: slowest keys (upper, key, lower): $(sort -rn "$dir/latencies" | head -5 | tr '\n' ',' )"
+echo "soak: the program's threads: $sched (the kernel's run queue, over the whole run)"
 echo "soak: resident memory max $(( max_rss / 1000000 )) MB (budget $(( mem_budget / 1000000 )) MB: the help's estimate with the conversations view, x1.25)"
 echo "soak: status bar at the end: ${dropped:-no drops shown}"
 echo "soak: exit status $status; alternate_on $alt, cursor_flag $cursor, mouse_any_flag $mouse"
