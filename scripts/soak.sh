@@ -17,6 +17,8 @@
 # SOAK_PPROF=1 builds with -tags profiling and, half-way through, takes a 10 s execution
 # trace and a 20 s CPU profile of the program into SOAK_DIR (trace.out, cpu.pprof: read
 # them with go tool trace / go tool pprof; each Update and each frame is a region).
+# SOAK_GODEBUG is passed to the program as GODEBUG (gctrace=1: the collector's lines go
+# to SOAK_DIR/stderr).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Patterns count characters, not bytes (a screen line of box drawing is 3 bytes a cell).
@@ -77,7 +79,7 @@ trap cleanup EXIT
 writer=$!
 
 tm new-session -d -s soak -x 200 -y 50 \
-  "printf 'BEFORE-FLOWLENS\\n'; sh -c 'echo \$\$ > $dir/pid; FLOWLENS_PPROF=$pprof_addr exec $bin --follow --capacity $capacity --log-file $dir/flowlens.log $flows'; echo \$? > $dir/status; echo EXIT; sleep 3600"
+  "printf 'BEFORE-FLOWLENS\\n'; sh -c 'echo \$\$ > $dir/pid; FLOWLENS_PPROF=$pprof_addr GODEBUG=${SOAK_GODEBUG:-} exec $bin --follow --capacity $capacity --log-file $dir/flowlens.log $flows 2>$dir/stderr'; echo \$? > $dir/status; echo EXIT; sleep 3600"
 screen() { tm capture-pane -p -t soak; }
 
 # The keys are sent and the screen read through one tmux client in control mode: a
