@@ -16,7 +16,9 @@ import (
 // the chunk that crossed it). What a key waits for is the longest Update with its frame:
 // max-ms/update (wall) and max-cpu-ms/update (this thread's CPU, what it costs on an idle
 // core); cpu-ms/batch is the whole batch, slices and frames; max-records/update the
-// largest slice. The Whole variants take each batch in one Update, as before.
+// largest slice. Frames are drawn as in the program (records alone at most every
+// followFrameEvery). The Whole variants take each batch in one Update and draw after
+// every Update, as before.
 func BenchmarkFollowBatch1M(b *testing.B)      { benchFollowBatch(b, 1_000_000, ingestLimit{}) }
 func BenchmarkFollowBatch5M(b *testing.B)      { benchFollowBatch(b, 5_000_000, ingestLimit{}) }
 func BenchmarkFollowBatchWhole1M(b *testing.B) { benchFollowBatch(b, 1_000_000, wholeBatch) }
@@ -33,6 +35,9 @@ func benchFollowBatch(b *testing.B, n int, limit ingestLimit) {
 	m.applyFilter("action=REJECT or dstport=22", true)
 	finish(m)
 	m.ingestLimit = limit
+	if limit == (ingestLimit{}) {
+		m.frameEvery = followFrameEvery
+	}
 	// New conversations arrive as old ones leave, as in a followed file.
 	arriving := testRecords(1 << 17)
 	runtime.GC()
