@@ -149,3 +149,63 @@ func TestRecordsAloneAreDrawnAtTheFrameRate(t *testing.T) {
 		t.Fatalf("a key was not drawn at once:\n%s", got)
 	}
 }
+
+// A batch larger than a slice is taken in over several Updates, none taking more than
+// ingestRecords; a key pressed meanwhile is handled between two slices, before the rest;
+// and the next batch is asked for only once the last record of this one is in.
+func TestABigBatchIsTakenInSlicesWithKeysBetween(t *testing.T) {
+	m, src := newTestModel(t, true, 160, 48)
+	recs := testRecords(3*ingestRecords + 5)
+	_, cmd := m.Update(batchMsg{batch: feed.Batch{Records: recs}, ok: true})
+	if m.work.ingested == 0 || m.work.ingested > ingestRecords || len(m.backlog) == 0 {
+		t.Fatalf("the batch's Update took in %d records, %d left: want at most %d, the rest later", m.work.ingested, len(m.backlog), ingestRecords)
+	}
+	if _, ok := runCmd(cmd).(ingestMsg); !ok {
+		t.Fatal("no ingestMsg asked for the rest of the batch")
+	}
+	left := len(m.backlog)
+	press(m, "t") // a key between two slices
+	if !m.local || len(m.backlog) != left {
+		t.Fatalf("the key was not handled on its own: local %v, %d records left of %d", m.local, len(m.backlog), left)
+	}
+	updates := 1
+	for len(m.backlog) > 0 {
+		_, cmd = m.Update(ingestMsg{})
+		updates++
+		if m.work.ingested == 0 || m.work.ingested > ingestRecords {
+			t.Fatalf("a slice took in %d records, want 1 to %d", m.work.ingested, ingestRecords)
+		}
+		if len(m.backlog) > 0 {
+			if _, ok := runCmd(cmd).(ingestMsg); !ok {
+				t.Fatal("no ingestMsg asked for the rest of the batch")
+			}
+		}
+	}
+	if updates < 4 || m.ring.Len() != len(recs) {
+		t.Fatalf("%d Updates, %d records held of %d", updates, m.ring.Len(), len(recs))
+	}
+	// Only now the next batch is waited for.
+	src.ch <- feed.Batch{Records: testRecords(1)}
+	if msg, ok := runCmd(cmd).(batchMsg); !ok || len(msg.batch.Records) != 1 {
+		t.Fatalf("after the last slice, the next batch was not asked for: %T", runCmd(cmd))
+	}
+}
+
+// runCmd runs a command and returns its message; a batch of commands gives the first
+// message that is not a timer's (the frame timer, when armed, is not waited for).
+func runCmd(cmd tea.Cmd) tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			if c == nil {
+				continue
+			}
+			return runCmd(c)
+		}
+		return nil
+	}
+	return msg
+}
