@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/trace"
 	"strings"
 	"time"
 
@@ -152,14 +153,24 @@ type Model struct {
 	overlay       overlayKind
 	overlayOffset int
 
-	src        feed.Status
-	srcDone    bool
-	stats      model.Stats
-	srcDropped uint64
-	trimmed    uint64 // records of batches larger than the ring, never held
-	rate       rateMeter
-	paused     bool
-	olderAsked bool      // the source was asked for older records and has not answered yet
+	src         feed.Status
+	srcDone     bool
+	stats       model.Stats
+	srcDropped  uint64
+	trimmed     uint64 // records of batches larger than the ring, never held
+	rate        rateMeter
+	paused      bool
+	olderAsked  bool         // the source was asked for older records and has not answered yet
+	olderAt     time.Time    // when it was asked
+	backlog     []model.Flow // records of the last batch not yet taken into the ring (feed.go)
+	ingestLimit ingestLimit
+	// the frame Update drew for View, which stands while only records arrive (feed.go);
+	// frameEvery is 0 (View draws every frame) unless Run sets it
+	frameEvery time.Duration
+	frame      tea.View
+	framed     bool      // frame holds a frame
+	frameAt    time.Time // when it was drawn
+	frameArmed bool      // a frameMsg is on its way
 	narrowed   string    // the filter last offered to the source to push down
 	filterAt   time.Time // the instant the applied filter's relative times were resolved at
 	local      bool
@@ -322,12 +333,28 @@ func tick() tea.Cmd {
 // then the focused pane. After every message it settles what the next frame shows, so
 // that View only reads.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer trace.StartRegion(context.Background(), regionOf(msg)).End()
 	m.work = workDone{}
 	cmd := m.dispatch(msg)
 	m.settle()
+	m.frameAfter(msg)
 	cmds := append(m.cmds, cmd, m.armWork())
 	m.cmds = nil
 	return m, tea.Batch(cmds...)
+}
+
+// regionOf names an Update in an execution trace (go tool trace; the soak takes one of
+// the real program): a region costs nothing while no trace is being taken.
+func regionOf(msg tea.Msg) string {
+	switch msg.(type) {
+	case batchMsg, ingestMsg:
+		return "update batch"
+	case workMsg:
+		return "update work"
+	case tea.KeyPressMsg:
+		return "update key"
+	}
+	return "update other"
 }
 
 func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
@@ -338,6 +365,11 @@ func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 		m.setStyles(msg.IsDark())
 	case batchMsg:
 		return m.handleBatch(msg)
+	case ingestMsg:
+		m.ingestStep()
+		return m.nextIngest()
+	case frameMsg:
+		m.frameArmed = false
 	case tickMsg:
 		return m.handleTick(time.Time(msg))
 	case debounceMsg:
@@ -434,30 +466,11 @@ func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
 			m.trimmed += uint64(over)
 			recs = recs[over:]
 		}
-		first := m.ring.Append(recs)
-		for i := range recs {
-			m.pairs.Add(uint64(first)+uint64(i), &recs[i])
-		}
-		m.pv.dirty = true
 		m.rate.add(len(b.Records))
-		last, lastIf := model.FormatID(0xffff), model.Sym(0)
-		for i := range b.Records {
-			if id := b.Records[i].Format; id != last {
-				last = id
-				if _, ok := m.formats[id]; !ok {
-					m.formats[id] = model.FormatByID(id)
-				}
-			}
-			if ifc := b.Records[i].Interface; ifc != lastIf && ifc != 0 {
-				lastIf = ifc
-				m.interfaces[ifc] = true
-			}
-		}
 		m.olderAsked = false
-		m.view.Update()
-		m.sv.afterAppend()
-		m.table.afterAppend()
-		m.refreshDetail()
+		// Taken in over as many Updates as it needs, a slice each (feed.go).
+		m.backlog = recs
+		m.ingestStep()
 	}
 	m.stats.Add(&b.Stats)
 	m.srcDropped += b.Dropped
@@ -467,12 +480,12 @@ func (m *Model) handleBatch(msg batchMsg) tea.Cmd {
 	if b.Err != nil {
 		m.log.Warn("source", "err", b.Err)
 		m.notify(b.Err.Error(), true, 10*time.Second)
+		m.olderAsked = false // whatever was asked of the source, it answered
 	}
 	if b.Done || !msg.ok {
 		m.srcDone = true
-		return nil
 	}
-	return m.waitBatch()
+	return m.nextIngest()
 }
 
 func (m *Model) handleTick(now time.Time) tea.Cmd {
@@ -691,6 +704,7 @@ func Run(ctx context.Context, opts Options, progOpts ...tea.ProgramOption) error
 		opts.NoColor = true
 	}
 	m := New(opts)
+	m.frameEvery = followFrameEvery
 	// The commands own the signals: Bubble Tea's handler would catch only SIGINT and
 	// SIGTERM, and answer SIGINT with an error.
 	progOpts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}, progOpts...)

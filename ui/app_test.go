@@ -64,6 +64,9 @@ func newTestModel(t *testing.T, dark bool, w, h int) (*Model, *fakeFeed) {
 
 func deliver(m *Model, b feed.Batch) tea.Cmd {
 	_, cmd := m.Update(batchMsg{batch: b, ok: true})
+	for len(m.backlog) > 0 { // the rest of a large batch, a slice an Update
+		_, cmd = m.Update(ingestMsg{})
+	}
 	return cmd
 }
 

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"runtime/trace"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -105,7 +107,22 @@ func (m *Model) resize(w, h int) {
 
 // View draws the screen from state prepared in Update: only the visible rows are
 // rendered, from cached text.
+//
+// Bubble Tea asks for a frame after every message. In the program (Run), Update draws
+// the frame and View gives it: while only records arrive (a followed file sends a
+// batch, in slices, every few ms), the frame drawn less than frameEvery ago stands
+// (feed.go), since drawing and diffing a full screen cost as much CPU as taking the
+// records in, CPU a key then waits for on a busy machine.
 func (m *Model) View() tea.View {
+	if m.frameEvery > 0 && m.framed {
+		return m.frame
+	}
+	return m.draw()
+}
+
+// draw renders the frame.
+func (m *Model) draw() tea.View {
+	defer trace.StartRegion(context.Background(), "view").End()
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion

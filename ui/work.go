@@ -46,6 +46,8 @@ type workMsg struct{}
 type workDone struct {
 	records int // records scanned or copied
 	pairs   int // conversations classified or judged
+	// records taken in from the source (feed.go)
+	ingested int
 }
 
 // busy reports whether a job needs steps.
