@@ -8,6 +8,10 @@
 #
 # Not a unit test: it needs tmux, a gigabyte or more of memory, and minutes.
 # Usage: scripts/memcheck.sh [RECORDS ...]   (default: 1000000 5000000)
+# Each RECORDS is the capacity and, unless MEMCHECK_READ says more, the records read.
+# MEMCHECK_FORMAT=v2|v5 (default v5) is the generated format; MEMCHECK_READ=N reads N
+# records whatever the capacity (the engine issue's row: MEMCHECK_FORMAT=v2
+# MEMCHECK_READ=2391762 scripts/memcheck.sh 1000000, the ring full and 1.4M dropped).
 # FLOWLENS_BIN=path skips the build; MEMCHECK_DIR=dir keeps the generated files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,8 +47,10 @@ mb() { echo $(( $1 / 1000000 )); }
 
 fail=0
 for n in "$@"; do
-  file="$dir/flows-$n.log"
-  [ -s "$file" ] || "$bin" generate --records "$n" --format v5 --header -o "$file"
+  nread=${MEMCHECK_READ:-$n}
+  format=${MEMCHECK_FORMAT:-v5}
+  file="$dir/flows-$format-$nread.log"
+  [ -s "$file" ] || "$bin" generate --records "$nread" --format "$format" --header -o "$file"
   [ -z "$sock" ] || tm kill-server 2>/dev/null || true
   sock="$dir/tmux-$n.sock" # a server of its own: the last one may still be going away
   tm new-session -d -s mem -x 200 -y 50 "exec $bin --capacity $n --log-file $dir/flowlens.log $file"
@@ -60,8 +66,8 @@ for n in "$@"; do
   tm send-keys -t mem q
   want=$(( base * 1048576 + n * per ))
   wantPairs=$(( base * 1048576 + n * perPairs ))
-  printf '%s records: %s MB resident after loading (help: %s MB), %s MB with the conversations open (help: %s MB); %s and %s bytes a record\n' \
-    "$n" "$(mb "$loaded")" "$(mb "$want")" "$(mb "$opened")" "$(mb "$wantPairs")" \
+  printf '%s records held (%s %s records read): %s MB resident after loading (help: %s MB), %s MB with the conversations open (help: %s MB); %s and %s bytes a record\n' \
+    "$n" "$nread" "$format" "$(mb "$loaded")" "$(mb "$want")" "$(mb "$opened")" "$(mb "$wantPairs")" \
     "$(( (loaded - base * 1000000) / n ))" "$(( (opened - base * 1000000) / n ))"
   for pair in "$loaded:$want" "$opened:$wantPairs"; do
     got=${pair%%:*} est=${pair##*:}
