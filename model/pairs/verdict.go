@@ -83,7 +83,7 @@ type Judgement struct {
 // kept in a few bytes rather than as a Judgement: the pairs view classifies every pair,
 // and a whole Judgement cached in each cost nearly as much as the pair itself.
 type judged struct {
-	version uint64
+	version uint32 // the Pair's, when it was judged
 	in      inputs
 	full    *Judgement // the last Judge, while it is current; nil after a Classify
 	class   classified
@@ -274,7 +274,7 @@ func judgeInto(p *Pair, in inputs, d depth, buf *[]byte, dec *decided) Judgement
 	for _, s := range []Side{AtoB, BtoA} {
 		if full && strays[s] > 0 {
 			what := "carry only FIN or RST"
-			if p.more[s].run().trailFlagged == 0 {
+			if p.run(s).trailFlagged == 0 {
 				what = "hold one or two packets each"
 			}
 			j.Signals = append(j.Signals, Signal{Name: SignalStray, Says: fmt.Sprintf(
