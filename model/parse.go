@@ -136,6 +136,7 @@ type Parser struct {
 	// Records of custom formats need an Ext; they are carved out of slabs so that
 	// parsing stays free of per-record allocations.
 	extSlab    []Ext
+	v6Slab     [][2]addr16 // where the IPv6 addresses of records go (Flow.v6)
 	customSlab []string
 	// noFast turns the default format's fast path off, so tests can compare the two.
 	noFast bool
@@ -397,9 +398,11 @@ func (p *Parser) setField(out *Flow, col int, c column, tok []byte) (Reason, str
 		}
 		switch c.field {
 		case FSrcAddr:
-			out.src = a
+			out.setAddr(0, &a, &p.v6Slab)
+			return 0, ""
 		case FDstAddr:
-			out.dst = a
+			out.setAddr(1, &a, &p.v6Slab)
+			return 0, ""
 		case FPktSrcAddr:
 			out.Ext.PktSrc = a
 			out.Ext.present |= extPktSrc
