@@ -163,13 +163,20 @@ func (r *Flow) addr(i int) netip.Addr {
 	return netip.AddrFrom4(r.dst4)
 }
 
-// Ext holds the fields of versions 3-11 that are not inline, and unknown columns.
+// Ext holds the fields of versions 3-11 that are not inline, and unknown columns. It is
+// 168 bytes, one per record of a format beyond the default: what is kept as text lives
+// in Texts, which most formats (v3-v5 among them) never need.
 type Ext struct {
 	PktSrc, PktDst addr16
 	Path           uint8 // traffic-path
 	Encrypt        uint8 // encryption-status
 	present        uint8 // the ext* bits below
 	Str            [numExtStr]Sym
+	Texts          *ExtTexts // nil when the format has no column kept as text
+}
+
+// ExtTexts holds a record's columns kept as text.
+type ExtTexts struct {
 	// Text holds the columns whose values rarely repeat (ECS task and container IDs):
 	// interning them would grow the symbol table without end on a long stream.
 	Text   [numExtText]string
@@ -214,7 +221,7 @@ var inlineBit = func() (m [256]uint32) {
 var textFields = map[Field]bool{FECSTaskARN: true, FECSTaskID: true, FECSContainerID: true, FECSSecondContainerID: true}
 
 // extStr is the index in Ext.Str of each interned string field that is not inline, and
-// extText the index in Ext.Text of each text field.
+// extText the index in Ext.Texts.Text of each text field.
 var extStr, extText, numExtStrCheck, numExtTextCheck = func() (str, text [NumKnown]int8, ns, nt int) {
 	for i := range str {
 		str[i], text[i] = -1, -1
@@ -256,7 +263,7 @@ func (r *Flow) Has(f Field) bool {
 func (r *Flow) hasOther(f Field) bool {
 	if !f.Known() {
 		i := int(f - CustomBase)
-		return r.Ext != nil && i < len(r.Ext.Custom) && r.Ext.Custom[i] != ""
+		return r.Ext != nil && r.Ext.Texts != nil && i < len(r.Ext.Texts.Custom) && r.Ext.Texts.Custom[i] != ""
 	}
 	if b := inline[f]; b >= 0 {
 		return r.present&(1<<uint(b)) != 0
@@ -278,7 +285,7 @@ func (r *Flow) hasOther(f Field) bool {
 		return r.Ext.Str[i] != 0
 	}
 	if i := extText[f]; i >= 0 {
-		return r.Ext.Text[i] != ""
+		return r.Ext.Texts != nil && r.Ext.Texts.Text[i] != ""
 	}
 	return false
 }
@@ -392,17 +399,18 @@ func (r *Flow) Text(f Field) string {
 	if Interned(f) {
 		return r.Sym(f).String()
 	}
-	if r.Ext == nil {
+	if r.Ext == nil || r.Ext.Texts == nil {
 		return ""
 	}
+	t := r.Ext.Texts
 	if !f.Known() {
-		if i := int(f - CustomBase); i < len(r.Ext.Custom) {
-			return r.Ext.Custom[i]
+		if i := int(f - CustomBase); i < len(t.Custom) {
+			return t.Custom[i]
 		}
 		return ""
 	}
 	if i := extText[f]; i >= 0 {
-		return r.Ext.Text[i]
+		return t.Text[i]
 	}
 	return ""
 }
@@ -419,7 +427,11 @@ func (r *Flow) SetSym(f Field, s Sym) {
 	case f.Known() && extStr[f] >= 0:
 		r.ext().Str[extStr[f]] = s
 	case f.Known() && extText[f] >= 0:
-		r.ext().Text[extText[f]] = s.String()
+		e := r.ext()
+		if e.Texts == nil {
+			e.Texts = &ExtTexts{}
+		}
+		e.Texts.Text[extText[f]] = s.String()
 	}
 }
 

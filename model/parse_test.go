@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // The official examples from AWS's "Flow log record examples" page.
@@ -423,5 +424,39 @@ func TestFlowAddressFamilies(t *testing.T) {
 	}
 	if a, ok := keep.Addr(FDstAddr); !ok || !a.Is4() {
 		t.Errorf("an IPv4 dstaddr beside an IPv6 srcaddr reads %v %v", a, ok)
+	}
+}
+
+// Ext keeps what is stored as text out of line: a v5 record has none, so its Ext is
+// the small one; the ECS fields and unknown columns still read back.
+func TestExtTexts(t *testing.T) {
+	if s := unsafe.Sizeof(Ext{}); s > 168 {
+		t.Errorf("Ext is %d bytes", s)
+	}
+	var r Flow
+	v5 := NewParser("t", MustParseFormat(v5Format))
+	if v5.Parse([]byte("5 10.0.0.71 52.95.128.179 34210 80 6 1616729292 1616729349 IPv4 7 471 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 3 10.0.0.71 52.95.128.179 - S3 8 egress OK"), &r) != LineRecord {
+		t.Fatal("not a record")
+	}
+	if r.Ext == nil || r.Ext.Texts != nil || r.Text(FVPCID) != "vpc-abcdefab012345678" {
+		t.Errorf("v5: Ext %v, vpc-id %q", r.Ext, r.Text(FVPCID))
+	}
+	f := MustParseFormat("version srcaddr dstaddr ecs-task-id my-column action")
+	p := NewParser("t", f)
+	if p.Parse([]byte("7 10.0.0.1 10.0.0.2 0123456789abcdef x-1 ACCEPT"), &r) != LineRecord {
+		t.Fatal("not a record")
+	}
+	keep := r
+	if p.Parse([]byte("7 10.0.0.1 10.0.0.2 fedcba9876543210 x-2 ACCEPT"), &r) != LineRecord {
+		t.Fatal("not a record")
+	}
+	mine, _ := f.Custom("my-column")
+	if keep.Text(FECSTaskID) != "0123456789abcdef" || keep.Text(mine) != "x-1" || r.Text(FECSTaskID) != "fedcba9876543210" || r.Text(mine) != "x-2" {
+		t.Errorf("read %q %q, then %q %q", keep.Text(FECSTaskID), keep.Text(mine), r.Text(FECSTaskID), r.Text(mine))
+	}
+	var s Flow
+	s.SetSym(FECSContainerID, Intern("c-1"))
+	if !s.Has(FECSContainerID) || s.Text(FECSContainerID) != "c-1" || s.Has(FECSTaskID) {
+		t.Errorf("SetSym of a text field: %q", s.Text(FECSContainerID))
 	}
 }
