@@ -460,3 +460,43 @@ func TestExtTexts(t *testing.T) {
 		t.Errorf("SetSym of a text field: %q", s.Text(FECSContainerID))
 	}
 }
+
+// The fast path converts digits eight bytes at a time and addresses sixteen at a time;
+// it must agree with the general path on every digit count, leading zero, value out of
+// range and number length it meets, and take the lines it is made for.
+func TestFastPathAgreesOnNumbers(t *testing.T) {
+	addrs := []string{"1.2.3.4", "10.0.0.1", "172.31.16.139", "255.255.255.255", "0.0.0.0", "100.20.3.199",
+		"256.1.1.1", "1.2.3.256", "01.2.3.4", "1.2.3.04", "1.2.3", "1.2.3.4.5", "1..2.3", "1.2.3.4a", "1234.1.1.1", "9.99.199.249"}
+	nums := []string{"0", "7", "22", "443", "5432", "65535", "65536", "123456", "0022", "1418530010", "14185300101",
+		"1234567", "12345678", "123456789", "999999999999999", "1234567890123456", "12345678901234567890", "18446744073709551615", "1e5", "-"}
+	fast, slow := NewParser("fast", nil), NewParser("slow", nil)
+	slow.noFast = true
+	var a, b Flow
+	check := func(line string) {
+		ka, kb := fast.Parse([]byte(line), &a), slow.Parse([]byte(line), &b)
+		if ka != kb || ka == LineRecord && !sameFlow(&a, &b) {
+			t.Errorf("%q: fast path %v %s, general %v %s", line, ka, a.AppendRecord(nil), kb, b.AppendRecord(nil))
+		}
+	}
+	for _, src := range addrs {
+		for _, dst := range addrs {
+			check("2 123456789010 eni-1235b8ca123456789 " + src + " " + dst + " 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK")
+		}
+	}
+	for _, n := range nums {
+		check("2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 " + n + " 22 6 20 4249 1418530010 1418530070 ACCEPT OK")
+		check("2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 20641 " + n + " " + n + " 20 4249 1418530010 1418530070 ACCEPT OK")
+		check("2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 20641 22 6 " + n + " " + n + " 1418530010 1418530070 ACCEPT OK")
+		check("2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 20641 22 6 20 4249 " + n + " " + n + " ACCEPT OK")
+		check(n + " 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 REJECT OK")
+	}
+	// Short lines: the numbers and addresses near the end, where fewer than sixteen
+	// bytes remain.
+	check("2 1 e 1.2.3.4 5.6.7.8 1 2 6 1 1 1 1 ACCEPT OK")
+	check("2 1 e 1.2.3.4 5.6.7.8 1 2 6 123456789 987654321 1 1 ACCEPT OK")
+	var r Flow
+	if !fast.parseDefault([]byte("2 123456789010 eni-1235b8ca123456789 172.31.16.139 9.99.199.249 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"), &r) ||
+		r.Src().String() != "172.31.16.139" || r.Dst().String() != "9.99.199.249" || r.SrcPort != 20641 || r.End != 1418530070 {
+		t.Errorf("the fast path did not take a plain record: %s", r.AppendRecord(nil))
+	}
+}
