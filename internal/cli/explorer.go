@@ -105,14 +105,16 @@ Start with the bundled demo, no AWS account needed:
 }
 
 // What --capacity costs in resident memory (RSS, not the Go heap: what the system
-// sees), measured with scripts/memcheck.sh on generated records of a busy VPC (about
-// 0.45 conversations a record), a million held: default-format records (2,391,762 read
-// into the ring, as in the engine issue) and v5 records, whose fields beyond the
-// default live in a block of their own. The help says it from these constants,
-// memcheck compares the help with a new measurement, and the explorer's memory limit
-// is derived from them. go test ./model/pairs/ -run '^$' -bench ExplorerBytesPerRecord
-// gives the Go heap behind them (237 and 458 bytes a record); the rest is the
-// collector's headroom (GOGC 25) and the program.
+// sees) while records arrive, measured with scripts/memcheck.sh on generated records of
+// a busy VPC (about 0.45 conversations a record), a million held: default-format
+// records (2,391,762 read into the ring, as in the engine issue) and v5 records, whose
+// fields beyond the default live in a block of their own. Once records stop arriving
+// the explorer returns what the collector no longer needs (returnIdleMemory): about 260
+// and 505 bytes a record then. The help says it from these constants, memcheck
+// compares the help with new measurements, and the explorer's memory limit is derived
+// from them. go test ./model/pairs/ -run '^$' -bench ExplorerBytesPerRecord gives the
+// Go heap behind them (237 and 458 bytes a record); the rest is the collector's
+// headroom (GOGC 25) and the program.
 const (
 	residentBaseMB            = 40  // the program, its buffers and the screen, records aside
 	residentPerRecord         = 350 // bytes a default-format record held, once the file is read
@@ -153,7 +155,7 @@ func limitMemory(capacity int) {
 }
 
 func capacityHelp() string {
-	return fmt.Sprintf("records held in memory; the oldest are dropped beyond it (about %d bytes resident per record, %d with the conversations view open, plus about %d MB; v5 records: about %d and %d bytes)",
+	return fmt.Sprintf("records held in memory; the oldest are dropped beyond it (about %d bytes resident per record, %d with the conversations view open, plus about %d MB, while records arrive, less once they stop; v5 records: about %d and %d bytes)",
 		residentPerRecord, residentPerRecordPairs, residentBaseMB, residentPerRecordExt, residentPerRecordExtPairs)
 }
 
@@ -197,6 +199,7 @@ func runExplorer(ctx context.Context, opts *explorerOptions) (err error) {
 	})
 	defer watch.stop()
 	ctx = watch.ctx
+	go returnIdleMemory(ctx, logger)
 	defer func() {
 		// A signal is no failure, whatever it interrupted (a listing, the screen).
 		if s := stopped(ctx); s != nil {
