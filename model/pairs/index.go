@@ -124,16 +124,13 @@ func (d *Dir) Action() string {
 
 // Pair is a conversation on one interface: both directions of one key.
 type Pair struct {
-	// What a cached judgement is checked and served with comes first, next to Key. A
-	// Pair is 256 bytes (a size class of the allocator, four cache lines): the explorer
-	// holds one for about every other record, so the state that most conversations do
-	// not need lives out of line: extra while a record had tcp-flags or a subnet-id
-	// (never in the default format), rare while a direction has a trailing run of
-	// REJECT records or two timed records.
+	// A Pair is 240 bytes (a size class of the allocator): the explorer holds one for
+	// about every other record, so the state that most conversations do not need lives
+	// out of line: extra while a record had tcp-flags, a subnet-id or no times (never in
+	// the default format's records of traffic) or the pair's judgement is cached, rare
+	// while a direction has a trailing run of REJECT records or two timed records.
 	counts  counters
-	version uint32   // changes with every record added or removed (see bump)
-	timed   [2]int32 // records with start and end, by direction
-	cache   *judged
+	version uint32 // changes with every record added or removed (see bump)
 	extra   *pairExtra
 	rare    *[2]dirRare
 
@@ -141,10 +138,13 @@ type Pair struct {
 	Dirs [2]Dir
 }
 
-// pairExtra is what a pair needs only when its records carry tcp-flags or a subnet-id.
+// pairExtra is what a pair needs only when its records carry tcp-flags or a subnet-id,
+// or lack a start or an end, or when its judgement is cached.
 type pairExtra struct {
-	subnet model.Sym // the records' subnet-id (version 3+), for the rules when the interface is not loaded
-	flags  [2]flagState
+	subnet  model.Sym // the records' subnet-id (version 3+), for the rules when the interface is not loaded
+	untimed [2]int32  // records without start or end, by direction (the others are timed)
+	flags   [2]flagState
+	cache   *judged
 }
 
 // bump records a change of the pair, so that a cached judgement is no longer served.
@@ -152,9 +152,17 @@ type pairExtra struct {
 // cached value only by wrapping, and wrapping passes 0, where the cache is dropped: a
 // judgement is never served for a state it was not made of.
 func (p *Pair) bump() {
-	if p.version++; p.version == 0 {
-		p.cache = nil
+	if p.version++; p.version == 0 && p.extra != nil {
+		p.extra.cache = nil
 	}
+}
+
+// timed is the number of direction s's records with start and end.
+func (p *Pair) timed(s Side) int32 {
+	if p.extra == nil {
+		return p.Dirs[s].Records
+	}
+	return p.Dirs[s].Records - p.extra.untimed[s]
 }
 
 // subnet is the records' subnet-id, 0 when none had one.
@@ -202,7 +210,8 @@ func (p *Pair) tidy() {
 	if r := p.rare; r != nil && r[0].trail == 0 && r[1].trail == 0 && !r[0].times.inUse() && !r[1].times.inUse() {
 		p.rare = nil
 	}
-	if e := p.extra; e != nil && e.subnet == 0 && e.flags[0].flagged == 0 && e.flags[1].flagged == 0 {
+	if e := p.extra; e != nil && e.subnet == 0 && e.flags[0].flagged == 0 && e.flags[1].flagged == 0 &&
+		e.untimed == [2]int32{} && e.cache == nil {
 		p.extra = nil
 	}
 }
@@ -210,9 +219,9 @@ func (p *Pair) tidy() {
 // resetDir forgets everything about direction s: its last record left, or its first
 // arrives.
 func (p *Pair) resetDir(s Side) {
-	p.Dirs[s], p.timed[s] = Dir{}, 0
+	p.Dirs[s] = Dir{}
 	if p.extra != nil {
-		p.extra.flags[s] = flagState{}
+		p.extra.flags[s], p.extra.untimed[s] = flagState{}, 0
 	}
 	if p.rare != nil {
 		p.rare[s] = dirRare{}
@@ -722,9 +731,10 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 			}
 		}
 	}
-	if timed(r) {
-		p.timed[s]++
-		if p.timed[s] == 1 {
+	if !timed(r) {
+		p.extraState().untimed[s]++
+	} else {
+		if p.timed(s) == 1 {
 			d.First, d.Last = r.Start, r.End
 		} else {
 			q := &p.rareState(s).times
@@ -797,17 +807,20 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 			d.BPA--
 		}
 	}
-	if timed(r) {
-		p.timed[s]--
+	if !timed(r) {
+		if p.extra != nil {
+			p.extra.untimed[s]--
+		}
+	} else {
 		if p.rare != nil && p.rare[s].times.inUse() {
 			q := &p.rare[s].times
 			q.pop()
 			d.First, d.Last = q.front()
-			if p.timed[s] <= 1 {
+			if p.timed(s) <= 1 {
 				q.reset() // one record left: First and Last are its own
 			}
 		}
-		if p.timed[s] == 0 {
+		if p.timed(s) == 0 {
 			d.First, d.Last = 0, 0
 		}
 	}

@@ -145,19 +145,18 @@ func (ix *Index) Classify(p *Pair, rs *rules.Set) Judgement { return ix.judgeCac
 
 func (ix *Index) judgeCached(p *Pair, rs *rules.Set, full bool) Judgement {
 	in := ix.inputsOf(p, rs)
-	if c := p.cache; c != nil && c.version == p.version && c.in == in {
-		return c.full
+	if e := p.extra; e != nil && e.cache != nil && e.cache.version == p.version && e.cache.in == in {
+		return e.cache.full
 	}
 	if !full {
 		return judge(p, in, depthVerdict)
 	}
 	j := judge(p, in, depthFull)
-	c := p.cache
-	if c == nil {
-		c = &judged{}
-		p.cache = c
+	e := p.extraState()
+	if e.cache == nil {
+		e.cache = &judged{}
 	}
-	c.version, c.in, c.full = p.version, in, j
+	e.cache.version, e.cache.in, e.cache.full = p.version, in, j
 	return j
 }
 
