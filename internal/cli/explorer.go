@@ -109,8 +109,8 @@ Start with the bundled demo, no AWS account needed:
 // a busy VPC (about 0.45 conversations a record), a million held: default-format
 // records (2,391,762 read into the ring, as in the engine issue) and v5 records, whose
 // fields beyond the default live in a block of their own. Once records stop arriving
-// the explorer returns what the collector no longer needs (returnIdleMemory): about 260
-// and 505 bytes a record then. The help says it from these constants, memcheck
+// the explorer returns what the collector no longer needs (returnIdleMemory): about 250
+// and 470-510 bytes a record then. The help says it from these constants, memcheck
 // compares the help with new measurements, and the explorer's memory limit is derived
 // from them. go test ./model/pairs/ -run '^$' -bench ExplorerBytesPerRecord gives the
 // Go heap behind them (237 and 458 bytes a record); the rest is the collector's

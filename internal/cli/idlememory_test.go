@@ -14,7 +14,7 @@ func TestIdleWatch(t *testing.T) {
 	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
 	// Growing: records arriving.
 	for s := 0; s < 10; s++ {
-		if w.observe(at(s), uint64(100+10*s)*mb, 80*mb) {
+		if w.observe(at(s), uint64(100+10*s)*mb, 80*mb, uint64(100+10*s)*mb) {
 			t.Fatalf("returned while the heap grew (second %d)", s)
 		}
 	}
@@ -31,7 +31,7 @@ func TestIdleWatch(t *testing.T) {
 		if s == 16 {
 			free = 60 * mb
 		}
-		if w.observe(at(s), heap, free) {
+		if w.observe(at(s), heap, free, heap) {
 			got = append(got, s)
 			free = 2 * mb
 		}
@@ -43,15 +43,34 @@ func TestIdleWatch(t *testing.T) {
 	// Steady but little free: not worth a collection.
 	w = idleWatch{}
 	for s := 0; s < 60; s++ {
-		if w.observe(at(s), 300*mb, 20*mb) {
+		if w.observe(at(s), 300*mb, 20*mb, 300*mb) {
 			t.Fatalf("returned %d MB free of a 300 MB heap", 20)
 		}
 	}
-	// Noise under 2% is steady.
+	// Garbage no collection came for counts: little free, but 60 MB of a 300 MB heap
+	// not live at the last collection.
 	w = idleWatch{}
 	returned := false
 	for s := 0; s < 5; s++ {
-		returned = returned || w.observe(at(s), uint64(300*mb+s*mb), 80*mb)
+		returned = returned || w.observe(at(s), 300*mb, 2*mb, 240*mb)
+	}
+	if !returned {
+		t.Fatal("60 MB of garbage was not worth returning")
+	}
+	// A heap that shrinks (a collection's sweep) is steady.
+	w = idleWatch{}
+	returned = false
+	for s := 0; s < 5; s++ {
+		returned = returned || w.observe(at(s), uint64(300-20*s)*mb, 80*mb, 200*mb)
+	}
+	if !returned {
+		t.Fatal("a shrinking heap kept it from being idle")
+	}
+	// Noise under 2% is steady.
+	w = idleWatch{}
+	returned = false
+	for s := 0; s < 5; s++ {
+		returned = returned || w.observe(at(s), uint64(300*mb+s*mb), 80*mb, 300*mb)
 	}
 	if !returned {
 		t.Fatal("1 MB of change a second in a 300 MB heap kept it from being idle")
