@@ -113,7 +113,7 @@ Start with the bundled demo, no AWS account needed:
 // and 470-510 bytes a record then. The help says it from these constants, memcheck
 // compares the help with new measurements, and the explorer's memory limit is derived
 // from them. go test ./model/pairs/ -run '^$' -bench ExplorerBytesPerRecord gives the
-// Go heap behind them (237 and 458 bytes a record); the rest is the collector's
+// Go heap behind them (230 and 458 bytes a record); the rest is the collector's
 // headroom (GOGC 25) and the program.
 const (
 	residentBaseMB            = 40  // the program, its buffers and the screen, records aside
