@@ -43,10 +43,10 @@ sock=""
 tm() { tmux -S "$sock" -f /dev/null "$@"; }
 trap '[ -z "$sock" ] || tm kill-server 2>/dev/null || true' EXIT
 
-# wait_for TEXT [SECONDS]: poll the screen until TEXT is on it.
+# wait_for PATTERN [SECONDS]: poll the screen until PATTERN (grep -E) is on it.
 wait_for() {
   local deadline=$((SECONDS + ${2:-600}))
-  while ! tm capture-pane -p -t mem | grep -qF -- "$1"; do
+  while ! tm capture-pane -p -t mem | grep -qE -- "$1"; do
     [ $SECONDS -lt $deadline ] || { echo "memcheck: the screen never showed '$1':" >&2; tm capture-pane -p -t mem >&2; exit 1; }
     sleep 0.5
   done
@@ -72,7 +72,7 @@ for n in "$@"; do
   sleep 15
   loaded=$(rss "$pid")
   tm send-keys -t mem p
-  wait_for "rows 1-"
+  wait_for "rows 1-| 1-[0-9,]+ of " # the conversations listed (as the title counts them)
   while tm capture-pane -p -t mem | grep -qE 'listing conversations|sorting'; do sleep 0.5; done
   sleep 15
   opened=$(rss "$pid")
