@@ -40,10 +40,10 @@ func (p *Parser) parseDefault(line []byte, out *Flow) bool {
 	}
 	out.Interface = p.intern(2, tok)
 
-	if pos, ok = fastIPv4(line, pos, &out.src); !ok {
+	if pos, ok = fastIPv4(line, pos, &out.src4); !ok {
 		return false
 	}
-	if pos, ok = fastIPv4(line, pos, &out.dst); !ok {
+	if pos, ok = fastIPv4(line, pos, &out.dst4); !ok {
 		return false
 	}
 	if v, pos, ok = fastSmallUint(line, pos); !ok || v > math.MaxUint16 {
@@ -221,8 +221,7 @@ func tokenEnds(x uint64) uint64 {
 
 // fastIPv4 reads a dotted IPv4 address followed by a single space: at most three
 // digits an octet, no leading zero, each octet's digits read without a loop.
-func fastIPv4(line []byte, pos int, out *addr16) (int, bool) {
-	out[10], out[11] = 0xff, 0xff
+func fastIPv4(line []byte, pos int, out *[4]byte) (int, bool) {
 	if pos+16 > len(line) {
 		return slowIPv4(line, pos, out)
 	}
@@ -248,7 +247,7 @@ func fastIPv4(line []byte, pos int, out *addr16) (int, bool) {
 		if v > 255 {
 			return pos, false
 		}
-		out[12+part] = byte(v)
+		out[part] = byte(v)
 		want := byte('.')
 		if part == 3 {
 			want = ' '
@@ -262,7 +261,7 @@ func fastIPv4(line []byte, pos int, out *addr16) (int, bool) {
 }
 
 // slowIPv4 is fastIPv4 near the end of a line, byte by byte.
-func slowIPv4(line []byte, pos int, out *addr16) (int, bool) {
+func slowIPv4(line []byte, pos int, out *[4]byte) (int, bool) {
 	for part := 0; part < 4; part++ {
 		v, digits := 0, 0
 		for pos < len(line) {
@@ -280,7 +279,7 @@ func slowIPv4(line []byte, pos int, out *addr16) (int, bool) {
 		if digits == 0 || digits > 3 || v > 255 || pos >= len(line) {
 			return pos, false
 		}
-		out[12+part] = byte(v)
+		out[part] = byte(v)
 		want := byte('.')
 		if part == 3 {
 			want = ' '

@@ -63,46 +63,120 @@ func (d Direction) String() string {
 }
 
 // addr16 stores an address in 16 bytes, IPv4 as IPv4-mapped IPv6. A netip.Addr is 24
-// bytes because of its zone handle; flow logs carry no zones, and two addresses are most
-// of a record's size.
+// bytes because of its zone handle; flow logs carry no zones.
 type addr16 [16]byte
 
 func packAddr(a netip.Addr) addr16 { return a.As16() }
 
 func (a addr16) addr() netip.Addr { return netip.AddrFrom16(a).Unmap() }
 
-// Flow is one flow-log record. The fields every format uses are stored inline and
-// compactly (88 bytes); the rarer ones of versions 3-11 and unknown columns live in
-// Ext, which records of the default format do not have. A field absent from the format
-// or written `-` is absent: Has reports false and the stored value is zero.
-type Flow struct {
-	src, dst  addr16
-	Packets   uint64
-	Bytes     uint64
-	Start     uint32 // Unix seconds (millisecond inputs are normalised)
-	End       uint32
-	Account   Sym
-	Interface Sym
-	SrcPort   uint16
-	DstPort   uint16
-	present   uint32 // bit i set: inline field i has a value
-	Ext       *Ext
-	Format    FormatID
-	Version   uint8
-	Protocol  uint8
-	TCPFlags  uint8
-	Action    Action
-	Status    LogStatus
-	Direction Direction
+// is4 reports whether a holds an IPv4 address, IPv4-mapped.
+func (a *addr16) is4() bool {
+	return a[10] == 0xff && a[11] == 0xff && a[0]|a[1]|a[2]|a[3]|a[4]|a[5]|a[6]|a[7]|a[8]|a[9] == 0
 }
 
-// Ext holds the fields of versions 3-11 that are not inline, and unknown columns.
+// Flow is one flow-log record. The fields every format uses are stored inline and
+// compactly (72 bytes); the rarer ones of versions 3-11 and unknown columns live in
+// Ext, which records of the default format do not have. A field absent from the format
+// or written `-` is absent: Has reports false and the stored value is zero.
+//
+// srcaddr and dstaddr are stored inline as IPv4 (4 bytes each), which nearly every
+// record holds; an IPv6 one lives in v6, allocated for the records that have one (bits
+// srcV6 and dstV6 of present say which). Two 16-byte addresses inline were a third of
+// a record, and the explorer holds a million records.
+type Flow struct {
+	src4, dst4 [4]byte
+	Packets    uint64
+	Bytes      uint64
+	Start      uint32 // Unix seconds (millisecond inputs are normalised)
+	End        uint32
+	Account    Sym
+	Interface  Sym
+	SrcPort    uint16
+	DstPort    uint16
+	present    uint32 // bit i set: inline field i has a value; and srcV6, dstV6
+	Ext        *Ext
+	v6         *[2]addr16 // srcaddr, dstaddr when IPv6; copies of a record share it, so it is never written once set
+	Format     FormatID
+	Version    uint8
+	Protocol   uint8
+	TCPFlags   uint8
+	Action     Action
+	Status     LogStatus
+	Direction  Direction
+}
+
+// present's bits above the inline fields': the address is in v6.
+const (
+	srcV6 uint32 = 1 << 30
+	dstV6 uint32 = 1 << 31
+)
+
+// setAddr stores srcaddr (i 0) or dstaddr (i 1) and marks it present. An IPv6 address
+// goes to a new v6 array (copies of the record may share the old one), which the parser
+// takes from its slab (from; nil: allocated alone).
+func (r *Flow) setAddr(i int, a *addr16, from *[][2]addr16) {
+	bit := srcV6 << uint(i)
+	if a.is4() {
+		if i == 0 {
+			r.src4 = [4]byte(a[12:])
+		} else {
+			r.dst4 = [4]byte(a[12:])
+		}
+		r.present &^= bit
+		if r.present&(srcV6|dstV6) == 0 {
+			r.v6 = nil
+		}
+	} else {
+		var v *[2]addr16
+		if from != nil {
+			if len(*from) == 0 {
+				*from = make([][2]addr16, 64)
+			}
+			v = &(*from)[0]
+			*from = (*from)[1:]
+		} else {
+			v = new([2]addr16)
+		}
+		if r.v6 != nil {
+			*v = *r.v6
+		}
+		v[i] = *a
+		r.v6 = v
+		r.present |= bit
+	}
+	if i == 0 {
+		r.set(FSrcAddr)
+	} else {
+		r.set(FDstAddr)
+	}
+}
+
+// addr is srcaddr (i 0) or dstaddr (i 1), present or not.
+func (r *Flow) addr(i int) netip.Addr {
+	if r.present&(srcV6<<uint(i)) != 0 {
+		return r.v6[i].addr()
+	}
+	if i == 0 {
+		return netip.AddrFrom4(r.src4)
+	}
+	return netip.AddrFrom4(r.dst4)
+}
+
+// Ext holds the fields of versions 3-11 that are not inline, and unknown columns. It is
+// 168 bytes, one per record of a format beyond the default: what is kept as text lives
+// in Texts, which most formats (v3-v5 among them) never need.
 type Ext struct {
 	PktSrc, PktDst addr16
 	Path           uint8 // traffic-path
 	Encrypt        uint8 // encryption-status
 	present        uint8 // the ext* bits below
 	Str            [numExtStr]Sym
+	Texts          *ExtTexts // nil when the format has no column kept as text
+}
+
+// ExtTexts holds a record's columns kept as text.
+type ExtTexts struct {
 	// Text holds the columns whose values rarely repeat (ECS task and container IDs):
 	// interning them would grow the symbol table without end on a long stream.
 	Text   [numExtText]string
@@ -147,7 +221,7 @@ var inlineBit = func() (m [256]uint32) {
 var textFields = map[Field]bool{FECSTaskARN: true, FECSTaskID: true, FECSContainerID: true, FECSSecondContainerID: true}
 
 // extStr is the index in Ext.Str of each interned string field that is not inline, and
-// extText the index in Ext.Text of each text field.
+// extText the index in Ext.Texts.Text of each text field.
 var extStr, extText, numExtStrCheck, numExtTextCheck = func() (str, text [NumKnown]int8, ns, nt int) {
 	for i := range str {
 		str[i], text[i] = -1, -1
@@ -189,7 +263,7 @@ func (r *Flow) Has(f Field) bool {
 func (r *Flow) hasOther(f Field) bool {
 	if !f.Known() {
 		i := int(f - CustomBase)
-		return r.Ext != nil && i < len(r.Ext.Custom) && r.Ext.Custom[i] != ""
+		return r.Ext != nil && r.Ext.Texts != nil && i < len(r.Ext.Texts.Custom) && r.Ext.Texts.Custom[i] != ""
 	}
 	if b := inline[f]; b >= 0 {
 		return r.present&(1<<uint(b)) != 0
@@ -211,7 +285,7 @@ func (r *Flow) hasOther(f Field) bool {
 		return r.Ext.Str[i] != 0
 	}
 	if i := extText[f]; i >= 0 {
-		return r.Ext.Text[i] != ""
+		return r.Ext.Texts != nil && r.Ext.Texts.Text[i] != ""
 	}
 	return false
 }
@@ -223,7 +297,7 @@ func (r *Flow) Src() netip.Addr {
 	if !r.Has(FSrcAddr) {
 		return netip.Addr{}
 	}
-	return r.src.addr()
+	return r.addr(0)
 }
 
 // Dst is dstaddr; the zero Addr when absent.
@@ -231,12 +305,12 @@ func (r *Flow) Dst() netip.Addr {
 	if !r.Has(FDstAddr) {
 		return netip.Addr{}
 	}
-	return r.dst.addr()
+	return r.addr(1)
 }
 
 // SetSrc and SetDst set the addresses; generators and tests build records with them.
-func (r *Flow) SetSrc(a netip.Addr) { r.src = packAddr(a); r.set(FSrcAddr) }
-func (r *Flow) SetDst(a netip.Addr) { r.dst = packAddr(a); r.set(FDstAddr) }
+func (r *Flow) SetSrc(a netip.Addr) { a16 := packAddr(a); r.setAddr(0, &a16, nil) }
+func (r *Flow) SetDst(a netip.Addr) { a16 := packAddr(a); r.setAddr(1, &a16, nil) }
 
 // Addr returns an address field (srcaddr, dstaddr, pkt-srcaddr, pkt-dstaddr).
 func (r *Flow) Addr(f Field) (netip.Addr, bool) {
@@ -245,9 +319,9 @@ func (r *Flow) Addr(f Field) (netip.Addr, bool) {
 	}
 	switch f {
 	case FSrcAddr:
-		return r.src.addr(), true
+		return r.addr(0), true
 	case FDstAddr:
-		return r.dst.addr(), true
+		return r.addr(1), true
 	case FPktSrcAddr:
 		return r.Ext.PktSrc.addr(), true
 	case FPktDstAddr:
@@ -325,17 +399,18 @@ func (r *Flow) Text(f Field) string {
 	if Interned(f) {
 		return r.Sym(f).String()
 	}
-	if r.Ext == nil {
+	if r.Ext == nil || r.Ext.Texts == nil {
 		return ""
 	}
+	t := r.Ext.Texts
 	if !f.Known() {
-		if i := int(f - CustomBase); i < len(r.Ext.Custom) {
-			return r.Ext.Custom[i]
+		if i := int(f - CustomBase); i < len(t.Custom) {
+			return t.Custom[i]
 		}
 		return ""
 	}
 	if i := extText[f]; i >= 0 {
-		return r.Ext.Text[i]
+		return t.Text[i]
 	}
 	return ""
 }
@@ -352,7 +427,11 @@ func (r *Flow) SetSym(f Field, s Sym) {
 	case f.Known() && extStr[f] >= 0:
 		r.ext().Str[extStr[f]] = s
 	case f.Known() && extText[f] >= 0:
-		r.ext().Text[extText[f]] = s.String()
+		e := r.ext()
+		if e.Texts == nil {
+			e.Texts = &ExtTexts{}
+		}
+		e.Texts.Text[extText[f]] = s.String()
 	}
 }
 

@@ -22,6 +22,9 @@ type Format struct {
 	column [NumKnown]int8
 	// needsExt is set when a column lives in Flow.Ext, so the parser allocates it once.
 	needsExt bool
+	// needsTexts is set when a column is kept as text (Ext.Texts): an unknown column or
+	// an ECS task or container ID.
+	needsTexts bool
 	// cols tells the parser what to do with each column.
 	cols []column
 }
@@ -30,7 +33,7 @@ type Format struct {
 type column struct {
 	op    colOp
 	field Field
-	idx   uint8 // index in Ext.Str, Ext.Text or Ext.Custom
+	idx   uint8 // index in Ext.Str, Ext.Texts.Text or Ext.Texts.Custom
 }
 
 type colOp uint8
@@ -132,6 +135,9 @@ func ParseFormat(spec string) (*Format, error) {
 			if inline[fld] < 0 {
 				f.needsExt = true
 			}
+			if extText[fld] >= 0 {
+				f.needsTexts = true
+			}
 		} else {
 			for _, n := range f.Names {
 				if n == name {
@@ -140,7 +146,7 @@ func ParseFormat(spec string) (*Format, error) {
 			}
 			fld = CustomBase + Field(custom)
 			custom++
-			f.needsExt = true
+			f.needsExt, f.needsTexts = true, true
 		}
 		f.cols = append(f.cols, columnFor(fld, custom-1))
 		f.Fields = append(f.Fields, fld)

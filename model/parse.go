@@ -136,6 +136,8 @@ type Parser struct {
 	// Records of custom formats need an Ext; they are carved out of slabs so that
 	// parsing stays free of per-record allocations.
 	extSlab    []Ext
+	textsSlab  []ExtTexts
+	v6Slab     [][2]addr16 // where the IPv6 addresses of records go (Flow.v6)
 	customSlab []string
 	// noFast turns the default format's fast path off, so tests can compare the two.
 	noFast bool
@@ -378,10 +380,10 @@ func (p *Parser) setField(out *Flow, col int, c column, tok []byte) (Reason, str
 	}
 	switch c.op {
 	case opCustom:
-		out.Ext.Custom[c.idx] = p.text(col, tok)
+		out.Ext.Texts.Custom[c.idx] = p.text(col, tok)
 		return 0, ""
 	case opExtText:
-		out.Ext.Text[c.idx] = p.text(col, tok)
+		out.Ext.Texts.Text[c.idx] = p.text(col, tok)
 		return 0, ""
 	case opExtStr:
 		out.Ext.Str[c.idx] = p.intern(col, tok)
@@ -397,9 +399,11 @@ func (p *Parser) setField(out *Flow, col int, c column, tok []byte) (Reason, str
 		}
 		switch c.field {
 		case FSrcAddr:
-			out.src = a
+			out.setAddr(0, &a, &p.v6Slab)
+			return 0, ""
 		case FDstAddr:
-			out.dst = a
+			out.setAddr(1, &a, &p.v6Slab)
+			return 0, ""
 		case FPktSrcAddr:
 			out.Ext.PktSrc = a
 			out.Ext.present |= extPktSrc
@@ -581,12 +585,19 @@ func (p *Parser) newExt(f *Format) *Ext {
 	}
 	e := &p.extSlab[0]
 	p.extSlab = p.extSlab[1:]
-	if n := len(f.Fields) - countKnown(f); n > 0 {
-		if len(p.customSlab) < n {
-			p.customSlab = make([]string, max(1024, n))
+	if f.needsTexts {
+		if len(p.textsSlab) == 0 {
+			p.textsSlab = make([]ExtTexts, 64)
 		}
-		e.Custom = p.customSlab[:n:n]
-		p.customSlab = p.customSlab[n:]
+		e.Texts = &p.textsSlab[0]
+		p.textsSlab = p.textsSlab[1:]
+		if n := len(f.Fields) - countKnown(f); n > 0 {
+			if len(p.customSlab) < n {
+				p.customSlab = make([]string, max(1024, n))
+			}
+			e.Texts.Custom = p.customSlab[:n:n]
+			p.customSlab = p.customSlab[n:]
+		}
 	}
 	return e
 }

@@ -148,36 +148,58 @@ Start with the bundled demo, no AWS account needed:
 }
 
 // What --capacity costs in resident memory (RSS, not the Go heap: what the system
-// sees), measured with scripts/memcheck.sh on generated v5 records of a busy VPC, 1M
-// and 5M held. The help says it from these constants, memcheck compares the help with
-// a new measurement, and the explorer's memory limit is derived from them.
+// sees) while records arrive, measured with scripts/memcheck.sh on generated records of
+// a busy VPC (about 0.45 conversations a record), a million held: default-format
+// records (2,391,762 read into the ring, as in the engine issue) and v5 records, whose
+// fields beyond the default live in a block of their own. Once records stop arriving
+// the explorer returns what the collector no longer needs (returnIdleMemory): about 250
+// and 470-510 bytes a record then. The help says it from these constants, memcheck
+// compares the help with new measurements, and the explorer's memory limit is derived
+// from them. go test ./model/pairs/ -run '^$' -bench ExplorerBytesPerRecord gives the
+// Go heap behind them (230 and 458 bytes a record); the rest is the collector's
+// headroom (GOGC 25) and the program.
 const (
-	residentBaseMB         = 200 // the program, its buffers, the collector's slack, records aside
-	residentPerRecord      = 520 // bytes a record held, once the file is read
-	residentPerRecordPairs = 580 // the same with the conversations view open (its index and rows)
+	residentBaseMB            = 40  // the program, its buffers and the screen, records aside
+	residentPerRecord         = 350 // bytes a default-format record held, once the file is read
+	residentPerRecordPairs    = 365 // the same with the conversations view open
+	residentPerRecordExt      = 530 // bytes a v5 record held
+	residentPerRecordExtPairs = 600 // the same with the conversations view open
 )
 
-// residentBudget is what the help promises for capacity records with the conversations
-// view open, in bytes.
+// residentBudget is what the help promises for capacity records of the costliest kind
+// (v5) with the conversations view open, in bytes.
 func residentBudget(capacity int) int64 {
-	return residentBaseMB<<20 + int64(capacity)*residentPerRecordPairs
+	return residentBaseMB<<20 + int64(capacity)*residentPerRecordExtPairs
 }
 
-// limitMemory sets the collector's soft limit to the budget the help states. Without
-// it the collector lets the heap grow to twice what is live before collecting (GOGC's
-// default): a ring of a million records took twice the memory it needs. Near the limit
-// it collects sooner instead (the CPU it may take for that is capped by the runtime);
-// a live heap over the limit is not an error, only collected more often. GOMEMLIMIT,
-// when set, is the user's word and wins.
+// explorerGCPercent is the collector's GOGC in the explorer. Its heap is nearly all
+// long-lived (the ring and the conversations index), and the default of 100 lets the
+// heap grow to twice what is live before a collection: 547 MB resident for a million
+// default-format records whose live heap is 278 MB. With 25 the heap grows by a quarter
+// (387 MB), at the price of collecting four times as often while records arrive:
+// loading 2.4 million records took about a fifth more CPU time. Lower still (10: 338
+// MB) the collector's marking of the whole heap, every 30 MB allocated, would take a
+// core of its own while a live source streams.
+const explorerGCPercent = 25
+
+// limitMemory sets the collector's pacing for the explorer (see explorerGCPercent) and
+// its soft limit to the budget the help states for the records that cost the most (v5),
+// with a quarter more for the collector's slack, as scripts/soak.sh allows. Default-
+// format records stay well under it. Near the limit it collects sooner (the CPU it may take for that is capped by the
+// runtime); a live heap over the limit is not an error, only collected more often.
+// GOGC and GOMEMLIMIT, when set, are the user's word and win.
 func limitMemory(capacity int) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(explorerGCPercent)
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(residentBudget(capacity))
+		debug.SetMemoryLimit(residentBudget(capacity) * 5 / 4)
 	}
 }
 
 func capacityHelp() string {
-	return fmt.Sprintf("records held in memory; the oldest are dropped beyond it (about %d bytes resident per record, %d with the conversations view open, plus about %d MB)",
-		residentPerRecord, residentPerRecordPairs, residentBaseMB)
+	return fmt.Sprintf("records held in memory; the oldest are dropped beyond it (about %d bytes resident per record, %d with the conversations view open, plus about %d MB, while records arrive, less once they stop; v5 records: about %d and %d bytes)",
+		residentPerRecord, residentPerRecordPairs, residentBaseMB, residentPerRecordExt, residentPerRecordExtPairs)
 }
 
 // runExplorer checks the command line, opens the source and runs the explorer until the
@@ -220,6 +242,7 @@ func runExplorer(ctx context.Context, opts *explorerOptions) (err error) {
 	})
 	defer watch.stop()
 	ctx = watch.ctx
+	go returnIdleMemory(ctx, logger)
 	defer func() {
 		// A signal is no failure, whatever it interrupted (a listing, the screen).
 		if s := stopped(ctx); s != nil {

@@ -73,7 +73,7 @@ func (w *writer) newExt() *model.Ext {
 	w.slab = w.slab[1:]
 	*e = w.template
 	if n := len(w.f.Fields) - countKnown(w.f); n > 0 {
-		e.Custom = make([]string, n)
+		e.Texts = &model.ExtTexts{Custom: make([]string, n)}
 	}
 	return e
 }
@@ -214,6 +214,6 @@ func pktTemplate(f *model.Format) model.Ext {
 	}
 	e := *r.Ext
 	clear(e.Str[:])
-	e.Custom = nil
+	e.Texts = nil // each record gets its own (newExt)
 	return e
 }

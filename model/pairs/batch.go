@@ -490,11 +490,13 @@ func (b *Batch) Newest(handle uint64) *model.Flow {
 }
 
 // pairOf turns conversation n back into a Pair for judging: the aggregates as Index
-// would hold them for the same records. Its Dirs' LastSeq are handles for Newest. rare
-// gives the trailing runs a place to live without allocating.
-func (b *Batch) pairOf(n uint32, p *Pair, rare *[2]dirRare) {
+// would hold them for the same records. Its Dirs' LastSeq are handles for Newest.
+// scratch gives the state a Pair keeps out of line a place to live without allocating.
+func (b *Batch) pairOf(n uint32, p *Pair, scratch *pairScratch) {
 	c := b.conv(n)
-	*p = Pair{counts: b.counters(&c.key), subnet: c.subnet, Key: b.keyOf(&c.key)}
+	*p = Pair{counts: b.counters(&c.key), Key: b.keyOf(&c.key)}
+	scratch.extra = pairExtra{subnet: c.subnet}
+	p.extra = &scratch.extra
 	for s := range c.dirs {
 		d := &c.dirs[s]
 		if d.records == 0 {
@@ -510,7 +512,7 @@ func (b *Batch) pairOf(n uint32, p *Pair, rare *[2]dirRare) {
 		if d.bits&dirEgress != 0 {
 			dir.Egress = 1
 		}
-		x := &p.more[s]
+		x := &scratch.extra.flags[s]
 		if d.bits&dirFlagged != 0 {
 			x.flagged = 1
 			for i, f := range flagBits {
@@ -529,11 +531,20 @@ func (b *Batch) pairOf(n uint32, p *Pair, rare *[2]dirRare) {
 			e := b.extra[n<<1|uint32(s)]
 			dir.BPA = e.bpa
 			if e.trail != 0 {
-				rare[s] = dirRare{trailRun: e.trailRun}
-				x.rare = &rare[s]
+				if p.rare == nil {
+					scratch.rare = [2]dirRare{}
+					p.rare = &scratch.rare
+				}
+				p.rare[s] = dirRare{trailRun: e.trailRun}
 			}
 		}
 	}
+}
+
+// pairScratch is where pairOf puts a Pair's out-of-line state.
+type pairScratch struct {
+	extra pairExtra
+	rare  [2]dirRare
 }
 
 // keyOf is the Key of a conversation, as KeyOf makes it.

@@ -260,7 +260,7 @@ type judger struct {
 	sentence []byte
 	touched  int32 // what reading ahead read, kept so that the reads are not dropped
 	ifcCells map[model.Sym]string
-	rare     [2]dirRare
+	out      pairScratch // the Pair's out-of-line state
 	cells    []byte
 	csv      *csv.Writer
 	csvOut   sliceWriter
@@ -284,7 +284,7 @@ func (b *Batch) newJudger(o *WriteOptions, class []classCode) *judger {
 // classification's, see sortEntry), and leaves the direction in dec. The Pair and
 // Judgement returned are the judger's and live until the next call.
 func (j *judger) judge(n uint32, d depth, dec *decided) (*Pair, *Judgement) {
-	j.b.pairOf(n, &j.p, &j.rare)
+	j.b.pairOf(n, &j.p, &j.out)
 	j.jd = judgeInto(&j.p, j.b.inputs(j.b.conv(n), j.rs), d, &j.sentence, dec)
 	return &j.p, &j.jd
 }

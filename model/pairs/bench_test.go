@@ -104,7 +104,7 @@ func BenchmarkJudge(b *testing.B) {
 // BenchmarkIndexMemory measures what an index holds: the heap it adds, by pair and by
 // record, for 300,000 records of the realistic scenario (most conversations short), as
 // the explorer keeps one next to its ring; then by pair once every pair is classified,
-// as the pairs view does, which caches a classification in each. Each round rebuilds
+// as the pairs view does (classifications are not cached: the two are equal). Each round rebuilds
 // the index; the figures are those of the last.
 func BenchmarkIndexMemory(b *testing.B) {
 	for _, f := range sim.Formats() {
@@ -183,9 +183,9 @@ func BenchmarkBatch(b *testing.B) {
 // BenchmarkPeer measures finding a pair's other end (Index.Peer) and judging the two
 // together (Index.Link, with the sentence), on the realistic scenario, with and without
 // rules: what the explorer pays for the selected pair or a screenful of conversations.
-// The classifications Peer needs are cached by the first round, as they are once the
-// pairs view has been opened. What linking costs in memory, BenchmarkIndexMemory
-// reports in its B/pair (the index keeps, per address, the interfaces that saw it).
+// The classifications Peer needs are made each time (they are not cached). What
+// linking costs in memory, BenchmarkIndexMemory reports in its B/pair (the index keeps,
+// per address, the interfaces that saw it).
 func BenchmarkPeer(b *testing.B) {
 	recs := realisticRecords(b, sim.V5Format, 50_000)
 	rs := loadRules(b, sim.Realistic(1).Topology)

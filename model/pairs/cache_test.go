@@ -10,9 +10,9 @@ import (
 	"github.com/flowlens/flowlens/model/rules"
 )
 
-// TestCachedClassificationIsTheSame: a classification served from the cache (kept in
-// a compact form) equals the one first made, field for field, with and without rules,
-// and it is dropped when the pair changes.
+// TestCachedClassificationIsTheSame: a classification made again (classifications are
+// not cached, a full judgement is) equals the one first made, field for field, with and
+// without rules, and one made after the pair changed is a fresh index's.
 func TestCachedClassificationIsTheSame(t *testing.T) {
 	for _, f := range sim.Formats() {
 		s := sim.Incident(2)

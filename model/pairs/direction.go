@@ -88,7 +88,7 @@ func effective(d *Dir, strays int) act {
 // over), none is a BPA reject, and they look like a teardown: FIN or RST without SYN by
 // their tcp-flags, or, without flags, at most two packets a record.
 func (p *Pair) strayRejects(s Side) int {
-	d, o, x := &p.Dirs[s], &p.Dirs[s.Other()], p.more[s].run()
+	d, o, x := &p.Dirs[s], &p.Dirs[s.Other()], p.run(s)
 	if d.Accepts == 0 || d.Rejects == 0 || d.BPA > 0 || x.trail != d.Rejects || o.Records == 0 || o.Last == 0 {
 		return 0
 	}
@@ -302,7 +302,7 @@ func tcpFlagsOpinion(p *Pair, t *texts, full bool) opinion {
 	if p.Key.Protocol != decode.ProtoTCP {
 		return o
 	}
-	xa, xb := &p.more[AtoB], &p.more[BtoA]
+	xa, xb := p.flagsOf(AtoB), p.flagsOf(BtoA)
 	if xa.flagged == 0 && xb.flagged == 0 {
 		o.say(full, func() string {
 			return "not recorded: the format has no tcp-flags field, so the direction rests on weaker signals"
@@ -312,12 +312,12 @@ func tcpFlagsOpinion(p *Pair, t *texts, full bool) opinion {
 	facts := func() string {
 		var f []string
 		for _, s := range []Side{AtoB, BtoA} {
-			if p.more[s].synOnly > 0 {
+			if p.flagsOf(s).synOnly > 0 {
 				f = append(f, t.end(s)+" sent a SYN (2)")
 			}
 		}
 		for _, s := range []Side{AtoB, BtoA} {
-			if p.more[s].synAck > 0 {
+			if p.flagsOf(s).synAck > 0 {
 				f = append(f, t.end(s)+" answered with a SYN-ACK (18)")
 			}
 		}

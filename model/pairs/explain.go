@@ -344,7 +344,7 @@ func (e *explainer) notes(b *sentenceBuf) {
 			b.WriteString("; yet a reply was recorded, which a rejected request cannot have: the rules changed while it ran, or two conversations share these ports")
 		}
 		if req == actReject {
-			if x := &p.more[j.Initiator]; x.flagged > 0 && x.synOnly == 0 && x.flagCount[0]+x.flagCount[2] > 0 {
+			if x := p.flagsOf(j.Initiator); x.flagged > 0 && x.synOnly == 0 && x.flagCount[0]+x.flagCount[2] > 0 {
 				b.WriteString("; the rejected packets carry FIN or RST but no SYN, so they may be packets after a close (benign) rather than a blocked connection")
 			}
 		}

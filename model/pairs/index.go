@@ -124,17 +124,108 @@ func (d *Dir) Action() string {
 
 // Pair is a conversation on one interface: both directions of one key.
 type Pair struct {
-	// What a cached judgement is checked and served with comes first, next to Key: a
-	// Pair is 320 bytes, five cache lines, and serving every pair's classification (the
-	// pairs view) then reads one or two of them.
+	// A Pair is 240 bytes (a size class of the allocator): the explorer holds one for
+	// about every other record, so the state that most conversations do not need lives
+	// out of line: extra while a record had tcp-flags, a subnet-id or no times (never in
+	// the default format's records of traffic) or the pair's judgement is cached, rare
+	// while a direction has a trailing run of REJECT records or two timed records.
 	counts  counters
-	subnet  model.Sym // the records' subnet-id (version 3+), for the rules when the interface is not loaded
-	version uint64    // changes with every record added or removed
-	cache   *judged
+	version uint32 // changes with every record added or removed (see bump)
+	extra   *pairExtra
+	rare    *[2]dirRare
 
 	Key  Key
 	Dirs [2]Dir
-	more [2]dirState
+}
+
+// pairExtra is what a pair needs only when its records carry tcp-flags or a subnet-id,
+// or lack a start or an end, or when its judgement is cached.
+type pairExtra struct {
+	subnet  model.Sym // the records' subnet-id (version 3+), for the rules when the interface is not loaded
+	untimed [2]int32  // records without start or end, by direction (the others are timed)
+	flags   [2]flagState
+	cache   *judged
+}
+
+// bump records a change of the pair, so that a cached judgement is no longer served.
+// The version is 32 bits, to keep a Pair within its size class; it can come back to a
+// cached value only by wrapping, and wrapping passes 0, where the cache is dropped: a
+// judgement is never served for a state it was not made of.
+func (p *Pair) bump() {
+	if p.version++; p.version == 0 && p.extra != nil {
+		p.extra.cache = nil
+	}
+}
+
+// timed is the number of direction s's records with start and end.
+func (p *Pair) timed(s Side) int32 {
+	if p.extra == nil {
+		return p.Dirs[s].Records
+	}
+	return p.Dirs[s].Records - p.extra.untimed[s]
+}
+
+// subnet is the records' subnet-id, 0 when none had one.
+func (p *Pair) subnet() model.Sym {
+	if p.extra == nil {
+		return 0
+	}
+	return p.extra.subnet
+}
+
+// flagsOf returns direction s's tcp-flags counts; zero when no record had flags.
+func (p *Pair) flagsOf(s Side) flagState {
+	if p.extra == nil {
+		return flagState{}
+	}
+	return p.extra.flags[s]
+}
+
+// run returns direction s's trailing run (empty when there is none).
+func (p *Pair) run(s Side) trailRun {
+	if p.rare == nil {
+		return trailRun{}
+	}
+	return p.rare[s].trailRun
+}
+
+// rareState returns direction s's rare state, made on first need.
+func (p *Pair) rareState(s Side) *dirRare {
+	if p.rare == nil {
+		p.rare = &[2]dirRare{}
+	}
+	return &p.rare[s]
+}
+
+// extraState returns the pair's extra state, made on first need.
+func (p *Pair) extraState() *pairExtra {
+	if p.extra == nil {
+		p.extra = &pairExtra{}
+	}
+	return p.extra
+}
+
+// tidy drops the out-of-line state once nothing in it is in use.
+func (p *Pair) tidy() {
+	if r := p.rare; r != nil && r[0].trail == 0 && r[1].trail == 0 && !r[0].times.inUse() && !r[1].times.inUse() {
+		p.rare = nil
+	}
+	if e := p.extra; e != nil && e.subnet == 0 && e.flags[0].flagged == 0 && e.flags[1].flagged == 0 &&
+		e.untimed == [2]int32{} && e.cache == nil {
+		p.extra = nil
+	}
+}
+
+// resetDir forgets everything about direction s: its last record left, or its first
+// arrives.
+func (p *Pair) resetDir(s Side) {
+	p.Dirs[s] = Dir{}
+	if p.extra != nil {
+		p.extra.flags[s], p.extra.untimed[s] = flagState{}, 0
+	}
+	if p.rare != nil {
+		p.rare[s] = dirRare{}
+	}
 }
 
 // hasKey reports whether the pair's key is k.
@@ -163,23 +254,18 @@ func (p *Pair) Reverse(s Side) *Dir {
 	return d
 }
 
-// dirState is what a direction needs beyond Dir to judge it and to undo a record:
-// per-flag counts (an OR cannot be undone), the roles the flags give, and, in rare,
-// the run of REJECT records that came after the last ACCEPT (the stray policy) and the
-// queues that keep First and Last exact.
-type dirState struct {
+// flagState is what a direction needs beyond Dir to judge its tcp-flags and to undo a
+// record: per-flag counts (an OR cannot be undone) and the roles the flags give.
+type flagState struct {
 	flagged   int32    // records that carry tcp-flags
 	flagCount [4]int32 // records with FIN, SYN, RST, ACK set (see flagBits)
 	synOnly   int32    // records with SYN but not ACK: this side opened
 	synAck    int32    // records with SYN-ACK: this side answered an open
-	timed     int32    // records with start and end
-	// rare is nil while the direction has no REJECT after its last ACCEPT and fewer
-	// than two timed records: most conversations are short and accepted, and keeping
-	// this state inline made a dirState twice the size.
-	rare *dirRare
 }
 
-// dirRare is a direction's state that most directions never need.
+// dirRare is a direction's state that most directions never need: the run of REJECT
+// records that came after the last ACCEPT (the stray policy) and the queues that keep
+// First and Last exact.
 type dirRare struct {
 	trailRun
 	times timeQueues // in use while the direction holds two timed records or more
@@ -193,29 +279,6 @@ type trailRun struct {
 	trailFlagged  int32
 	trailTeardown int32 // of them, FIN or RST without SYN: packets of a closing connection
 	trailPackets  uint64
-}
-
-// run returns the direction's trailing run (empty when there is none).
-func (x *dirState) run() trailRun {
-	if x.rare == nil {
-		return trailRun{}
-	}
-	return x.rare.trailRun
-}
-
-// rareState returns the direction's rare state, made on first need.
-func (x *dirState) rareState() *dirRare {
-	if x.rare == nil {
-		x.rare = &dirRare{}
-	}
-	return x.rare
-}
-
-// tidy drops the rare state once nothing in it is in use.
-func (x *dirState) tidy() {
-	if r := x.rare; r != nil && r.trail == 0 && !r.times.inUse() {
-		x.rare = nil
-	}
 }
 
 // flagBits are the tcp-flags bits flow logs record, in dirState.flagCount order.
@@ -609,15 +672,15 @@ func (e *evidence) inputs(c *counters, fam int, rs *rules.Set) inputs {
 var bpa = model.Intern("BPA")
 
 func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
-	p.version++
-	d, x := &p.Dirs[s], &p.more[s]
+	p.bump()
+	d := &p.Dirs[s]
 	if d.Records == 0 {
-		*d, *x = Dir{}, dirState{}
+		p.resetDir(s)
 	}
 	d.Records++
 	d.LastSeq = seq
 	if sub := r.Sym(model.FSubnetID); sub != 0 {
-		p.subnet = sub
+		p.extraState().subnet = sub
 	}
 	d.Packets += r.Packets
 	d.Bytes += r.Bytes
@@ -629,6 +692,7 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 	}
 	flagged := r.Has(model.FTCPFlags)
 	if flagged {
+		x := &p.extraState().flags[s]
 		x.flagged++
 		for i, b := range flagBits {
 			if r.TCPFlags&b != 0 {
@@ -646,15 +710,15 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 	switch r.Action {
 	case model.Accept:
 		d.Accepts++
-		if x.rare != nil {
-			x.rare.trailRun = trailRun{}
+		if p.rare != nil {
+			p.rare[s].trailRun = trailRun{}
 		}
 	case model.Reject:
 		d.Rejects++
 		if r.Sym(model.FRejectReason) == bpa {
 			d.BPA++
 		}
-		t := &x.rareState().trailRun
+		t := &p.rareState(s).trailRun
 		if t.trail == 0 || r.Start < t.trailStart {
 			t.trailStart = r.Start
 		}
@@ -667,12 +731,13 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 			}
 		}
 	}
-	if timed(r) {
-		x.timed++
-		if x.timed == 1 {
+	if !timed(r) {
+		p.extraState().untimed[s]++
+	} else {
+		if p.timed(s) == 1 {
 			d.First, d.Last = r.Start, r.End
 		} else {
-			q := &x.rareState().times
+			q := &p.rareState(s).times
 			if !q.inUse() {
 				// The second timed record: the first is the oldest held.
 				q.push(d.First, d.Last)
@@ -681,15 +746,16 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 			d.First, d.Last = min(d.First, r.Start), max(d.Last, r.End)
 		}
 	}
-	x.tidy()
+	p.tidy()
 }
 
 func (p *Pair) remove(s Side, r *model.Flow) {
-	p.version++
-	d, x := &p.Dirs[s], &p.more[s]
+	p.bump()
+	d := &p.Dirs[s]
 	d.Records--
 	if d.Records <= 0 {
-		*d, *x = Dir{}, dirState{}
+		p.resetDir(s)
+		p.tidy()
 		return
 	}
 	d.Packets -= min(d.Packets, r.Packets)
@@ -700,7 +766,8 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 	case model.Egress:
 		d.Egress--
 	}
-	if r.Has(model.FTCPFlags) {
+	if r.Has(model.FTCPFlags) && p.extra != nil {
+		x := &p.extra.flags[s]
 		x.flagged--
 		d.Flags = 0
 		for i, b := range flagBits {
@@ -724,7 +791,8 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 	case model.Reject:
 		// Oldest first: a REJECT leaving belongs to the trailing run only when every
 		// REJECT held is in it.
-		if t := x.rare; t != nil && t.trail == d.Rejects {
+		if p.rare != nil && p.rare[s].trail == d.Rejects {
+			t := &p.rare[s].trailRun
 			t.trail--
 			t.trailPackets -= min(t.trailPackets, r.Packets)
 			if r.Has(model.FTCPFlags) {
@@ -739,21 +807,24 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 			d.BPA--
 		}
 	}
-	if timed(r) {
-		x.timed--
-		if x.rare != nil && x.rare.times.inUse() {
-			q := &x.rare.times
+	if !timed(r) {
+		if p.extra != nil {
+			p.extra.untimed[s]--
+		}
+	} else {
+		if p.rare != nil && p.rare[s].times.inUse() {
+			q := &p.rare[s].times
 			q.pop()
 			d.First, d.Last = q.front()
-			if x.timed <= 1 {
+			if p.timed(s) <= 1 {
 				q.reset() // one record left: First and Last are its own
 			}
 		}
-		if x.timed == 0 {
+		if p.timed(s) == 0 {
 			d.First, d.Last = 0, 0
 		}
 	}
-	x.tidy()
+	p.tidy()
 }
 
 func timed(r *model.Flow) bool { return r.Has(model.FStart) && r.Has(model.FEnd) }

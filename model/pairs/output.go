@@ -109,7 +109,12 @@ func (ix *Index) Ordered(rs *rules.Set, match func(*Pair, *Judgement) bool) []*P
 }
 
 // Forget drops the judgement cached in a pair; the next Judge computes it again.
-func (ix *Index) Forget(p *Pair) { p.cache = nil }
+func (ix *Index) Forget(p *Pair) {
+	if p.extra != nil {
+		p.extra.cache = nil
+		p.tidy()
+	}
+}
 
 // Writer writes judged pairs; Flush must be called at the end.
 type Writer interface {

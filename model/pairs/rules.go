@@ -45,7 +45,7 @@ func narrow(p *Pair, j *Judgement, rs *rules.Set, dir direction, full bool) *rul
 	}
 	conv := rules.Conversation{
 		Interface: p.Key.Interface.String(),
-		Subnet:    p.subnet.String(),
+		Subnet:    p.subnet().String(),
 		Protocol:  p.Key.Protocol,
 		Initiator: j.InitiatorAP,
 		Responder: j.ResponderAP,

@@ -79,33 +79,18 @@ type Judgement struct {
 	JointVerdict Verdict
 }
 
-// judged is a pair's cached judgement and what it was made from. A classification is
-// kept in a few bytes rather than as a Judgement: the pairs view classifies every pair,
-// and a whole Judgement cached in each cost nearly as much as the pair itself.
+// judged is a pair's cached judgement (Judge's, with its sentences) and what it was
+// made from. Only the pairs shown in full (the verdict pane, an export) have one.
+// Classifications are not cached: the pairs view classifies every pair, and even a
+// compact cache cost 96 bytes a pair (43 MB for the 450,000 conversations of a million
+// records) to save a sixth of a rebuild that runs off the screen's loop anyway.
 type judged struct {
-	version uint64
+	version uint32 // the Pair's, when it was judged
 	in      inputs
-	full    *Judgement // the last Judge, while it is current; nil after a Classify
-	class   classified
+	full    Judgement
 }
 
-// classified is what a classification adds to its pair; the rest of the Judgement
-// follows from the pair, which has not changed while the cache is current.
-type classified struct {
-	verdict        Verdict
-	rule           string
-	inbound        *bool // RequestInbound as judged: a caller's older copy keeps its own
-	strays         int32
-	blocked        blockedCode
-	initiator      Side
-	local          Side
-	mixed, guessed bool
-	rulesDisagree  bool
-	// Whether Request and Response were set: kept so that serving the cache reads no
-	// more of the pair than the cache check did (the pairs view serves every pair).
-	request, response bool
-}
-
+// blockedCode is Judgement.Blocked in a byte, for what keeps many of them.
 type blockedCode uint8
 
 var blockedTexts = [...]string{"", BlockedRequest, BlockedResponse}
@@ -118,30 +103,6 @@ func blockedCodeOf(b string) blockedCode {
 		return 2
 	}
 	return 0
-}
-
-// classify keeps a classification (made without sentences) in the cache.
-func (c *judged) classify(j *Judgement) {
-	c.full = nil
-	c.class = classified{verdict: j.Verdict, rule: j.Rule, inbound: j.RequestInbound, strays: int32(j.StrayRejects),
-		blocked: blockedCodeOf(j.Blocked), initiator: j.Initiator, local: j.Local, mixed: j.Mixed, guessed: j.Guessed, rulesDisagree: j.RulesDisagree,
-		request: j.Request != nil, response: j.Response != nil}
-}
-
-// classification rebuilds the cached classification of p.
-func (c *judged) classification(p *Pair) Judgement {
-	k := &c.class
-	j := Judgement{Verdict: k.verdict, Blocked: blockedTexts[k.blocked], Initiator: k.initiator, Local: k.local, RequestInbound: k.inbound,
-		Rule: k.rule, Mixed: k.mixed, RulesDisagree: k.rulesDisagree, Guessed: k.guessed, StrayRejects: int(k.strays)}
-	req := reqSide(j.Initiator)
-	j.InitiatorAP, j.ResponderAP = p.Key.Sender(req), p.Key.Receiver(req)
-	if k.request {
-		j.Request = &p.Dirs[req]
-	}
-	if k.response {
-		j.Response = &p.Dirs[req.Other()]
-	}
-	return j
 }
 
 // placeEnds sets the ends and directions of a judgement from its Initiator. Undecided,
@@ -179,38 +140,23 @@ func (ix *Index) Judge(p *Pair, rs *rules.Set) Judgement { return ix.judgeCached
 // to sg or nacl with their rule), so RulesDisagree is not set on pairs that passed.
 // Verdict, Blocked and the direction are Judge's. It costs a fraction of Judge, for
 // sorting and filtering many pairs (CompileFilter needs nothing else); Judge the few
-// shown. When a full judgement is cached, Classify returns it.
+// shown. When a full judgement is cached, Classify returns it; it caches nothing.
 func (ix *Index) Classify(p *Pair, rs *rules.Set) Judgement { return ix.judgeCached(p, rs, false) }
 
 func (ix *Index) judgeCached(p *Pair, rs *rules.Set, full bool) Judgement {
 	in := ix.inputsOf(p, rs)
-	if c := p.cache; c != nil && c.version == p.version && c.in == in {
-		switch {
-		case c.full != nil:
-			return *c.full
-		case !full:
-			return c.classification(p)
-		}
+	if e := p.extra; e != nil && e.cache != nil && e.cache.version == p.version && e.cache.in == in {
+		return e.cache.full
 	}
-	d := depthVerdict
-	if full {
-		d = depthFull
+	if !full {
+		return judge(p, in, depthVerdict)
 	}
-	j := judge(p, in, d)
-	c := p.cache
-	if c == nil {
-		c = &judged{}
-		p.cache = c
+	j := judge(p, in, depthFull)
+	e := p.extraState()
+	if e.cache == nil {
+		e.cache = &judged{}
 	}
-	c.version, c.in = p.version, in
-	if full {
-		if c.full == nil {
-			c.full = new(Judgement)
-		}
-		*c.full = j
-	} else {
-		c.classify(&j)
-	}
+	e.cache.version, e.cache.in, e.cache.full = p.version, in, j
 	return j
 }
 
@@ -274,7 +220,7 @@ func judgeInto(p *Pair, in inputs, d depth, buf *[]byte, dec *decided) Judgement
 	for _, s := range []Side{AtoB, BtoA} {
 		if full && strays[s] > 0 {
 			what := "carry only FIN or RST"
-			if p.more[s].run().trailFlagged == 0 {
+			if p.run(s).trailFlagged == 0 {
 				what = "hold one or two packets each"
 			}
 			j.Signals = append(j.Signals, Signal{Name: SignalStray, Says: fmt.Sprintf(
