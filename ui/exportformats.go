@@ -75,15 +75,7 @@ func (x *csvExport) Write(r *model.Flow) error {
 	}
 	cols, ok := x.mapping[f.ID]
 	if !ok {
-		cols = make([]int, len(f.Names))
-		for i, name := range f.Names {
-			cols[i] = -1
-			for j, h := range x.format.Names {
-				if h == name {
-					cols[i] = j
-				}
-			}
-		}
+		cols = output.ColumnsIn(f, x.format.Names)
 		x.mapping[f.ID] = cols
 	}
 	clear(x.row)

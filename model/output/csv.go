@@ -44,14 +44,8 @@ func (c *csvWriter) write(r *model.Flow) error {
 	f := r.FormatOf()
 	cols, ok := c.mapping[f.ID]
 	if !ok {
-		cols = make([]int, len(f.Names))
+		cols = ColumnsIn(f, c.format.Names)
 		for i, name := range f.Names {
-			cols[i] = -1
-			for j, h := range c.format.Names {
-				if h == name {
-					cols[i] = j
-				}
-			}
 			if cols[i] < 0 {
 				c.dropped[name] = true
 			}
@@ -109,4 +103,20 @@ func SetHeaderFormat(w Writer, f *model.Format) {
 	if c, ok := w.(*csvWriter); ok && f != nil {
 		c.fallback = f
 	}
+}
+
+// ColumnsIn is where each of f's columns stands in header (the columns of the first
+// format written), -1 where header lacks it: a record of another format fills the
+// columns the two share.
+func ColumnsIn(f *model.Format, header []string) []int {
+	cols := make([]int, len(f.Names))
+	for i, name := range f.Names {
+		cols[i] = -1
+		for j, h := range header {
+			if h == name {
+				cols[i] = j
+			}
+		}
+	}
+	return cols
 }
