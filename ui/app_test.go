@@ -442,7 +442,7 @@ func TestVerdictPaneReverseAndPairsView(t *testing.T) {
 		t.Fatalf("message for a rejected request: %q", m.message)
 	}
 	// The pairs view lists both conversations, the worst first, and filters by verdict.
-	press(m, "p")
+	pressDone(m, "p")
 	if m.mode != modePairs || len(m.pv.rows) != 2 || m.pairs.Classify(m.pv.rows[0].p, m.rules).Verdict != "nacl" {
 		t.Fatalf("pairs view: mode %v rows %d", m.mode, len(m.pv.rows))
 	}
@@ -451,7 +451,7 @@ func TestVerdictPaneReverseAndPairsView(t *testing.T) {
 	}
 	press(m, "/")
 	typeText(m, "verdict=sg-or-nacl")
-	press(m, "enter")
+	pressDone(m, "enter")
 	if len(m.pv.rows) != 1 || m.pv.rows[0].p.Key.Protocol != 6 {
 		t.Fatalf("verdict filter kept %d rows", len(m.pv.rows))
 	}
@@ -464,7 +464,7 @@ func TestVerdictPaneReverseAndPairsView(t *testing.T) {
 	if r, _ := m.table.Selected(); r.DstPort != 22 {
 		t.Fatalf("enter selected %+v", r)
 	}
-	press(m, "p")
+	pressDone(m, "p")
 	if m.bar.input.Value() != "verdict=sg-or-nacl" {
 		t.Fatalf("the pairs filter was not kept: %q", m.bar.input.Value())
 	}
