@@ -1,6 +1,9 @@
 package cli
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The ticket's "see it again" command is the command line as given, without --filter
 // and the log file, each word quoted where a shell needs it.
@@ -14,5 +17,17 @@ func TestAgainCommandDropsTheFilter(t *testing.T) {
 	want := "flowlens --local-time --rules sg.json --rules 'my eni.json' flows.log"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// An endpoint URL with a user and password keeps them out of the ticket.
+func TestAgainCommandKeepsCredentialsOut(t *testing.T) {
+	cmd := newExplorerCommand(streams{})
+	if err := cmd.ParseFlags([]string{"--endpoint-url", "https://alice:s3cret@proxy.example:8443/aws", "--region", "eu-west-1"}); err != nil {
+		t.Fatal(err)
+	}
+	got := againCommand(cmd, nil)
+	if strings.Contains(got, "s3cret") || strings.Contains(got, "alice") || !strings.Contains(got, "--endpoint-url https://proxy.example:8443/aws") {
+		t.Errorf("the command: %s", got)
 	}
 }

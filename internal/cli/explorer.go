@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -76,12 +77,30 @@ func againCommand(cmd *cobra.Command, args []string) string {
 			}
 			return
 		}
-		words = append(words, "--"+f.Name, shellWord(f.Value.String()))
+		v := f.Value.String()
+		if f.Name == "endpoint-url" {
+			v = withoutUserinfo(v)
+		}
+		words = append(words, "--"+f.Name, shellWord(v))
 	})
 	for _, a := range args {
 		words = append(words, shellWord(a))
 	}
 	return strings.Join(words, " ")
+}
+
+// withoutUserinfo is an endpoint URL without the user and password it may carry: the
+// ticket is handed to other people, credentials never go in it.
+func withoutUserinfo(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "ENDPOINT" // unreadable: say nothing of what it held
+	}
+	if u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }
 
 // shellWord quotes s for a POSIX shell when it needs it.
