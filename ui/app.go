@@ -383,6 +383,7 @@ func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 	case statsTickMsg:
 		return m.handleStatsTick(msg)
 	case workMsg:
+		m.workArmed = false
 		m.step()
 	case pairsSortedMsg:
 		if m.pv.install(msg) {

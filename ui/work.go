@@ -69,8 +69,9 @@ func (m *Model) armWork() tea.Cmd {
 
 // step does one bounded step of every job under way. The commands it starts (a sort,
 // a write) go to m.cmds, which Update returns.
+// It does not re-arm: only the workMsg that arrives clears workArmed, so a key that
+// steps at once (a sort key) cannot start a second chain of steps beside the first.
 func (m *Model) step() {
-	m.workArmed = false
 	// Besides its budget, a step stops at stepTime: the cost of a record differs by
 	// far between filters (a bare word searches the text of every field), and of a
 	// conversation between the first judgement and the cached one.

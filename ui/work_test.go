@@ -190,3 +190,30 @@ func TestEscCancelsCtrlCQuits(t *testing.T) {
 		t.Fatal("ctrl+c during a refilter did not quit")
 	}
 }
+
+// At most one workMsg is ever on its way: a key that steps the jobs at once (a sort
+// key while a refilter runs) must not start a second chain of steps beside the first,
+// or every such key would add steps queued ahead of the next key.
+func TestKeysDoNotStartASecondChainOfSteps(t *testing.T) {
+	m, _ := boundedModel(t, 30_000)
+	press(m, "/", "r", "e", "j", "e", "c", "t")
+	_, cmd := m.Update(debounceMsg{gen: m.bar.gen})
+	pending := 0
+	for _, msg := range runNoTimers(cmd) {
+		if _, ok := msg.(workMsg); ok {
+			pending++
+		}
+	}
+	if pending != 1 || !m.refiltering() {
+		t.Fatalf("the refilter armed %d steps (refiltering: %v)", pending, m.refiltering())
+	}
+	press(m, "enter")
+	for _, k := range []string{"o", "O", "u"} {
+		_, cmd := m.Update(keyMsg(k))
+		for _, msg := range runNoTimers(cmd) {
+			if _, ok := msg.(workMsg); ok {
+				t.Fatalf("%q armed a second step while one was on its way", k)
+			}
+		}
+	}
+}
