@@ -212,8 +212,14 @@ func (m *Model) exportPairsStep(j *exportJob) {
 		if p.Gone() {
 			continue // its records left the ring since the list was made
 		}
-		j.judged = append(j.judged, pairs.Row{Pair: p, Judgement: m.pairs.Judge(p, m.rules)})
-		j.links = append(j.links, m.pairs.Link(p, m.rules, m.pairNamer()))
+		// The judgement's directions point into the pair, which the next batch changes
+		// while the file is written on another goroutine: the writer gets copies.
+		jd := m.pairs.Judge(p, m.rules)
+		jd.Request, jd.Response = dirCopy(jd.Request), dirCopy(jd.Response)
+		link := m.pairs.Link(p, m.rules, m.pairNamer())
+		link.Joint.Request, link.Joint.Response = dirCopy(link.Joint.Request), dirCopy(link.Joint.Response)
+		j.judged = append(j.judged, pairs.Row{Pair: p, Judgement: jd})
+		j.links = append(j.links, link)
 		m.pairs.Forget(p) // the full judgement is in the row now
 		m.work.pairs++
 	}
@@ -227,6 +233,15 @@ func (m *Model) exportPairsStep(j *exportJob) {
 		path, err := writePairsExport(path, name, kind, rows, links, namer)
 		return exportedMsg{path: path, n: len(rows), what: "conversations", err: err}
 	})
+}
+
+// dirCopy is a copy of a direction's counts, nil for none.
+func dirCopy(d *pairs.Dir) *pairs.Dir {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	return &c
 }
 
 func writePairsExport(path, name, kind string, rows []pairs.Row, links []pairs.Link, namer pairs.Namer) (string, error) {
