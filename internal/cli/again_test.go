@@ -20,14 +20,22 @@ func TestAgainCommandDropsTheFilter(t *testing.T) {
 	}
 }
 
-// An endpoint URL with a user and password keeps them out of the ticket.
+// URL flags keep users, passwords, query strings and fragments out of the ticket, and
+// a value that does not read as a URL is left out whole.
 func TestAgainCommandKeepsCredentialsOut(t *testing.T) {
-	cmd := newExplorerCommand(streams{})
-	if err := cmd.ParseFlags([]string{"--endpoint-url", "https://alice:s3cret@proxy.example:8443/aws", "--region", "eu-west-1"}); err != nil {
-		t.Fatal(err)
-	}
-	got := againCommand(cmd, nil)
-	if strings.Contains(got, "s3cret") || strings.Contains(got, "alice") || !strings.Contains(got, "--endpoint-url https://proxy.example:8443/aws") {
-		t.Errorf("the command: %s", got)
+	for _, c := range []struct{ in, want string }{
+		{"https://alice:s3cret@proxy.example:8443/aws", "--endpoint-url https://proxy.example:8443/aws"},
+		{"https://alice:1234#s3cret@proxy.example/aws", "--endpoint-url URL-LEFT-OUT"},
+		{"alice:s3cret@proxy.example:443", "--endpoint-url URL-LEFT-OUT"},
+		{"https://proxy.example/aws?X-Amz-Security-Token=s3cret", "--endpoint-url https://proxy.example/aws"},
+	} {
+		cmd := newExplorerCommand(streams{})
+		if err := cmd.ParseFlags([]string{"--endpoint-url", c.in, "--region", "eu-west-1"}); err != nil {
+			t.Fatal(err)
+		}
+		got := againCommand(cmd, nil)
+		if strings.Contains(got, "s3cret") || strings.Contains(got, "alice") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: the command is %s, want %s in it", c.in, got, c.want)
+		}
 	}
 }

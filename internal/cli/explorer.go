@@ -78,8 +78,8 @@ func againCommand(cmd *cobra.Command, args []string) string {
 			return
 		}
 		v := f.Value.String()
-		if f.Name == "endpoint-url" {
-			v = withoutUserinfo(v)
+		if strings.HasSuffix(f.Name, "-url") {
+			v = bareURL(v)
 		}
 		words = append(words, "--"+f.Name, shellWord(v))
 	})
@@ -89,18 +89,23 @@ func againCommand(cmd *cobra.Command, args []string) string {
 	return strings.Join(words, " ")
 }
 
-// withoutUserinfo is an endpoint URL without the user and password it may carry: the
-// ticket is handed to other people, credentials never go in it.
-func withoutUserinfo(raw string) string {
+// bareURL is a URL flag's value as the ticket may show it: scheme, host and path,
+// without a user, a password, a query or a fragment (where tokens travel); anything
+// that does not read as such a URL, or still holds an @, is left out. The ticket is
+// handed to other people: credentials never go in it.
+func bareURL(raw string) string {
+	const hidden = "URL-LEFT-OUT"
 	u, err := url.Parse(raw)
-	if err != nil {
-		return "ENDPOINT" // unreadable: say nothing of what it held
+	// An @ that did not end up in the user part (a password with a # or a / in it)
+	// leaves the parts unreliable: say nothing of them.
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" || strings.Contains(raw, "@") && u.User == nil {
+		return hidden
 	}
-	if u.User == nil {
-		return raw
+	bare := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	if strings.Contains(bare, "@") {
+		return hidden
 	}
-	u.User = nil
-	return u.String()
+	return bare
 }
 
 // shellWord quotes s for a POSIX shell when it needs it.
