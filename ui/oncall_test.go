@@ -558,3 +558,29 @@ func TestConversationsExportWritesWhileRecordsArrive(t *testing.T) {
 		}
 	}
 }
+
+// Re-sorting keeps the selected record selected, also once the ring has dropped records
+// (the old order's rows then no longer line up with the new one's).
+func TestResortKeepsTheSelectionAfterTheRingWrapped(t *testing.T) {
+	dark := true
+	m := New(Options{Feed: newFakeFeed(), Capacity: 1000, Dark: &dark, Now: func() time.Time { return testNow }, ExportDir: t.TempDir()})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	deliver(m, feed.Batch{Records: testRecords(1500)})
+	l := &loop{t: t, m: m}
+	l.send(keyMsg("o")) // by time
+	l.send(keyMsg("G"))
+	for range 3 {
+		l.send(keyMsg("k"))
+	}
+	want := m.table.selSeq
+	deliver(m, feed.Batch{Records: testRecords(50)}) // the ring drops 50 more
+	if !m.ring.Held(want) || m.ring.First() == 0 {
+		t.Fatalf("the test wants Seq %d held after the ring wrapped (first %d)", want, m.ring.First())
+	}
+	for _, k := range []string{"O", "u"} {
+		l.send(keyMsg(k))
+		if m.table.selSeq != want {
+			t.Fatalf("after %s the selection moved from Seq %d to %d", k, want, m.table.selSeq)
+		}
+	}
+}

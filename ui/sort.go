@@ -306,8 +306,12 @@ func (t *flowTable) installSort(msg flowsSortedMsg) bool {
 	t.job = nil
 	t.order = &frozenOrder{spec: j.spec, seqs: msg.seqs, upTo: j.upTo}
 	t.following = false
+	// dropGone keeps the selection by row, which in a new order is another record:
+	// the record selected before is the one to find again.
+	prev := t.selSeq
 	t.dropGone()
-	if i, ok := t.indexOf(t.selSeq); ok && j.keepSel {
+	t.selSeq = prev
+	if i, ok := t.indexOf(prev); ok && j.keepSel {
 		t.sel = i
 		t.top = t.sel - t.rows()/2
 	} else {
