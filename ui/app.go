@@ -194,6 +194,7 @@ type Model struct {
 	prevRules  *rules.Set
 	reloadedAt time.Time // when R replaced prevRules
 	reloading  bool
+	rulesGen   int // counts the reloads begun: a live fetch begun before one is stale
 	// the verdict pane over the whole screen (VerdictZoom)
 	verdictZoom bool
 }
@@ -507,6 +508,7 @@ type rulesFetchedMsg struct {
 	set   *rules.Set
 	count int
 	err   error
+	gen   int // m.rulesGen when the fetch began: a reload since makes it stale
 }
 
 // fetchRules asks for the rules behind the interfaces seen, when new ones appeared and
@@ -521,15 +523,20 @@ func (m *Model) fetchRules() tea.Cmd {
 	for ifc := range m.interfaces {
 		ids = append(ids, ifc.String())
 	}
-	fetch := m.opts.FetchRules
+	fetch, gen := m.opts.FetchRules, m.rulesGen
 	return func() tea.Msg {
 		set, err := fetch(ids)
-		return rulesFetchedMsg{set: set, count: len(ids), err: err}
+		return rulesFetchedMsg{set: set, count: len(ids), err: err, gen: gen}
 	}
 }
 
 func (m *Model) handleRulesFetched(msg rulesFetchedMsg) {
 	m.fetching = false
+	if msg.gen != m.rulesGen {
+		// Begun before a reload (R): older than the rules the reload brings, it
+		// must not replace them. The next tick fetches again for new interfaces.
+		return
+	}
 	m.fetchedFor = msg.count
 	if msg.err != nil {
 		m.log.Warn("live rules", "err", msg.err)

@@ -602,3 +602,32 @@ func pressDone(m *Model, keys ...string) {
 		}
 	}
 }
+
+// A live fetch begun before a reload (R) lands after it: the older rules must not
+// replace the ones the reload brought.
+func TestAFetchBegunBeforeAReloadIsStale(t *testing.T) {
+	recs, _ := simCase(t, appToDB)
+	old, fresh := rules.NewSet(), rules.NewSet()
+	dark := true
+	m := New(Options{Feed: newFakeFeed(), Dark: &dark, Now: func() time.Time { return testNow },
+		FetchRules: func([]string) (*rules.Set, error) { return old, nil },
+		ReloadRules: func() (*rules.Set, error) { return fresh, nil }})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	deliver(m, feed.Batch{Records: recs})
+	m.fetching, m.fetchedFor = false, 0
+	stale := m.fetchRules() // begun, not yet landed
+	if stale == nil {
+		t.Fatal("no live fetch begun")
+	}
+	for _, msg := range runBatch(press(m, "R")) {
+		m.Update(msg)
+	}
+	after := m.rules
+	m.opts.FetchRules = func([]string) (*rules.Set, error) { return old, nil }
+	for _, msg := range runBatch(stale) {
+		m.Update(msg)
+	}
+	if m.rules != after {
+		t.Fatal("a fetch begun before the reload replaced the reloaded rules")
+	}
+}

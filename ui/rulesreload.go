@@ -69,6 +69,7 @@ func (m *Model) reloadRules() tea.Cmd {
 		return nil
 	}
 	m.reloading = true
+	m.rulesGen++
 	ids := make([]string, 0, len(m.interfaces))
 	for ifc := range m.interfaces {
 		ids = append(ids, ifc.String())
