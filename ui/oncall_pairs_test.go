@@ -610,7 +610,7 @@ func TestAFetchBegunBeforeAReloadIsStale(t *testing.T) {
 	old, fresh := rules.NewSet(), rules.NewSet()
 	dark := true
 	m := New(Options{Feed: newFakeFeed(), Dark: &dark, Now: func() time.Time { return testNow },
-		FetchRules: func([]string) (*rules.Set, error) { return old, nil },
+		FetchRules:  func([]string) (*rules.Set, error) { return old, nil },
 		ReloadRules: func() (*rules.Set, error) { return fresh, nil }})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	deliver(m, feed.Batch{Records: recs})
