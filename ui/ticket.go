@@ -262,11 +262,12 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// Names are tags anyone with the right to tag could set: escaped for Markdown.
 func named(name string) string {
 	if name == "" {
 		return ""
 	}
-	return " (" + name + ")"
+	return " (" + mdEscape(name) + ")"
 }
 
 // ticketEnd is an endpoint in the title: the name when known, else the address.
@@ -298,7 +299,14 @@ func ticketMarkdown(h *ticketHead, recs []model.Flow, found int, names Names, no
 	} else {
 		b.WriteString("`" + strings.ReplaceAll(h.rule, "`", "'") + "`\n")
 		if len(h.ruleContext) > 0 {
-			b.WriteString("\n```\n" + strings.Join(h.ruleContext, "\n") + "\n```\n")
+			// The rules quote group descriptions, which may hold a fence of their own:
+			// the block's fence is longer than any run of backticks inside it.
+			text := strings.Join(h.ruleContext, "\n")
+			fence := "```"
+			for strings.Contains(text, fence) {
+				fence += "`"
+			}
+			b.WriteString("\n" + fence + "\n" + text + "\n" + fence + "\n")
 		}
 	}
 	b.WriteString("\n## Fix\n\n" + h.fix + "\n")
