@@ -20,6 +20,8 @@
 # SOAK_GODEBUG is passed to the program as GODEBUG (gctrace=1: the collector's lines go
 # to SOAK_DIR/stderr).
 set -euo pipefail
+# Keys are timed with $EPOCHREALTIME, which bash has from version 5.
+((BASH_VERSINFO[0] >= 5)) || { echo "soak: needs bash 5 or later" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 # Patterns count characters, not bytes (a screen line of box drawing is 3 bytes a cell).
 export LC_ALL=C.UTF-8
