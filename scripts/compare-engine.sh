@@ -55,7 +55,7 @@ p_text=$(pairs_run text)
 p_json=$(pairs_run jsonl)
 
 # The explorer: memcheck reads the same file (its name for it) into a 1,000,000 ring.
-ln -sf "$(basename "$file")" "$dir/flows-v2-$records.log" # relative: DIR may be
+ln -sf "$(basename "$file")" "$dir/flows-v2-$records.log" # relative to DIR, which may itself be relative
 mem=$(FLOWLENS_BIN="$fl" MEMCHECK_DIR="$dir" MEMCHECK_FORMAT=v2 MEMCHECK_READ="$records" scripts/memcheck.sh 1000000 2>&1 || true)
 explorer=$(sed -n 's/.*: \([0-9]*\) MB resident once settled after loading, peak \([0-9]*\) MB while loading.*; \([0-9]*\) MB with the conversations open, peak \([0-9]*\) MB.*; load \(.*\)$/\1 MB once read and settled (\2 MB at the peak while reading), \3 MB with the conversations view open (load \5)/p' <<<"$mem")
 [ -n "$explorer" ] || explorer="not measured: $mem"
