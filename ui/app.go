@@ -371,6 +371,8 @@ func (m *Model) dispatch(msg tea.Msg) tea.Cmd {
 		return m.nextIngest()
 	case frameMsg:
 		m.frameArmed = false
+	case tea.PasteMsg:
+		return m.handlePaste(msg)
 	case tickMsg:
 		return m.handleTick(time.Time(msg))
 	case debounceMsg:

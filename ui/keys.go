@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/flowlens/flowlens/keymap"
+	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/ring"
 )
 
@@ -305,6 +307,26 @@ func (m *Model) handleFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 	m.bar.input, cmd = m.bar.input.Update(msg)
 	if m.bar.input.Value() != before {
 		return tea.Batch(cmd, m.scheduleFilter())
+	}
+	return cmd
+}
+
+// handlePaste types pasted text (bracketed paste, on by default) where text is typed:
+// the path prompt or the filter bar, cleaned of control characters first; elsewhere a
+// paste means nothing.
+func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
+	msg.Content = model.CleanText(strings.ReplaceAll(msg.Content, "\n", " "))
+	var cmd tea.Cmd
+	switch {
+	case m.picker != nil || m.overlay != overlayNone:
+	case m.prompt != nil:
+		m.prompt.input, cmd = m.prompt.input.Update(msg)
+	case m.bar.active:
+		before := m.bar.input.Value()
+		m.bar.input, cmd = m.bar.input.Update(msg)
+		if m.bar.input.Value() != before {
+			return tea.Batch(cmd, m.scheduleFilter())
+		}
 	}
 	return cmd
 }

@@ -584,3 +584,19 @@ func TestResortKeepsTheSelectionAfterTheRingWrapped(t *testing.T) {
 		}
 	}
 }
+
+// A path pasted into the prompt (bracketed paste) is typed there, its control
+// characters removed; a paste into the table means nothing.
+func TestPasteIntoThePathPrompt(t *testing.T) {
+	m, _ := sortedLoop(t, 10)
+	m.Update(tea.PasteMsg{Content: "ignored"})
+	press(m, "E")
+	if m.prompt == nil {
+		t.Fatal("E opened no prompt")
+	}
+	m.prompt.input.SetValue("")
+	m.Update(tea.PasteMsg{Content: "/tmp/x\x1b[31m.csv"})
+	if got := m.prompt.input.Value(); got != "/tmp/x.csv" {
+		t.Fatalf("the prompt holds %q", got)
+	}
+}
