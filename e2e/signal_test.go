@@ -59,22 +59,34 @@ func TestSignalsRestoreTheTerminal(t *testing.T) {
 // own, then resumed with the second one already pending.
 func TestSecondInterruptActsAtOnce(t *testing.T) {
 	file := generate(t, 2000)
-	s, dir := startForSignal(t, file, "")
-	pid := s.waitPID(dir)
 	// Both signals are pending when it resumes: the first starts the orderly shutdown,
-	// the second must end it at once, still with the terminal restored.
-	for _, sig := range []syscall.Signal{syscall.SIGSTOP, syscall.SIGINT, syscall.SIGHUP, syscall.SIGCONT} {
-		if err := syscall.Kill(pid, sig); err != nil {
-			t.Fatal(err)
+	// the second must end it at once, still with the terminal restored. On a loaded
+	// machine the orderly shutdown (a read file has nothing to close) can finish before
+	// the second signal reaches the program; that run proves nothing either way, so it
+	// is tried again, and every run must still exit as a signal says with the terminal
+	// restored.
+	var logs []string
+	for attempt := 0; attempt < 4; attempt++ {
+		s, dir := startForSignal(t, file, "")
+		pid := s.waitPID(dir)
+		for _, sig := range []syscall.Signal{syscall.SIGSTOP, syscall.SIGINT, syscall.SIGHUP, syscall.SIGCONT} {
+			if err := syscall.Kill(pid, sig); err != nil {
+				t.Fatal(err)
+			}
 		}
+		status, scr := s.waitExit(dir)
+		s.checkRestored(scr)
+		log, _ := os.ReadFile(filepath.Join(dir, "flowlens.log"))
+		// Pending signals arrive in the kernel's order, not the order sent: either is first.
+		if status != 129 && status != 130 {
+			t.Fatalf("exit status %d, want that of one of the signals; the log:\n%s", status, log)
+		}
+		if strings.Contains(string(log), "stopped at once") {
+			return
+		}
+		logs = append(logs, string(log))
 	}
-	status, scr := s.waitExit(dir)
-	s.checkRestored(scr)
-	log, _ := os.ReadFile(filepath.Join(dir, "flowlens.log"))
-	// Pending signals arrive in the kernel's order, not the order sent: either is first.
-	if status != 129 && status != 130 || !strings.Contains(string(log), "stopped at once") {
-		t.Errorf("exit status %d, want that of the second signal, acted on at once; the log:\n%s", status, log)
-	}
+	t.Errorf("in %d runs the second signal was never acted on at once; the logs:\n%s", len(logs), strings.Join(logs, "\n"))
 }
 
 // TestHangupClosesLiveTail: losing the terminal must not leave a billed Live Tail
