@@ -631,3 +631,44 @@ func TestAFetchBegunBeforeAReloadIsStale(t *testing.T) {
 		t.Fatal("a fetch begun before the reload replaced the reloaded rules")
 	}
 }
+
+// The names a reload's files give count only once the whole reload succeeded: a live
+// fetch that fails after the files were read leaves names and rules as they were.
+func TestAFailedReloadLeavesTheNames(t *testing.T) {
+	_, files := simCase(t, appToDB)
+	rs := loadFiles(t, files, nil)
+	var id, name string
+	for _, g := range rs.SecurityGroups() {
+		if g.Name != "" {
+			id, name = g.ID, g.Name
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("no named group in the case")
+	}
+	lookup := names.New(rs, nil)
+	renamed := func(s string) string { return strings.ReplaceAll(s, `"`+name+`"`, `"`+name+`-new"`) }
+	fetchErr := errors.New("no credentials")
+	dark := true
+	m := New(Options{Feed: newFakeFeed(), Dark: &dark, Rules: rs, Names: lookup, Now: func() time.Time { return testNow },
+		ReloadRules: func() (*rules.Set, error) { return loadFiles(t, files, renamed), nil },
+		FetchRules:  func([]string) (*rules.Set, error) { return nil, fetchErr }})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	recs, _ := simCase(t, appToDB)
+	deliver(m, feed.Batch{Records: recs})
+	for _, msg := range runBatch(press(m, "R")) {
+		m.Update(msg)
+	}
+	if got := lookup.Group(id); got != name {
+		t.Fatalf("after a failed reload the group is named %q, want %q as before", got, name)
+	}
+	fetchErr = nil
+	m.opts.FetchRules = func([]string) (*rules.Set, error) { return rules.NewSet(), nil }
+	for _, msg := range runBatch(press(m, "R")) {
+		m.Update(msg)
+	}
+	if got := lookup.Group(id); got != name+"-new" {
+		t.Fatalf("after a reload the group is named %q, want %q", got, name+"-new")
+	}
+}

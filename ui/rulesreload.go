@@ -99,6 +99,11 @@ func (m *Model) handleRulesReloaded(msg rulesReloadedMsg) {
 	}
 	if msg.files != nil {
 		m.fileRules = msg.files
+		// Only now, the whole reload having succeeded, do the files' names count: a
+		// reload that failed leaves names and rules as they were.
+		if l, ok := m.opts.Names.(interface{ AddRules(*rules.Set) }); ok {
+			l.AddRules(msg.files)
+		}
 	}
 	merged := rules.NewSet()
 	if m.fileRules != nil {

@@ -305,7 +305,7 @@ func runExplorer(ctx context.Context, opts *explorerOptions) (err error) {
 		Picker:     picker,
 		FetchRules: fetchRules,
 		// R reads the --rules files again (the demo's rules never change).
-		ReloadRules: opts.rulesReloader(lookup),
+		ReloadRules: opts.rulesReloader(),
 		Queries:     opts.queries,
 		Names:       lookup,
 		Command:     opts.again,
@@ -431,18 +431,15 @@ func loadKeys(stderr io.Writer) (*keymap.Map, []string) {
 
 // rulesReloader reads the --rules files again for the explorer's reload key, and adds
 // what they name to lookup; nil without --rules.
-func (o *explorerOptions) rulesReloader(lookup *names.Lookup) func() (*rules.Set, error) {
+func (o *explorerOptions) rulesReloader() func() (*rules.Set, error) {
 	if len(o.rules) == 0 {
 		return nil
 	}
 	paths := o.rules
 	return func() (*rules.Set, error) {
-		set, err := loadRules(paths)
-		if err != nil {
-			return nil, err
-		}
-		lookup.AddRules(set)
-		return set, nil
+		// The names the files give are learned by the screen once the whole reload
+		// (files, then the live fetch) succeeded: ui.Options.ReloadRules' contract.
+		return loadRules(paths)
 	}
 }
 
