@@ -78,9 +78,10 @@ func jointSeverity(v pairs.Verdict) int8 {
 	return int8(pairs.Severity(v))
 }
 
-// cmpRows orders two conversations: the column, then the worst verdict, the newest, and
-// the key, a total order, so that the list does not shuffle between two sorts.
-func (o pairOrder) cmpRows(a, b *pairRow) int {
+// cmpColumn compares two rows or groups by the order's column (a count compares the
+// values, which a conversation's count order holds), the other way round when the
+// order is reversed; 0 on a tie.
+func (o pairOrder) cmpColumn(a, b *orderKeys) int {
 	var c int
 	switch o.col {
 	case sortVerdict:
@@ -97,7 +98,13 @@ func (o pairOrder) cmpRows(a, b *pairRow) int {
 	if o.reverse {
 		c = -c
 	}
-	if c != 0 {
+	return c
+}
+
+// cmpRows orders two conversations: the column, then the worst verdict, the newest, and
+// the key, a total order, so that the list does not shuffle between two sorts.
+func (o pairOrder) cmpRows(a, b *pairRow) int {
+	if c := o.cmpColumn(&a.orderKeys, &b.orderKeys); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(a.sev, b.sev); c != 0 {
@@ -109,26 +116,15 @@ func (o pairOrder) cmpRows(a, b *pairRow) int {
 	return a.p.Key.Compare(b.p.Key)
 }
 
-// cmpGroups orders two groups as cmpRows orders conversations; rows gives their newest
-// members, whose keys break the last ties.
+// cmpGroups orders two groups as cmpRows orders conversations, the count being the
+// number of conversations; rows gives their newest members, whose keys break the last
+// ties.
 func (o pairOrder) cmpGroups(a, b *pairGroup, rows []pairRow) int {
-	var c int
-	switch o.col {
-	case sortVerdict:
-		c = cmp.Compare(a.sev, b.sev)
-	case sortJoint:
-		c = cmp.Compare(a.jsev, b.jsev)
-	case sortLast:
-		c = cmp.Compare(b.last, a.last)
-	case sortCount:
-		c = cmp.Compare(b.n, a.n)
-	case sortArrival:
-		c = cmp.Compare(a.first, b.first)
-	default:
-		c = cmp.Compare(b.value, a.value)
-	}
-	if o.reverse {
-		c = -c
+	c := o.cmpColumn(&a.orderKeys, &b.orderKeys)
+	if o.col == sortCount {
+		if c = cmp.Compare(b.n, a.n); o.reverse {
+			c = -c
+		}
 	}
 	if c != 0 {
 		return c
@@ -149,12 +145,12 @@ func (o pairOrder) cmpGroups(a, b *pairGroup, rows []pairRow) int {
 // protocol, initiator address, responder address and port, and verdict (a brute force
 // from one address, one conversation per source port, is one group).
 type pairGroup struct {
-	hash        uint64 // of the group's key: what keeps it selected and its place held
-	start, n    int32  // its conversations: rows[start : start+n]
-	rep         int32  // the newest of them (an index into rows): what the panes show
-	value       uint64 // the sum of its conversations' values (bytes, packets, records)
-	first, last uint32 // its first and last seen
-	sev, jsev   int8   // its verdict, and its newest conversation's joint verdict
+	hash     uint64 // of the group's key: what keeps it selected and its place held
+	start, n int32  // its conversations: rows[start : start+n]
+	rep      int32  // the newest of them (an index into rows): what the panes show
+	// its conversations' values summed, first and last seen, its verdict and its
+	// newest conversation's joint verdict
+	orderKeys
 }
 
 // groupKey is what a collapsed row stands for. When who started a conversation is not
@@ -311,8 +307,8 @@ func (j pairSortJob) runGroups() tea.Msg {
 	}
 	var groups []pairGroup
 	for i := 0; i < len(byHash); {
-		g := pairGroup{hash: hashes[i], start: int32(i), rep: int32(i), sev: byHash[i].sev,
-			first: byHash[i].first, last: byHash[i].last}
+		g := pairGroup{hash: hashes[i], start: int32(i), rep: int32(i),
+			orderKeys: orderKeys{sev: byHash[i].sev, first: byHash[i].first, last: byHash[i].last}}
 		for ; i < len(byHash) && hashes[i] == g.hash; i++ {
 			r := &byHash[i]
 			g.n++

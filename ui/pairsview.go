@@ -75,11 +75,17 @@ type pairItem struct {
 // What the order reads is copied in when the row is made, so that a sort off the
 // update loop reads only the row.
 type pairRow struct {
-	p           *pairs.Pair
-	value       uint64 // bytes, packets or records, by the order's column
-	first, last uint32
-	sev, jsev   int8
-	ini         pairs.Side // the initiator's side, as classified
+	p *pairs.Pair
+	orderKeys
+	ini pairs.Side // the initiator's side, as classified
+}
+
+// orderKeys are what an order reads of a conversation or a group, copied, so that the
+// sort runs off the update loop.
+type orderKeys struct {
+	value       uint64 // bytes, packets or records, by the order's column (a group: the sum)
+	first, last uint32 // first and last seen
+	sev, jsev   int8   // the verdict's severity, and the joint verdict's
 }
 
 // pairsBuild is a rebuild of the list under way: a walk over the index's table, a
@@ -187,7 +193,7 @@ func (v *pairsView) step(ix *pairs.Index, rs *rules.Set, budget int) (int, tea.C
 
 // rowOf makes the row of p: what the order reads, copied.
 func (b *pairsBuild) rowOf(p *pairs.Pair, j *pairs.Judgement) pairRow {
-	r := pairRow{p: p, sev: int8(pairs.Severity(j.Verdict)), ini: j.Initiator, jsev: jointNotLinked}
+	r := pairRow{p: p, orderKeys: orderKeys{sev: int8(pairs.Severity(j.Verdict)), jsev: jointNotLinked}, ini: j.Initiator}
 	if b.link {
 		r.jsev = jointSeverity(j.JointVerdict)
 	}

@@ -149,6 +149,24 @@ groups of what was read are written), 2 a mistake on the command line.`,
 	return cmd
 }
 
+// prepare reads what every way of running stats needs first: the --format, the
+// grouping the flags ask for, and the writer of --output.
+func (o *statsOptions) prepare() (*model.Format, stats.Spec, *statsWriter, error) {
+	format, err := o.read.parsedFormat()
+	if err != nil {
+		return nil, stats.Spec{}, nil, err
+	}
+	spec, err := o.spec(format)
+	if err != nil {
+		return nil, stats.Spec{}, nil, err
+	}
+	w, err := newStatsWriter(o.read.output, o.out)
+	if err != nil {
+		return nil, stats.Spec{}, nil, err
+	}
+	return format, spec, w, nil
+}
+
 // spec checks the grouping flags and builds the aggregation. The field names resolve
 // against --format, so a custom column of it can be grouped by.
 func (o *statsOptions) spec(format *model.Format) (stats.Spec, error) {
@@ -198,15 +216,7 @@ func (o *statsOptions) spec(format *model.Format) (stats.Spec, error) {
 // print's does; the grouping runs where the chunks arrive in order, and keeps groups,
 // never records.
 func runStats(ctx context.Context, opts *statsOptions) error {
-	format, err := opts.read.parsedFormat()
-	if err != nil {
-		return err
-	}
-	spec, err := opts.spec(format)
-	if err != nil {
-		return err
-	}
-	w, err := newStatsWriter(opts.read.output, opts.out)
+	format, spec, w, err := opts.prepare()
 	if err != nil {
 		return err
 	}

@@ -44,15 +44,7 @@ func runStatsCloudWatch(ctx context.Context, opts *statsOptions) error {
 	if len(opts.sources) > 0 {
 		return usagef("--log-group reads CloudWatch Logs; do not name files as well (%s)", opts.sources[0])
 	}
-	format, err := opts.read.parsedFormat()
-	if err != nil {
-		return err
-	}
-	spec, err := opts.spec(format)
-	if err != nil {
-		return err
-	}
-	w, err := newStatsWriter(opts.read.output, opts.out)
+	format, spec, w, err := opts.prepare()
 	if err != nil {
 		return err
 	}

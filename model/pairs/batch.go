@@ -304,18 +304,7 @@ func (b *Batch) addTo(id uint32, d *convDir, r *model.Flow) {
 		if r.Sym(model.FRejectReason) == bpa {
 			x.bpa++
 		}
-		t := &x.trailRun
-		if t.trail == 0 || r.Start < t.trailStart {
-			t.trailStart = r.Start
-		}
-		t.trail++
-		t.trailPackets += r.Packets
-		if flagged {
-			t.trailFlagged++
-			if isTeardown(r.TCPFlags) {
-				t.trailTeardown++
-			}
-		}
+		x.trailRun.add(r, flagged)
 	}
 	if timed(r) {
 		if d.bits&dirTimed == 0 {

@@ -281,6 +281,21 @@ type trailRun struct {
 	trailPackets  uint64
 }
 
+// add counts a REJECT record into the run; flagged: its tcp-flags are known.
+func (t *trailRun) add(r *model.Flow, flagged bool) {
+	if t.trail == 0 || r.Start < t.trailStart {
+		t.trailStart = r.Start
+	}
+	t.trail++
+	t.trailPackets += r.Packets
+	if flagged {
+		t.trailFlagged++
+		if isTeardown(r.TCPFlags) {
+			t.trailTeardown++
+		}
+	}
+}
+
 // flagBits are the tcp-flags bits flow logs record, in dirState.flagCount order.
 var flagBits = [4]uint8{decode.FlagFIN, decode.FlagSYN, decode.FlagRST, 16}
 
@@ -718,18 +733,7 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 		if r.Sym(model.FRejectReason) == bpa {
 			d.BPA++
 		}
-		t := &p.rareState(s).trailRun
-		if t.trail == 0 || r.Start < t.trailStart {
-			t.trailStart = r.Start
-		}
-		t.trail++
-		t.trailPackets += r.Packets
-		if flagged {
-			t.trailFlagged++
-			if isTeardown(r.TCPFlags) {
-				t.trailTeardown++
-			}
-		}
+		p.rareState(s).trailRun.add(r, flagged)
 	}
 	if !timed(r) {
 		p.extraState().untimed[s]++

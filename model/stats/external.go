@@ -119,19 +119,8 @@ func (g *Grouper) AddRow(r Row) error {
 	i, h := g.groups.find(key)
 	merged := i >= 0
 	if i < 0 {
-		if g.groups.Len() >= g.maxGroup {
-			g.texts.pending = g.texts.pending[:0]
-			g.uncounted += r.Flows
-			g.capped = true
+		if i = g.addGroup(key, h, r.Flows); i < 0 {
 			return nil
-		}
-		i = g.groups.insert(key, h)
-		g.texts.commit()
-		g.metrics = append(g.metrics, Metrics{})
-		if g.distinct != nil {
-			g.partial = append(g.partial, false)
-			g.estimated = append(g.estimated, false)
-			g.external = append(g.external, false)
 		}
 	}
 	g.records += r.Flows

@@ -156,19 +156,8 @@ func (g *Grouper) Add(r *model.Flow) {
 	g.layout.pack(key, r, &g.texts)
 	i, h := g.groups.find(key)
 	if i < 0 {
-		if g.groups.Len() >= g.maxGroup {
-			g.texts.pending = g.texts.pending[:0]
-			g.uncounted++
-			g.capped = true
+		if i = g.addGroup(key, h, 1); i < 0 {
 			return
-		}
-		i = g.groups.insert(key, h)
-		g.texts.commit()
-		g.metrics = append(g.metrics, Metrics{})
-		if g.distinct != nil {
-			g.partial = append(g.partial, false)
-			g.estimated = append(g.estimated, false)
-			g.external = append(g.external, false)
 		}
 	}
 	m := &g.metrics[i]
@@ -285,4 +274,24 @@ func (g *Grouper) row(i int) Row {
 		r.Values = append(r.Values, v)
 	}
 	return r
+}
+
+// addGroup adds the group of the packed key (hash h) and returns its index; past
+// --max-groups it adds nothing, counts the flows it leaves out, and returns -1.
+func (g *Grouper) addGroup(key []byte, h uint64, flows uint64) int {
+	if g.groups.Len() >= g.maxGroup {
+		g.texts.pending = g.texts.pending[:0]
+		g.uncounted += flows
+		g.capped = true
+		return -1
+	}
+	i := g.groups.insert(key, h)
+	g.texts.commit()
+	g.metrics = append(g.metrics, Metrics{})
+	if g.distinct != nil {
+		g.partial = append(g.partial, false)
+		g.estimated = append(g.estimated, false)
+		g.external = append(g.external, false)
+	}
+	return i
 }
