@@ -76,29 +76,27 @@ func (c *nameCache) addr(a netip.Addr) string {
 	if c.names == nil {
 		return ""
 	}
-	if name, ok := c.addrs[a]; ok {
-		return name
-	}
-	if len(c.addrs) >= maxNames {
-		clear(c.addrs)
-	}
-	name := addrName(c.names, a)
-	c.addrs[a] = name
-	return name
+	return cached(c.addrs, a, func(a netip.Addr) string { return addrName(c.names, a) })
 }
 
 func (c *nameCache) iface(s model.Sym) string {
 	if c.names == nil || s == 0 {
 		return ""
 	}
-	if name, ok := c.ifcs[s]; ok {
+	return cached(c.ifcs, s, func(s model.Sym) string { return ifaceName(c.names, s.String()) })
+}
+
+// cached is m's name for k, asked of look once and kept; the map is cleared when it
+// reaches maxNames, so it holds the names of the rows drawn lately.
+func cached[K comparable](m map[K]string, k K, look func(K) string) string {
+	if name, ok := m[k]; ok {
 		return name
 	}
-	if len(c.ifcs) >= maxNames {
-		clear(c.ifcs)
+	if len(m) >= maxNames {
+		clear(m)
 	}
-	name := ifaceName(c.names, s.String())
-	c.ifcs[s] = name
+	name := look(k)
+	m[k] = name
 	return name
 }
 
