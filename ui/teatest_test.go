@@ -73,6 +73,9 @@ func TestDemoStatsProgram(t *testing.T) {
 	ui.WaitScreen(t, tm, "Scan suspects: most ports", "Top conversations", "192.0.2.13", "203.0.113.99", "203.0.113.66")
 	tm.Type("q")
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.Model)
+	if final.Held() != len(recs) {
+		t.Fatalf("%d of the demo's %d records held", final.Held(), len(recs))
+	}
 	scans := final.StatsTop(stats.ScanPorts)
 	if len(scans) < 3 {
 		t.Fatalf("%d port scan suspects", len(scans))
