@@ -183,9 +183,9 @@ wait_screen 'in ring'
 pid=$(cat "$dir/pid")
 # The stats view (s), if this build has one: the help lists it.
 has_stats=0
-press '?' '┌ Help ─'
+press '?' '[┌┏] (» )?Help [─━]'
 if screen | grep -qiE '│ +s +.*stat'; then has_stats=1; fi
-press Escape '● ' '┌ Help ─'
+press Escape '● ' '[┌┏] (» )?Help [─━]'
 
 max_rss=0
 dropped=""
