@@ -312,3 +312,19 @@ func TestByteOrderMark(t *testing.T) {
 		t.Fatalf("%+v", res)
 	}
 }
+
+// TestReleaseSpareBuffers: the free lists hold what chunks gave back until the explorer,
+// idle, asks for it to be let go; then they hold nothing for the collector to keep.
+func TestReleaseSpareBuffers(t *testing.T) {
+	ReleaseSpareBuffers()
+	for range 3 {
+		recycle(&Chunk{data: make([]byte, 0, blockSize), Records: make([]model.Flow, 0, 8)})
+	}
+	if len(freeBlocks) != 3 || len(freeRecords) != 3 {
+		t.Fatalf("recycled: %d blocks, %d record slices kept", len(freeBlocks), len(freeRecords))
+	}
+	ReleaseSpareBuffers()
+	if len(freeBlocks) != 0 || len(freeRecords) != 0 {
+		t.Fatalf("released: %d blocks, %d record slices still kept", len(freeBlocks), len(freeRecords))
+	}
+}

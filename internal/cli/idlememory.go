@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
+
+	"github.com/flowlens/flowlens/source"
 )
 
 // The collector returns freed heap to the system only as far as its pacing needs: with
@@ -29,6 +31,7 @@ func returnIdleMemory(ctx context.Context, log *slog.Logger) {
 		case now := <-t.C:
 			metrics.Read(samples)
 			if w.observe(now, samples[0].Value.Uint64(), samples[1].Value.Uint64(), samples[2].Value.Uint64()) {
+				source.ReleaseSpareBuffers()
 				debug.FreeOSMemory()
 				log.Info("idle memory returned", "heap-objects-mb", samples[0].Value.Uint64()>>20, "free-mb", samples[1].Value.Uint64()>>20)
 			}
