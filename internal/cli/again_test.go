@@ -3,6 +3,7 @@ package cli
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // The ticket's "see it again" command is the command line as given, without --filter
@@ -13,7 +14,7 @@ func TestAgainCommandDropsTheFilter(t *testing.T) {
 	if err := cmd.ParseFlags(args); err != nil {
 		t.Fatal(err)
 	}
-	got := againCommand(cmd, cmd.Flags().Args())
+	got := againCommand(cmd, cmd.Flags().Args(), time.Now(), time.UTC)
 	want := "flowlens --local-time --rules sg.json --rules 'my eni.json' flows.log"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
@@ -33,9 +34,25 @@ func TestAgainCommandKeepsCredentialsOut(t *testing.T) {
 		if err := cmd.ParseFlags([]string{"--endpoint-url", c.in, "--region", "eu-west-1"}); err != nil {
 			t.Fatal(err)
 		}
-		got := againCommand(cmd, nil)
+		got := againCommand(cmd, nil, time.Now(), time.UTC)
 		if strings.Contains(got, "s3cret") || strings.Contains(got, "alice") || !strings.Contains(got, c.want) {
 			t.Errorf("%s: the command is %s, want %s in it", c.in, got, c.want)
 		}
+	}
+}
+
+// A window written relative to now is written as the times it meant, so that whoever
+// reads the ticket later opens the same records; an absolute time is kept as it is
+// (in UTC), and a source that begins with a dash still follows "--".
+func TestAgainCommandFixesTheWindow(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
+	cmd := newExplorerCommand(streams{})
+	if err := cmd.ParseFlags([]string{"--log-group", "/vpc/flows", "--since", "15m", "--until", "2026-03-01T12:20:00+01:00", "--", "-odd.log"}); err != nil {
+		t.Fatal(err)
+	}
+	got := againCommand(cmd, cmd.Flags().Args(), now, time.UTC)
+	want := "flowlens --log-group /vpc/flows --since 2026-03-01T12:15:00Z --until 2026-03-01T11:20:00Z -- -odd.log"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

@@ -58,7 +58,11 @@ type explorerOptions struct {
 // againCommand writes the command line as given, the flags that were set and the
 // sources, without --filter (the ticket adds its own) and without the flags that only
 // concern this run's terminal (the log file); each word quoted for a POSIX shell.
-func againCommand(cmd *cobra.Command, args []string) string {
+// --since and --until written relative to now (15m, 09:10) are written as the times
+// they meant when the explorer started (now, read in zone): the ticket is read later,
+// and "the last 15 minutes" would then be another window. Sources that begin with a
+// dash follow "--", as they must have on the command line.
+func againCommand(cmd *cobra.Command, args []string, now time.Time, zone *time.Location) string {
 	words := []string{"flowlens"}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
 		if f.Name == "filter" || f.Name == "log-file" {
@@ -81,8 +85,16 @@ func againCommand(cmd *cobra.Command, args []string) string {
 		if strings.HasSuffix(f.Name, "-url") {
 			v = bareURL(v)
 		}
+		if f.Name == "since" || f.Name == "until" {
+			if t, err := cloudwatch.ParseWhen(v, now, zone); err == nil {
+				v = t.UTC().Format(time.RFC3339)
+			}
+		}
 		words = append(words, "--"+f.Name, shellWord(v))
 	})
+	if slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-") }) {
+		words = append(words, "--")
+	}
 	for _, a := range args {
 		words = append(words, shellWord(a))
 	}
@@ -150,7 +162,7 @@ Start with the bundled demo, no AWS account needed:
 				return err
 			}
 			opts.sources = args
-			opts.again = againCommand(cmd, args)
+			opts.again = againCommand(cmd, args, time.Now(), displayZone(opts.local))
 			return runExplorer(cmd.Context(), opts)
 		},
 	}
