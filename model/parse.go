@@ -133,6 +133,8 @@ type Parser struct {
 	// the last value interned per column, see intern
 	lastText [MaxColumns]string
 	lastSym  [MaxColumns]Sym
+	// ids caches the Syms of the IDs the default format's fast path reads (see fastID).
+	ids [1 << idsBits]idEntry
 	// Records of custom formats need an Ext; they are carved out of slabs so that
 	// parsing stays free of per-record allocations.
 	extSlab    []Ext

@@ -539,3 +539,46 @@ func TestFastPathAgreesOnNumbers(t *testing.T) {
 		t.Errorf("the fast path did not take a plain record: %s", r.AppendRecord(nil))
 	}
 }
+
+// The fast path looks IDs up by their bytes as three words (fastID): every length
+// around the words' edges and past them, IDs that differ only in their last byte, and
+// more IDs than its table has entries, in an order that makes them collide, must read
+// back as written and as the general path reads them.
+func TestFastPathAgreesOnIDs(t *testing.T) {
+	var ids []string
+	for n := 1; n <= 30; n++ {
+		for _, last := range "09az" {
+			ids = append(ids, strings.Repeat("e", n-1)+string(last))
+		}
+	}
+	for i := range 300 {
+		ids = append(ids, fmt.Sprintf("eni-%017x", i*7919))
+	}
+	fast, slow := NewParser("fast", nil), NewParser("slow", nil)
+	slow.noFast = true
+	var a, b Flow
+	for round := range 3 {
+		for i := range ids {
+			acct := ids[(i*31+round)%len(ids)]
+			ifc := ids[(i*17+round*5)%len(ids)]
+			line := "2 " + acct + " " + ifc + " 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
+			ka, kb := fast.Parse([]byte(line), &a), slow.Parse([]byte(line), &b)
+			if ka != LineRecord || kb != LineRecord || !sameFlow(&a, &b) || a.Account.String() != acct || a.Interface.String() != ifc {
+				t.Fatalf("%q: fast path %v %q %q, general %v %q %q", line, ka, a.Account, a.Interface, kb, b.Account, b.Interface)
+			}
+		}
+	}
+	// What the fast path refuses, the general one reads or refuses on its own terms.
+	for _, line := range []string{
+		"2 - eni-1 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+		"2 123456789010 - 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+		"2 123456789010\teni-1 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+		"2 123456789010  eni-1 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+		"2 1234567890123456789012345 eni-1 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+	} {
+		ka, kb := fast.Parse([]byte(line), &a), slow.Parse([]byte(line), &b)
+		if ka != kb || ka == LineRecord && !sameFlow(&a, &b) {
+			t.Errorf("%q: fast path %v %s, general %v %s", line, ka, a.AppendRecord(nil), kb, b.AppendRecord(nil))
+		}
+	}
+}
