@@ -23,6 +23,9 @@ func (p *Parser) parseDefault(line []byte, out *Flow) bool {
 	*out = Flow{Format: DefaultFormat.ID}
 	pos := 0
 	var ok bool
+	// The last four fields nearly always have one shape, which is read where the line
+	// ends, without waiting for the fields before it to be found.
+	tail, tailOK := fastTail(line)
 
 	var v uint64
 	if v, pos, ok = fastSmallUint(line, pos); !ok || v > math.MaxUint8 {
@@ -60,6 +63,11 @@ func (p *Parser) parseDefault(line []byte, out *Flow) bool {
 	}
 	if out.Bytes, pos, ok = fastUint(line, pos); !ok {
 		return false
+	}
+	if tailOK && pos == len(line)-tailLen+1 { // bytes ended where the tail begins
+		out.Start, out.End, out.Action, out.Status = tail.start, tail.end, tail.action, StatusOK
+		out.present = defaultPresent
+		return true
 	}
 	var start, end uint64
 	if start, pos, ok = fastUint(line, pos); !ok {
@@ -101,6 +109,50 @@ func (p *Parser) parseDefault(line []byte, out *Flow) bool {
 	// Every field is present: the fourteen presence bits of the default format.
 	out.present = defaultPresent
 	return true
+}
+
+// tailLen is the length of a default-format line's usual tail: a space, ten-digit start
+// and end, ACCEPT or REJECT, and OK.
+const tailLen = len(" 1418530010 1418530070 ACCEPT OK")
+
+type defaultTail struct {
+	start, end uint32
+	action     Action
+}
+
+// fastTail reads the last four fields of a default-format line when they have their
+// usual shape (tailLen). Their place is known from the line's length, so reading them
+// does not wait for the fields before them to be found, and eight digits are converted
+// at once; parseDefault checks that those end where the tail begins, and otherwise reads
+// the four fields itself.
+func fastTail(line []byte) (defaultTail, bool) {
+	if len(line) < tailLen+8 {
+		return defaultTail{}, false
+	}
+	t := (*[tailLen]byte)(line[len(line)-tailLen:])
+	x := binary.LittleEndian.Uint64(t[1:9])
+	y := binary.LittleEndian.Uint64(t[12:20])
+	if t[0] != ' ' || !eightDigits(x) || t[9]-'0' > 9 || t[10]-'0' > 9 || t[11] != ' ' ||
+		!eightDigits(y) || t[20]-'0' > 9 || t[21]-'0' > 9 || t[22] != ' ' ||
+		string(t[29:]) != " OK" {
+		return defaultTail{}, false
+	}
+	var tail defaultTail
+	switch string(t[23:29]) {
+	case "ACCEPT":
+		tail.action = Accept
+	case "REJECT":
+		tail.action = Reject
+	default:
+		return defaultTail{}, false
+	}
+	start := swar8(x)*100 + uint64(t[9]-'0')*10 + uint64(t[10]-'0')
+	end := swar8(y)*100 + uint64(t[20]-'0')*10 + uint64(t[21]-'0')
+	if start > math.MaxUint32 || end > math.MaxUint32 { // ten digits are not milliseconds
+		return defaultTail{}, false
+	}
+	tail.start, tail.end = uint32(start), uint32(end)
+	return tail, true
 }
 
 // defaultPresent has the presence bits of every default-format field set.
