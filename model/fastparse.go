@@ -8,7 +8,8 @@ import (
 
 // parseDefault is the fast path for the default (version 2) format, which nearly every
 // flow log uses and which the DESIGN budget is about: it reads the fourteen fields in
-// their fixed order in a single pass, converting while it scans. It accepts only the
+// their fixed order in a single pass, converting while it scans (the usual tail of four
+// fields is read from the line's end, see fastTail). It accepts only the
 // common shape: single spaces, IPv4 addresses, numbers and no `-`. Anything else (a
 // NODATA record, IPv6, a tab, a bad value) returns false with out in an unspecified
 // state, and the general path reads the line instead, so the two always agree; the fuzz

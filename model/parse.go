@@ -139,7 +139,7 @@ type Parser struct {
 	// parsing stays free of per-record allocations.
 	extSlab    []Ext
 	textsSlab  []ExtTexts
-	v6Slab     [][2]addr16 // where the IPv6 addresses of records go (Flow.v6)
+	v6Slab     [][2]addr16 // where the IPv6 addresses of records go (Flow.more)
 	customSlab []string
 	// noFast turns the default format's fast path off, so tests can compare the two.
 	noFast bool

@@ -376,7 +376,7 @@ func TestHighCardinalityColumnsAreNotInterned(t *testing.T) {
 	}
 }
 
-// The addresses are stored as IPv4 inline and IPv6 out of line (Flow.v6), which copies
+// The addresses are stored as IPv4 inline and IPv6 out of line (Flow.more), which copies
 // of a record share: setting an address on a copy must not change the original, and
 // each family must read back as it was written, in every combination.
 func TestFlowAddressFamilies(t *testing.T) {
