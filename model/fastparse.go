@@ -8,7 +8,8 @@ import (
 
 // parseDefault is the fast path for the default (version 2) format, which nearly every
 // flow log uses and which the DESIGN budget is about: it reads the fourteen fields in
-// their fixed order in a single pass, converting while it scans. It accepts only the
+// their fixed order in a single pass, converting while it scans (the usual tail of four
+// fields is read from the line's end, see fastTail). It accepts only the
 // common shape: single spaces, IPv4 addresses, numbers and no `-`. Anything else (a
 // NODATA record, IPv6, a tab, a bad value) returns false with out in an unspecified
 // state, and the general path reads the line instead, so the two always agree; the fuzz
@@ -23,6 +24,9 @@ func (p *Parser) parseDefault(line []byte, out *Flow) bool {
 	*out = Flow{Format: DefaultFormat.ID}
 	pos := 0
 	var ok bool
+	// The last four fields nearly always have one shape, which is read where the line
+	// ends, without waiting for the fields before it to be found.
+	tail, tailOK := fastTail(line)
 
 	var v uint64
 	if v, pos, ok = fastSmallUint(line, pos); !ok || v > math.MaxUint8 {
@@ -30,15 +34,12 @@ func (p *Parser) parseDefault(line []byte, out *Flow) bool {
 	}
 	out.Version = uint8(v)
 
-	var tok []byte
-	if tok, pos, ok = fastToken(line, pos); !ok {
+	if out.Account, pos, ok = p.fastID(line, pos, 1); !ok {
 		return false
 	}
-	out.Account = p.intern(1, tok)
-	if tok, pos, ok = fastToken(line, pos); !ok {
+	if out.Interface, pos, ok = p.fastID(line, pos, 2); !ok {
 		return false
 	}
-	out.Interface = p.intern(2, tok)
 
 	if pos, ok = fastIPv4(line, pos, &out.src4); !ok {
 		return false
@@ -63,6 +64,11 @@ func (p *Parser) parseDefault(line []byte, out *Flow) bool {
 	}
 	if out.Bytes, pos, ok = fastUint(line, pos); !ok {
 		return false
+	}
+	if tailOK && pos == len(line)-tailLen+1 { // bytes ended where the tail begins
+		out.Start, out.End, out.Action, out.Status = tail.start, tail.end, tail.action, StatusOK
+		out.present = defaultPresent
+		return true
 	}
 	var start, end uint64
 	if start, pos, ok = fastUint(line, pos); !ok {
@@ -104,6 +110,50 @@ func (p *Parser) parseDefault(line []byte, out *Flow) bool {
 	// Every field is present: the fourteen presence bits of the default format.
 	out.present = defaultPresent
 	return true
+}
+
+// tailLen is the length of a default-format line's usual tail: a space, ten-digit start
+// and end, ACCEPT or REJECT, and OK.
+const tailLen = len(" 1418530010 1418530070 ACCEPT OK")
+
+type defaultTail struct {
+	start, end uint32
+	action     Action
+}
+
+// fastTail reads the last four fields of a default-format line when they have their
+// usual shape (tailLen). Their place is known from the line's length, so reading them
+// does not wait for the fields before them to be found, and eight digits are converted
+// at once; parseDefault checks that those end where the tail begins, and otherwise reads
+// the four fields itself.
+func fastTail(line []byte) (defaultTail, bool) {
+	if len(line) < tailLen+8 {
+		return defaultTail{}, false
+	}
+	t := (*[tailLen]byte)(line[len(line)-tailLen:])
+	x := binary.LittleEndian.Uint64(t[1:9])
+	y := binary.LittleEndian.Uint64(t[12:20])
+	if t[0] != ' ' || !eightDigits(x) || t[9]-'0' > 9 || t[10]-'0' > 9 || t[11] != ' ' ||
+		!eightDigits(y) || t[20]-'0' > 9 || t[21]-'0' > 9 || t[22] != ' ' ||
+		string(t[29:]) != " OK" {
+		return defaultTail{}, false
+	}
+	var tail defaultTail
+	switch string(t[23:29]) {
+	case "ACCEPT":
+		tail.action = Accept
+	case "REJECT":
+		tail.action = Reject
+	default:
+		return defaultTail{}, false
+	}
+	start := swar8(x)*100 + uint64(t[9]-'0')*10 + uint64(t[10]-'0')
+	end := swar8(y)*100 + uint64(t[20]-'0')*10 + uint64(t[21]-'0')
+	if start > math.MaxUint32 || end > math.MaxUint32 { // ten digits are not milliseconds
+		return defaultTail{}, false
+	}
+	tail.start, tail.end = uint32(start), uint32(end)
+	return tail, true
 }
 
 // defaultPresent has the presence bits of every default-format field set.
@@ -209,6 +259,64 @@ end:
 	}
 	return line[start:pos], pos + 1, true
 }
+
+// fastID reads an ID (account-id, column 1, or interface-id, column 2) as fastToken
+// does and interns it. An ID of up to 23 bytes is read as three words, the bytes after
+// it zeroed (a token holds no zero byte, so the words are the ID), and looked up in
+// Parser.ids, a small table in front of Parser.intern: comparing three words costs less
+// than hashing or comparing the bytes, and a stream repeats a few dozen IDs.
+func (p *Parser) fastID(line []byte, pos, col int) (Sym, int, bool) {
+	if pos+24 > len(line) {
+		tok, next, ok := fastToken(line, pos)
+		if !ok {
+			return 0, pos, false
+		}
+		return p.intern(col, tok), next, true
+	}
+	b := line[pos : pos+24 : pos+24]
+	w0, w1, w2 := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:]), binary.LittleEndian.Uint64(b[16:])
+	var n int
+	if m := tokenEnds(w0); m != 0 {
+		n = bits.TrailingZeros64(m) >> 3
+		w0 &= lowBytes(n)
+		w1, w2 = 0, 0
+	} else if m := tokenEnds(w1); m != 0 {
+		n = 8 + bits.TrailingZeros64(m)>>3
+		w1 &= lowBytes(n - 8)
+		w2 = 0
+	} else if m := tokenEnds(w2); m != 0 {
+		n = 16 + bits.TrailingZeros64(m)>>3
+		w2 &= lowBytes(n - 16)
+	} else {
+		tok, next, ok := fastToken(line, pos) // a long ID
+		if !ok {
+			return 0, pos, false
+		}
+		return p.intern(col, tok), next, true
+	}
+	if n == 0 || b[n] != ' ' || n == 1 && b[0] == '-' {
+		return 0, pos, false
+	}
+	e := &p.ids[(w0^w1^w2)*0x9E3779B97F4A7C15>>(64-idsBits)]
+	if e.sym == 0 || e.w != [3]uint64{w0, w1, w2} {
+		*e = idEntry{w: [3]uint64{w0, w1, w2}, sym: p.intern(col, b[:n])}
+	}
+	return e.sym, pos + n + 1, true
+}
+
+// idEntry is an ID of up to 23 bytes as three words, and its Sym (0: the entry is
+// empty; no ID the fast path reads is Sym 0).
+type idEntry struct {
+	w   [3]uint64
+	sym Sym
+}
+
+// idsBits sizes Parser.ids: 64 entries, 2 KB, enough for the interfaces of a busy
+// account's log group.
+const idsBits = 6
+
+// lowBytes is the mask of the low n (0-7) bytes of a word.
+func lowBytes(n int) uint64 { return 1<<(8*uint(n)) - 1 }
 
 // tokenEnds flags (the high bit of) each byte of x that cannot be inside a token of the
 // fast path: white space and control bytes (0x20 and below), DEL, and bytes of 0x80 and

@@ -1,6 +1,9 @@
 package model
 
-import "net/netip"
+import (
+	"net/netip"
+	"unsafe"
+)
 
 // Action is the record's verdict field.
 type Action uint8
@@ -76,14 +79,21 @@ func (a *addr16) is4() bool {
 }
 
 // Flow is one flow-log record. The fields every format uses are stored inline and
-// compactly (72 bytes); the rarer ones of versions 3-11 and unknown columns live in
-// Ext, which records of the default format do not have. A field absent from the format
-// or written `-` is absent: Has reports false and the stored value is zero.
+// compactly (64 bytes); the rarer ones of versions 3-11 and unknown columns live in an
+// Ext (see Flow.Ext), which records of the default format do not have. A field absent
+// from the format or written `-` is absent: Has reports false and the stored value is
+// zero.
 //
 // srcaddr and dstaddr are stored inline as IPv4 (4 bytes each), which nearly every
-// record holds; an IPv6 one lives in v6, allocated for the records that have one (bits
-// srcV6 and dstV6 of present say which). Two 16-byte addresses inline were a third of
-// a record, and the explorer holds a million records.
+// record holds; an IPv6 one lives out of line in a [2]addr16, allocated for the records
+// that have one (bits srcV6 and dstV6 of present say which). Two 16-byte addresses
+// inline were a third of a record, and the explorer holds a million records.
+//
+// What lives out of line is reached through one pointer, more, which is nil, a
+// *[2]addr16 (a record with no Ext and an IPv6 address) or an *Ext (bit hasExt of
+// present; the Ext then holds the IPv6 array). A pointer each was 8 bytes more on every
+// record, a ninth of a default-format one; the two kinds of pointee keep their sizes
+// (32 bytes for IPv6 addresses alone, not an Ext's 176).
 type Flow struct {
 	src4, dst4 [4]byte
 	Packets    uint64
@@ -94,28 +104,66 @@ type Flow struct {
 	Interface  Sym
 	SrcPort    uint16
 	DstPort    uint16
-	present    uint32 // bit i set: inline field i has a value; and srcV6, dstV6
-	Ext        *Ext
-	v6         *[2]addr16 // srcaddr, dstaddr when IPv6; copies of a record share it, so it is never written once set
-	Format     FormatID
-	Version    uint8
-	Protocol   uint8
-	TCPFlags   uint8
-	Action     Action
-	Status     LogStatus
-	Direction  Direction
+	present    uint32 // bit i set: inline field i has a value; and srcV6, dstV6, hasExt
+	// more is nil, a *[2]addr16 or an *Ext, as hasExt says: see Flow. A [2]addr16 is
+	// never written once a record points to it, because copies of the record share it.
+	more      unsafe.Pointer
+	Format    FormatID
+	Version   uint8
+	Protocol  uint8
+	TCPFlags  uint8
+	Action    Action
+	Status    LogStatus
+	Direction Direction
 }
 
-// present's bits above the inline fields': the address is in v6.
+// present's bits above the inline fields': the address is in the IPv6 array; more is
+// an *Ext.
 const (
-	srcV6 uint32 = 1 << 30
-	dstV6 uint32 = 1 << 31
+	hasExt uint32 = 1 << 29
+	srcV6  uint32 = 1 << 30
+	dstV6  uint32 = 1 << 31
 )
 
+// Ext returns the record's fields beyond the default format; nil when it has none.
+// Copies of a record share it.
+func (r *Flow) Ext() *Ext {
+	if r.present&hasExt == 0 {
+		return nil
+	}
+	return (*Ext)(r.more)
+}
+
+// SetExt gives the record e (nil: none). The record's IPv6 addresses move into e, which
+// is the record's own from then on: a record built by hand (the simulator) gets its
+// fields from it.
+func (r *Flow) SetExt(e *Ext) {
+	v := r.v6()
+	if e == nil {
+		r.present &^= hasExt
+		r.more = unsafe.Pointer(v)
+		return
+	}
+	e.v6 = v
+	r.present |= hasExt
+	r.more = unsafe.Pointer(e)
+}
+
+// v6 is the record's IPv6 array, nil when it has none.
+func (r *Flow) v6() *[2]addr16 {
+	if r.present&hasExt != 0 {
+		return (*Ext)(r.more).v6
+	}
+	return (*[2]addr16)(r.more)
+}
+
 // setAddr stores srcaddr (i 0) or dstaddr (i 1) and marks it present. An IPv6 address
-// goes to a new v6 array (copies of the record may share the old one), which the parser
-// takes from its slab (from; nil: allocated alone).
-func (r *Flow) setAddr(i int, a *addr16, from *[][2]addr16) {
+// goes to a new IPv6 array (copies of the record may share the old one), which the
+// parser takes from its slab (from; nil: allocated alone). The parser passes ownExt:
+// the record's Ext, if any, is the one it just made, which no copy shares; anyone else
+// gets a copy of the Ext with the new array, so that a copy of the record keeps its
+// addresses.
+func (r *Flow) setAddr(i int, a *addr16, from *[][2]addr16, ownExt bool) {
 	bit := srcV6 << uint(i)
 	if a.is4() {
 		if i == 0 {
@@ -124,8 +172,8 @@ func (r *Flow) setAddr(i int, a *addr16, from *[][2]addr16) {
 			r.dst4 = [4]byte(a[12:])
 		}
 		r.present &^= bit
-		if r.present&(srcV6|dstV6) == 0 {
-			r.v6 = nil
+		if r.present&(srcV6|dstV6|hasExt) == 0 {
+			r.more = nil
 		}
 	} else {
 		var v *[2]addr16
@@ -138,11 +186,20 @@ func (r *Flow) setAddr(i int, a *addr16, from *[][2]addr16) {
 		} else {
 			v = new([2]addr16)
 		}
-		if r.v6 != nil {
-			*v = *r.v6
+		if old := r.v6(); old != nil {
+			*v = *old
 		}
 		v[i] = *a
-		r.v6 = v
+		if e := r.Ext(); e != nil {
+			if !ownExt {
+				c := *e
+				e = &c
+				r.more = unsafe.Pointer(e)
+			}
+			e.v6 = v
+		} else {
+			r.more = unsafe.Pointer(v)
+		}
 		r.present |= bit
 	}
 	if i == 0 {
@@ -155,7 +212,7 @@ func (r *Flow) setAddr(i int, a *addr16, from *[][2]addr16) {
 // addr is srcaddr (i 0) or dstaddr (i 1), present or not.
 func (r *Flow) addr(i int) netip.Addr {
 	if r.present&(srcV6<<uint(i)) != 0 {
-		return r.v6[i].addr()
+		return r.v6()[i].addr()
 	}
 	if i == 0 {
 		return netip.AddrFrom4(r.src4)
@@ -164,7 +221,7 @@ func (r *Flow) addr(i int) netip.Addr {
 }
 
 // Ext holds the fields of versions 3-11 that are not inline, and unknown columns. It is
-// 168 bytes, one per record of a format beyond the default: what is kept as text lives
+// 176 bytes, one per record of a format beyond the default: what is kept as text lives
 // in Texts, which most formats (v3-v5 among them) never need.
 type Ext struct {
 	PktSrc, PktDst addr16
@@ -173,6 +230,9 @@ type Ext struct {
 	present        uint8 // the ext* bits below
 	Str            [numExtStr]Sym
 	Texts          *ExtTexts // nil when the format has no column kept as text
+	// v6 is the record's IPv6 array (see Flow): a record has one pointer out of line,
+	// and one with an Ext keeps the array here.
+	v6 *[2]addr16
 }
 
 // ExtTexts holds a record's columns kept as text.
@@ -263,29 +323,31 @@ func (r *Flow) Has(f Field) bool {
 func (r *Flow) hasOther(f Field) bool {
 	if !f.Known() {
 		i := int(f - CustomBase)
-		return r.Ext != nil && r.Ext.Texts != nil && i < len(r.Ext.Texts.Custom) && r.Ext.Texts.Custom[i] != ""
+		e := r.Ext()
+		return e != nil && e.Texts != nil && i < len(e.Texts.Custom) && e.Texts.Custom[i] != ""
 	}
 	if b := inline[f]; b >= 0 {
 		return r.present&(1<<uint(b)) != 0
 	}
-	if r.Ext == nil {
+	e := r.Ext()
+	if e == nil {
 		return false
 	}
 	switch f {
 	case FPktSrcAddr:
-		return r.Ext.present&extPktSrc != 0
+		return e.present&extPktSrc != 0
 	case FPktDstAddr:
-		return r.Ext.present&extPktDst != 0
+		return e.present&extPktDst != 0
 	case FTrafficPath:
-		return r.Ext.present&extPath != 0
+		return e.present&extPath != 0
 	case FEncryptionStatus:
-		return r.Ext.present&extEncrypt != 0
+		return e.present&extEncrypt != 0
 	}
 	if i := extStr[f]; i >= 0 {
-		return r.Ext.Str[i] != 0
+		return e.Str[i] != 0
 	}
 	if i := extText[f]; i >= 0 {
-		return r.Ext.Texts != nil && r.Ext.Texts.Text[i] != ""
+		return e.Texts != nil && e.Texts.Text[i] != ""
 	}
 	return false
 }
@@ -309,8 +371,8 @@ func (r *Flow) Dst() netip.Addr {
 }
 
 // SetSrc and SetDst set the addresses; generators and tests build records with them.
-func (r *Flow) SetSrc(a netip.Addr) { a16 := packAddr(a); r.setAddr(0, &a16, nil) }
-func (r *Flow) SetDst(a netip.Addr) { a16 := packAddr(a); r.setAddr(1, &a16, nil) }
+func (r *Flow) SetSrc(a netip.Addr) { a16 := packAddr(a); r.setAddr(0, &a16, nil, false) }
+func (r *Flow) SetDst(a netip.Addr) { a16 := packAddr(a); r.setAddr(1, &a16, nil, false) }
 
 // Addr returns an address field (srcaddr, dstaddr, pkt-srcaddr, pkt-dstaddr).
 func (r *Flow) Addr(f Field) (netip.Addr, bool) {
@@ -323,9 +385,9 @@ func (r *Flow) Addr(f Field) (netip.Addr, bool) {
 	case FDstAddr:
 		return r.addr(1), true
 	case FPktSrcAddr:
-		return r.Ext.PktSrc.addr(), true
+		return r.Ext().PktSrc.addr(), true
 	case FPktDstAddr:
-		return r.Ext.PktDst.addr(), true
+		return r.Ext().PktDst.addr(), true
 	}
 	return netip.Addr{}, false
 }
@@ -355,9 +417,9 @@ func (r *Flow) Uint(f Field) (uint64, bool) {
 	case FTCPFlags:
 		return uint64(r.TCPFlags), true
 	case FTrafficPath:
-		return uint64(r.Ext.Path), true
+		return uint64(r.Ext().Path), true
 	case FEncryptionStatus:
-		return uint64(r.Ext.Encrypt), true
+		return uint64(r.Ext().Encrypt), true
 	}
 	return 0, false
 }
@@ -382,8 +444,8 @@ func (r *Flow) Sym(f Field) Sym {
 		return r.Account
 	case f == FInterfaceID:
 		return r.Interface
-	case f.Known() && extStr[f] >= 0 && r.Ext != nil:
-		return r.Ext.Str[extStr[f]]
+	case f.Known() && extStr[f] >= 0 && r.Ext() != nil:
+		return r.Ext().Str[extStr[f]]
 	}
 	return 0
 }
@@ -399,10 +461,11 @@ func (r *Flow) Text(f Field) string {
 	if Interned(f) {
 		return r.Sym(f).String()
 	}
-	if r.Ext == nil || r.Ext.Texts == nil {
+	e := r.Ext()
+	if e == nil || e.Texts == nil {
 		return ""
 	}
-	t := r.Ext.Texts
+	t := e.Texts
 	if !f.Known() {
 		if i := int(f - CustomBase); i < len(t.Custom) {
 			return t.Custom[i]
@@ -425,9 +488,9 @@ func (r *Flow) SetSym(f Field, s Sym) {
 		r.Interface = s
 		r.setIf(f, s != 0)
 	case f.Known() && extStr[f] >= 0:
-		r.ext().Str[extStr[f]] = s
+		r.extForWrite().Str[extStr[f]] = s
 	case f.Known() && extText[f] >= 0:
-		e := r.ext()
+		e := r.extForWrite()
 		if e.Texts == nil {
 			e.Texts = &ExtTexts{}
 		}
@@ -443,11 +506,16 @@ func (r *Flow) setIf(f Field, ok bool) {
 	}
 }
 
-func (r *Flow) ext() *Ext {
-	if r.Ext == nil {
-		r.Ext = &Ext{}
+// extForWrite returns the record's Ext, giving it one if it has none. Its fields are
+// written in place, so copies of the record sharing it see them (the addresses aside:
+// see setAddr).
+func (r *Flow) extForWrite() *Ext {
+	if e := r.Ext(); e != nil {
+		return e
 	}
-	return r.Ext
+	e := &Ext{}
+	r.SetExt(e)
+	return e
 }
 
 // SetUint sets a numeric inline field, truncating to its width; the generator uses it.
@@ -472,12 +540,14 @@ func (r *Flow) SetUint(f Field, v uint64) {
 	case FTCPFlags:
 		r.TCPFlags = uint8(v)
 	case FTrafficPath:
-		r.ext().Path = uint8(v)
-		r.Ext.present |= extPath
+		e := r.extForWrite()
+		e.Path = uint8(v)
+		e.present |= extPath
 		return
 	case FEncryptionStatus:
-		r.ext().Encrypt = uint8(v)
-		r.Ext.present |= extEncrypt
+		e := r.extForWrite()
+		e.Encrypt = uint8(v)
+		e.present |= extEncrypt
 		return
 	default:
 		return

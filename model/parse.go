@@ -133,11 +133,13 @@ type Parser struct {
 	// the last value interned per column, see intern
 	lastText [MaxColumns]string
 	lastSym  [MaxColumns]Sym
+	// ids caches the Syms of the IDs the default format's fast path reads (see fastID).
+	ids [1 << idsBits]idEntry
 	// Records of custom formats need an Ext; they are carved out of slabs so that
 	// parsing stays free of per-record allocations.
 	extSlab    []Ext
 	textsSlab  []ExtTexts
-	v6Slab     [][2]addr16 // where the IPv6 addresses of records go (Flow.v6)
+	v6Slab     [][2]addr16 // where the IPv6 addresses of records go (Flow.more)
 	customSlab []string
 	// noFast turns the default format's fast path off, so tests can compare the two.
 	noFast bool
@@ -225,8 +227,10 @@ func (p *Parser) Parse(line []byte, out *Flow) LineKind {
 	f := p.format
 	cols := f.cols
 	*out = Flow{Format: f.ID}
+	var ext *Ext
 	if f.needsExt {
-		out.Ext = p.newExt(f)
+		ext = p.newExt(f)
+		out.SetExt(ext)
 	}
 	n, control, cleaned := 0, false, false
 	badCol, badReason, badDetail := -1, Reason(0), ""
@@ -253,7 +257,7 @@ func (p *Parser) Parse(line []byte, out *Flow) LineKind {
 				tok, changed = cleanToken(tok)
 				cleaned = cleaned || changed
 			}
-			if reason, detail := p.setField(out, n, cols[n], tok); detail != "" {
+			if reason, detail := p.setField(out, ext, n, cols[n], tok); detail != "" {
 				badCol, badReason, badDetail, badTok = n, reason, detail, tok
 			}
 		}
@@ -372,21 +376,21 @@ func ParseHeaderLine(line []byte) (f *Format, ok bool, err error) {
 	return f, true, err
 }
 
-// setField stores one token of column col; it returns a non-empty detail when the token
-// is bad.
-func (p *Parser) setField(out *Flow, col int, c column, tok []byte) (Reason, string) {
+// setField stores one token of column col (in ext, out's Ext, for the columns that live
+// there); it returns a non-empty detail when the token is bad.
+func (p *Parser) setField(out *Flow, ext *Ext, col int, c column, tok []byte) (Reason, string) {
 	if len(tok) == 1 && tok[0] == '-' {
 		return 0, ""
 	}
 	switch c.op {
 	case opCustom:
-		out.Ext.Texts.Custom[c.idx] = p.text(col, tok)
+		ext.Texts.Custom[c.idx] = p.text(col, tok)
 		return 0, ""
 	case opExtText:
-		out.Ext.Texts.Text[c.idx] = p.text(col, tok)
+		ext.Texts.Text[c.idx] = p.text(col, tok)
 		return 0, ""
 	case opExtStr:
-		out.Ext.Str[c.idx] = p.intern(col, tok)
+		ext.Str[c.idx] = p.intern(col, tok)
 		return 0, ""
 	case opAccount:
 		out.Account = p.intern(col, tok)
@@ -399,18 +403,18 @@ func (p *Parser) setField(out *Flow, col int, c column, tok []byte) (Reason, str
 		}
 		switch c.field {
 		case FSrcAddr:
-			out.setAddr(0, &a, &p.v6Slab)
+			out.setAddr(0, &a, &p.v6Slab, true)
 			return 0, ""
 		case FDstAddr:
-			out.setAddr(1, &a, &p.v6Slab)
+			out.setAddr(1, &a, &p.v6Slab, true)
 			return 0, ""
 		case FPktSrcAddr:
-			out.Ext.PktSrc = a
-			out.Ext.present |= extPktSrc
+			ext.PktSrc = a
+			ext.present |= extPktSrc
 			return 0, ""
 		case FPktDstAddr:
-			out.Ext.PktDst = a
-			out.Ext.present |= extPktDst
+			ext.PktDst = a
+			ext.present |= extPktDst
 			return 0, ""
 		}
 	case opAction:
@@ -497,12 +501,12 @@ func (p *Parser) setField(out *Flow, col int, c column, tok []byte) (Reason, str
 		case FTCPFlags:
 			out.TCPFlags = uint8(v)
 		case FTrafficPath:
-			out.Ext.Path = uint8(v)
-			out.Ext.present |= extPath
+			ext.Path = uint8(v)
+			ext.present |= extPath
 			return 0, ""
 		case FEncryptionStatus:
-			out.Ext.Encrypt = uint8(v)
-			out.Ext.present |= extEncrypt
+			ext.Encrypt = uint8(v)
+			ext.present |= extEncrypt
 			return 0, ""
 		}
 	}

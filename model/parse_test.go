@@ -43,7 +43,7 @@ func TestParseOfficialExamples(t *testing.T) {
 		r.Start != 1418530010 || r.End != 1418530070 || r.Action != Accept || r.Status != StatusOK {
 		t.Errorf("parsed %+v", r)
 	}
-	if r.Ext != nil {
+	if r.Ext() != nil {
 		t.Errorf("a default-format record should not carry Ext")
 	}
 
@@ -73,7 +73,7 @@ func TestParseOfficialExamples(t *testing.T) {
 	}
 
 	r, kind, _ = parseOne(t, v5Format, "5 10.0.0.71 52.95.128.179 34210 80 6 1616729292 1616729349 IPv4 7 471 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 3 10.0.0.71 52.95.128.179 - S3 8 egress OK")
-	if kind != LineRecord || r.Direction != Egress || r.Ext.Path != 8 || r.Sym(FPktDstAWSService).String() != "S3" || r.Has(FPktSrcAWSService) || r.Has(FSublocationID) {
+	if kind != LineRecord || r.Direction != Egress || r.Ext().Path != 8 || r.Sym(FPktDstAWSService).String() != "S3" || r.Has(FPktSrcAWSService) || r.Has(FSublocationID) {
 		t.Errorf("v5 example: %v %+v", kind, r)
 	}
 	if r.Sym(FRegion).String() != "ap-southeast-2" || r.Sym(FType).String() != "IPv4" {
@@ -311,13 +311,6 @@ func TestParseAllocations(t *testing.T) {
 	}
 }
 
-func TestFlowSize(t *testing.T) {
-	// The ring budget is 100 bytes per default-format record.
-	if s := flowSize(); s > 72 {
-		t.Errorf("Flow is %d bytes", s)
-	}
-}
-
 func TestParseIPv4MatchesNetip(t *testing.T) {
 	for _, s := range []string{"0.0.0.0", "255.255.255.255", "10.0.0.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1..2.3", "256.1.1.1", "1.2.3.4.", ".1.2.3", "1.2.3.-", "1.2.3.4a"} {
 		a, ok := parseIPv4([]byte(s))
@@ -383,7 +376,7 @@ func TestHighCardinalityColumnsAreNotInterned(t *testing.T) {
 	}
 }
 
-// The addresses are stored as IPv4 inline and IPv6 out of line (Flow.v6), which copies
+// The addresses are stored as IPv4 inline and IPv6 out of line (Flow.more), which copies
 // of a record share: setting an address on a copy must not change the original, and
 // each family must read back as it was written, in every combination.
 func TestFlowAddressFamilies(t *testing.T) {
@@ -427,19 +420,65 @@ func TestFlowAddressFamilies(t *testing.T) {
 	}
 }
 
+// A record with an Ext keeps its IPv6 array there (Flow has one pointer out of line):
+// the same guarantees hold for it, across a parse, for a copy given new addresses, and
+// when an Ext is given to a record that already has IPv6 addresses.
+func TestFlowAddressFamiliesWithExt(t *testing.T) {
+	v6a, v6b := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
+	v4a := netip.MustParseAddr("10.0.0.1")
+	p := NewParser("t", MustParseFormat(v5Format))
+	var r Flow
+	if p.Parse([]byte("5 2001:db8::7 10.0.0.9 34210 80 6 1616729292 1616729349 IPv6 7 471 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 3 2001:db8::7 10.0.0.9 - S3 8 egress OK"), &r) != LineRecord {
+		t.Fatal(p.Stats().Samples)
+	}
+	keep := r
+	if p.Parse([]byte("5 10.0.0.8 2001:db8::8 34210 80 6 1616729292 1616729349 IPv6 7 471 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 3 10.0.0.8 2001:db8::8 - S3 8 egress OK"), &r) != LineRecord {
+		t.Fatal(p.Stats().Samples)
+	}
+	if got := keep.Src().String() + " " + keep.Dst().String(); got != "2001:db8::7 10.0.0.9" || keep.Ext() == nil {
+		t.Errorf("a v5 record kept across a parse reads %s", got)
+	}
+	if got := r.Src().String() + " " + r.Dst().String(); got != "10.0.0.8 2001:db8::8" {
+		t.Errorf("the next v5 record reads %s", got)
+	}
+	cp := keep
+	cp.SetSrc(v6b)
+	cp.SetDst(v6a)
+	if keep.Src().String() != "2001:db8::7" || keep.Dst() != netip.MustParseAddr("10.0.0.9") {
+		t.Errorf("setting a copy's addresses changed the original: %v %v", keep.Src(), keep.Dst())
+	}
+	if cp.Src() != v6b || cp.Dst() != v6a || cp.Text(FVPCID) != "vpc-abcdefab012345678" {
+		t.Errorf("copy reads %v %v %q", cp.Src(), cp.Dst(), cp.Text(FVPCID))
+	}
+
+	var h Flow
+	h.SetSrc(v6a)
+	h.SetDst(v4a)
+	h.SetSym(FVPCID, Intern("vpc-1"))
+	if h.Ext() == nil || h.Src() != v6a || h.Dst() != v4a || h.Text(FVPCID) != "vpc-1" {
+		t.Errorf("an Ext given after the addresses: %v %v %q", h.Src(), h.Dst(), h.Text(FVPCID))
+	}
+	h.SetExt(nil)
+	if h.Ext() != nil || h.Src() != v6a || h.Dst() != v4a || h.Has(FVPCID) {
+		t.Errorf("the Ext taken away: %v %v %v", h.Src(), h.Dst(), h.Has(FVPCID))
+	}
+}
+
 // Ext keeps what is stored as text out of line: a v5 record has none, so its Ext is
 // the small one; the ECS fields and unknown columns still read back.
 func TestExtTexts(t *testing.T) {
-	if s := unsafe.Sizeof(Ext{}); s > 168 {
-		t.Errorf("Ext is %d bytes", s)
+	// A record of a format beyond the default is its Flow and its Ext: 240 bytes, 72 and
+	// 168 before the IPv6 array's pointer moved from Flow to Ext.
+	if s := unsafe.Sizeof(Ext{}); s > 176 || s+flowSize() > 240 {
+		t.Errorf("Ext is %d bytes, %d with its Flow", s, s+flowSize())
 	}
 	var r Flow
 	v5 := NewParser("t", MustParseFormat(v5Format))
 	if v5.Parse([]byte("5 10.0.0.71 52.95.128.179 34210 80 6 1616729292 1616729349 IPv4 7 471 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 3 10.0.0.71 52.95.128.179 - S3 8 egress OK"), &r) != LineRecord {
 		t.Fatal("not a record")
 	}
-	if r.Ext == nil || r.Ext.Texts != nil || r.Text(FVPCID) != "vpc-abcdefab012345678" {
-		t.Errorf("v5: Ext %v, vpc-id %q", r.Ext, r.Text(FVPCID))
+	if r.Ext() == nil || r.Ext().Texts != nil || r.Text(FVPCID) != "vpc-abcdefab012345678" {
+		t.Errorf("v5: Ext %v, vpc-id %q", r.Ext(), r.Text(FVPCID))
 	}
 	f := MustParseFormat("version srcaddr dstaddr ecs-task-id my-column action")
 	p := NewParser("t", f)
@@ -468,7 +507,8 @@ func TestFastPathAgreesOnNumbers(t *testing.T) {
 	addrs := []string{"1.2.3.4", "10.0.0.1", "172.31.16.139", "255.255.255.255", "0.0.0.0", "100.20.3.199",
 		"256.1.1.1", "1.2.3.256", "01.2.3.4", "1.2.3.04", "1.2.3", "1.2.3.4.5", "1..2.3", "1.2.3.4a", "1234.1.1.1", "9.99.199.249"}
 	nums := []string{"0", "7", "22", "443", "5432", "65535", "65536", "123456", "0022", "1418530010", "14185300101",
-		"1234567", "12345678", "123456789", "999999999999999", "1234567890123456", "12345678901234567890", "18446744073709551615", "1e5", "-"}
+		"1234567", "12345678", "123456789", "999999999999999", "1234567890123456", "12345678901234567890", "18446744073709551615", "1e5", "-",
+		"4294967295", "4294967296", "9999999999", "0000000000", "99999999999", "100000000000", "1418530010000"}
 	fast, slow := NewParser("fast", nil), NewParser("slow", nil)
 	slow.noFast = true
 	var a, b Flow
@@ -490,6 +530,20 @@ func TestFastPathAgreesOnNumbers(t *testing.T) {
 		check("2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 20641 22 6 20 4249 " + n + " " + n + " ACCEPT OK")
 		check(n + " 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 REJECT OK")
 	}
+	// The tail the fast path reads from the line's end (fastTail), and near misses.
+	for _, tail := range []string{"1418530010 1418530070 ACCEPT OK", "1418530010 1418530070 REJECT OK",
+		"1418530010 1418530070 accept OK", "1418530010 1418530070 ACCEPT ok", "1418530010 1418530070 ACCEPT  OK",
+		"1418530010 1418530070 ACCEPT OK ", "1418530010 1418530070 ACCEPT\tOK", "1418530010 1418530070 ACCEPT OKK",
+		"1418530010 1418530070 DENIED OK", "1418530010 1418530070 - NODATA", "1418530010 1418530070 ACCEPT SKIPDATA",
+		"141853001 1418530070 ACCEPT OK", "1418530010 141853007 ACCEPT OK", "1418530010 1418530070 ACCEPTX OK",
+		"14185300x0 1418530070 ACCEPT OK", "1418530010 141853007x ACCEPT OK", "1418530010  1418530070 ACCEPT OK",
+		"1418530010 1418530070 ACCEPT OK\r\n", "1418530010 1418530070 ACCEPT OK\n", "x1418530010 1418530070 ACCEPT OK",
+		"1418530010x1418530070 ACCEPT OK", "1418530010 1418530070xACCEPT OK", "1418530010 1418530070 ACCEPTxOK"} {
+		check("2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 20641 22 6 20 4249 " + tail)
+		check("2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1" + tail)
+		check("2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 20641 22 6 20 4249" + tail)
+		check("2 123456789010 eni-1235b8ca123456789 10.0.0.1 10.0.0.2 20641 22 6 20 4249 - " + tail)
+	}
 	// Short lines: the numbers and addresses near the end, where fewer than sixteen
 	// bytes remain.
 	check("2 1 e 1.2.3.4 5.6.7.8 1 2 6 1 1 1 1 ACCEPT OK")
@@ -498,5 +552,48 @@ func TestFastPathAgreesOnNumbers(t *testing.T) {
 	if !fast.parseDefault([]byte("2 123456789010 eni-1235b8ca123456789 172.31.16.139 9.99.199.249 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"), &r) ||
 		r.Src().String() != "172.31.16.139" || r.Dst().String() != "9.99.199.249" || r.SrcPort != 20641 || r.End != 1418530070 {
 		t.Errorf("the fast path did not take a plain record: %s", r.AppendRecord(nil))
+	}
+}
+
+// The fast path looks IDs up by their bytes as three words (fastID): every length
+// around the words' edges and past them, IDs that differ only in their last byte, and
+// more IDs than its table has entries, in an order that makes them collide, must read
+// back as written and as the general path reads them.
+func TestFastPathAgreesOnIDs(t *testing.T) {
+	var ids []string
+	for n := 1; n <= 30; n++ {
+		for _, last := range "09az" {
+			ids = append(ids, strings.Repeat("e", n-1)+string(last))
+		}
+	}
+	for i := range 300 {
+		ids = append(ids, fmt.Sprintf("eni-%017x", i*7919))
+	}
+	fast, slow := NewParser("fast", nil), NewParser("slow", nil)
+	slow.noFast = true
+	var a, b Flow
+	for round := range 3 {
+		for i := range ids {
+			acct := ids[(i*31+round)%len(ids)]
+			ifc := ids[(i*17+round*5)%len(ids)]
+			line := "2 " + acct + " " + ifc + " 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
+			ka, kb := fast.Parse([]byte(line), &a), slow.Parse([]byte(line), &b)
+			if ka != LineRecord || kb != LineRecord || !sameFlow(&a, &b) || a.Account.String() != acct || a.Interface.String() != ifc {
+				t.Fatalf("%q: fast path %v %q %q, general %v %q %q", line, ka, a.Account, a.Interface, kb, b.Account, b.Interface)
+			}
+		}
+	}
+	// What the fast path refuses, the general one reads or refuses on its own terms.
+	for _, line := range []string{
+		"2 - eni-1 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+		"2 123456789010 - 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+		"2 123456789010\teni-1 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+		"2 123456789010  eni-1 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+		"2 1234567890123456789012345 eni-1 10.0.0.1 10.0.0.2 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+	} {
+		ka, kb := fast.Parse([]byte(line), &a), slow.Parse([]byte(line), &b)
+		if ka != kb || ka == LineRecord && !sameFlow(&a, &b) {
+			t.Errorf("%q: fast path %v %s, general %v %s", line, ka, a.AppendRecord(nil), kb, b.AppendRecord(nil))
+		}
 	}
 }

@@ -21,9 +21,9 @@ func readNotes(t *testing.T, data string, opts Options) (recs []model.Flow, st m
 	}
 	ReadFiles(context.Background(), []Input{{Name: path, Path: path}}, opts, nil, func(c *Chunk) bool {
 		for _, r := range c.Records {
-			if r.Ext != nil {
-				ext := *r.Ext
-				r.Ext = &ext
+			if e := r.Ext(); e != nil {
+				ext := *e
+				r.SetExt(&ext)
 			}
 			recs = append(recs, r)
 		}

@@ -494,7 +494,7 @@ func TestDefaultFormat(t *testing.T) {
 	web := top.AddInterface("web", a, sim.Linux, top.AddSecurityGroup("ssh").AllowIn(sim.TCP, 22, 22, "0.0.0.0/0"))
 	res := top.Converse(model.DefaultFormat, sim.Conversation{Initiator: out, Responder: web, Protocol: sim.TCP, Port: 22})
 	r := &res.Records[0]
-	if r.Ext != nil || r.Has(model.FTCPFlags) || r.Has(model.FFlowDirection) || r.Version != 2 {
+	if r.Ext() != nil || r.Has(model.FTCPFlags) || r.Has(model.FFlowDirection) || r.Version != 2 {
 		t.Errorf("a default-format record has fields beyond version 2: %+v", r)
 	}
 	line := string(r.AppendRecord(nil))

@@ -111,8 +111,13 @@ func (w *writer) write(r *rec, out *model.Flow) {
 	if h[model.FLogStatus] {
 		out.SetStatus(r.status)
 	}
+	// The addresses go in before the Ext: setting an IPv6 address on a record that has
+	// one copies the Ext (copies of a record share it), and SetExt takes them along.
+	if r.status == model.StatusOK {
+		w.writeAddrs(r, ifc, out)
+	}
 	if w.ext {
-		out.Ext = w.newExt()
+		out.SetExt(w.newExt())
 		if h[model.FVPCID] {
 			out.SetSym(model.FVPCID, ifc.syms.vpc)
 		}
@@ -128,21 +133,6 @@ func (w *writer) write(r *rec, out *model.Flow) {
 	}
 	if r.status != model.StatusOK {
 		return // NODATA and SKIPDATA carry no traffic fields
-	}
-	// The interface's own side shows its primary private IPv4; pkt-* the packet.
-	src, dst := r.src, r.dst
-	if is4(src) {
-		if r.dir == model.Egress {
-			src = ifc.ip16
-		} else {
-			dst = ifc.ip16
-		}
-	}
-	if h[model.FSrcAddr] {
-		out.SetSrc(netip.AddrFrom16(src).Unmap())
-	}
-	if h[model.FDstAddr] {
-		out.SetDst(netip.AddrFrom16(dst).Unmap())
 	}
 	if h[model.FSrcPort] {
 		out.SetUint(model.FSrcPort, uint64(r.sport))
@@ -186,8 +176,27 @@ func (w *writer) write(r *rec, out *model.Flow) {
 			out.SetSym(model.FPktDstAWSService, r.dstSvc)
 		}
 		if w.pkt {
-			out.Ext.PktSrc, out.Ext.PktDst = r.src, r.dst
+			out.Ext().PktSrc, out.Ext().PktDst = r.src, r.dst
 		}
+	}
+}
+
+// writeAddrs sets srcaddr and dstaddr: the interface's own side shows its primary
+// private IPv4; pkt-* the packet.
+func (w *writer) writeAddrs(r *rec, ifc *Interface, out *model.Flow) {
+	src, dst := r.src, r.dst
+	if is4(src) {
+		if r.dir == model.Egress {
+			src = ifc.ip16
+		} else {
+			dst = ifc.ip16
+		}
+	}
+	if w.has[model.FSrcAddr] {
+		out.SetSrc(netip.AddrFrom16(src).Unmap())
+	}
+	if w.has[model.FDstAddr] {
+		out.SetDst(netip.AddrFrom16(dst).Unmap())
 	}
 }
 
@@ -209,10 +218,10 @@ func pktTemplate(f *model.Format) model.Ext {
 		}
 	}
 	var r model.Flow
-	if model.NewParser("sim", f).Parse(line, &r) != model.LineRecord || r.Ext == nil {
+	if model.NewParser("sim", f).Parse(line, &r) != model.LineRecord || r.Ext() == nil {
 		panic("sim: cannot build a record with pkt-srcaddr and pkt-dstaddr in format " + f.Spec())
 	}
-	e := *r.Ext
+	e := *r.Ext()
 	clear(e.Str[:])
 	e.Texts = nil // each record gets its own (newExt)
 	return e

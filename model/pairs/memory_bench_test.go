@@ -73,7 +73,7 @@ func heldBytes(b *testing.B, format *model.Format, read, capacity int) {
 // formats beyond the default, its Ext.
 func ringRecordBytes(r *ring.Ring) uintptr {
 	size := unsafe.Sizeof(model.Flow{})
-	if f := r.At(r.First()); f != nil && f.Ext != nil {
+	if f := r.At(r.First()); f != nil && f.Ext() != nil {
 		size += unsafe.Sizeof(model.Ext{}) // from the parser's slab: no size class rounds it
 	}
 	return size

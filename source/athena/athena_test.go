@@ -86,9 +86,9 @@ func parse(t *testing.T, text []byte) []model.Flow {
 	var recs []model.Flow
 	source.ReadFiles(context.Background(), []source.Input{{Name: path, Path: path}}, source.Options{}, nil, func(c *source.Chunk) bool {
 		for _, r := range c.Records {
-			if r.Ext != nil {
-				ext := *r.Ext
-				r.Ext = &ext
+			if e := r.Ext(); e != nil {
+				ext := *e
+				r.SetExt(&ext)
 			}
 			recs = append(recs, r)
 		}

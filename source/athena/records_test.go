@@ -77,9 +77,9 @@ func TestRunGivesTheLocalRecords(t *testing.T) {
 					ordered = false
 				}
 				lastStart = r.Start
-				if r.Ext != nil {
-					ext := *r.Ext
-					r.Ext = &ext
+				if e := r.Ext(); e != nil {
+					ext := *e
+					r.SetExt(&ext)
 				}
 				got = append(got, r)
 			}
