@@ -673,7 +673,7 @@ func (v *pairsView) counts(total, room int) string {
 func (v *pairsView) renderRow(s Styles, cols []pairCol, sr *pairScreenRow, selected bool, local bool) string {
 	p, j := sr.row.p, &sr.j
 	k := p.Key
-	init, resp := k.A, k.B
+	init, resp := k.A(), k.B()
 	if j.Initiator != pairs.SideUnknown {
 		init, resp = j.InitiatorAP, j.ResponderAP
 	}

@@ -52,7 +52,7 @@ type inputs struct {
 }
 
 func (ix *Index) inputsOf(p *Pair, rs *rules.Set) inputs {
-	return ix.evidence.inputs(&p.counts, family(p.Key.A.Addr()), rs)
+	return ix.evidence.inputs(&p.counts, familyOf(&p.Key), rs)
 }
 
 // act is a direction's action once stray rejects are set aside.
@@ -384,8 +384,8 @@ func ownAddressOpinion(k Key, t *texts, in inputs, full bool) opinion {
 	o := opinion{name: SignalOwnAddress, side: SideUnknown}
 	if in.rs != nil {
 		if loaded, ok := in.rs.Interface(t.iface()); ok {
-			aOwn := slices.Contains(loaded.PrivateIPs, k.A.Addr())
-			bOwn := slices.Contains(loaded.PrivateIPs, k.B.Addr())
+			aOwn := slices.Contains(loaded.PrivateIPs, k.A().Addr())
+			bOwn := slices.Contains(loaded.PrivateIPs, k.B().Addr())
 			o.decisive = true
 			switch {
 			case aOwn && !bOwn:
@@ -429,7 +429,7 @@ func private(a netip.Addr) bool { return a.IsPrivate() || cgnat.Contains(a) }
 // guess: VPCs may use public ranges, and IPv6 addresses in a VPC are public.
 func privateAddressOpinion(k Key, t *texts, full bool) opinion {
 	o := opinion{name: SignalPrivateAddress, side: SideUnknown}
-	a, b := k.A.Addr(), k.B.Addr()
+	a, b := k.A().Addr(), k.B().Addr()
 	if !a.Is4() || !b.Is4() || private(a) == private(b) {
 		return o
 	}
@@ -501,10 +501,10 @@ func portOpinions(k Key, t *texts, in inputs, full bool) [3]opinion {
 	priv := opinion{name: SignalPrivilegedPort, side: SideUnknown}
 	listen := opinion{name: SignalListener, side: SideUnknown}
 	rank := opinion{name: SignalServicePort, side: SideUnknown}
-	if !hasPorts(k.Protocol) || k.A.Port() == 0 || k.B.Port() == 0 {
+	if !hasPorts(k.Protocol) || k.aPort == 0 || k.bPort == 0 {
 		return [3]opinion{priv, listen, rank}
 	}
-	port := [2]uint16{k.A.Port(), k.B.Port()} // by Side: the sender's port
+	port := [2]uint16{k.aPort, k.bPort} // by Side: the sender's port
 	_, svcA := decode.Service(k.Protocol, port[AtoB])
 	_, svcB := decode.Service(k.Protocol, port[BtoA])
 	// server is the end (by the Side it sends) that serves; the request goes to it.

@@ -157,9 +157,9 @@ func (e *explainer) accepted(b *sentenceBuf) {
 		k := e.p.Key
 		b.WriteString(protoName(k.Protocol))
 		b.WriteString(" between ")
-		writeEndpoint(b, k.Protocol, k.A)
+		writeEndpoint(b, k.Protocol, k.A())
 		b.WriteString(" and ")
-		writeEndpoint(b, k.Protocol, k.B)
+		writeEndpoint(b, k.Protocol, k.B())
 		b.WriteString(" was accepted both ways; which side started it cannot be told from these records")
 		return
 	}

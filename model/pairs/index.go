@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"net/netip"
 	"slices"
+	"strconv"
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/decode"
@@ -44,10 +45,37 @@ func (s Side) String() string {
 // Key names a conversation on one interface. A sorts before B (netip.AddrPort.Compare),
 // so a record and its reverse share the key. Ports are 0 for ICMP and the other
 // protocols without ports, so every ping between two addresses is one pair.
+//
+// The ends are kept as 16-byte addresses and ports, 44 bytes in all instead of the 72
+// of two netip.AddrPort: the explorer holds a key for about every other record. Records
+// hold no IPv4-mapped IPv6 addresses (the parser unmaps them) and no zones, so an IPv4
+// address and its mapped form cannot collide and A and B give back what was stored.
+// Make one with NewKey or KeyOf; keys are comparable.
 type Key struct {
-	Interface model.Sym
-	Protocol  uint8
-	A, B      netip.AddrPort
+	a, b         [16]byte
+	aPort, bPort uint16
+	Interface    model.Sym
+	Protocol     uint8
+}
+
+// NewKey returns the key of a conversation between x and y on an interface, in
+// either order: the end that sorts first becomes A.
+func NewKey(ifc model.Sym, proto uint8, x, y netip.AddrPort) Key {
+	if x.Compare(y) > 0 {
+		x, y = y, x
+	}
+	return Key{a: x.Addr().As16(), b: y.Addr().As16(), aPort: x.Port(), bPort: y.Port(), Interface: ifc, Protocol: proto}
+}
+
+// A is the end that sorts first.
+func (k Key) A() netip.AddrPort { return netip.AddrPortFrom(addrOf16(&k.a), k.aPort) }
+
+// B is the other end (A itself when a record went from an endpoint to itself).
+func (k Key) B() netip.AddrPort { return netip.AddrPortFrom(addrOf16(&k.b), k.bPort) }
+
+// String is the key for messages: "eni-0abc 6 10.0.1.5:22 203.0.113.7:51515".
+func (k Key) String() string {
+	return k.Interface.String() + " " + strconv.Itoa(int(k.Protocol)) + " " + k.A().String() + " " + k.B().String()
 }
 
 // Sender is the endpoint that sends direction s (A for AtoB); the zero AddrPort for
@@ -55,9 +83,9 @@ type Key struct {
 func (k Key) Sender(s Side) netip.AddrPort {
 	switch s {
 	case AtoB:
-		return k.A
+		return k.A()
 	case BtoA:
-		return k.B
+		return k.B()
 	}
 	return netip.AddrPort{}
 }
@@ -66,7 +94,8 @@ func (k Key) Sender(s Side) netip.AddrPort {
 func (k Key) Receiver(s Side) netip.AddrPort { return k.Sender(s.Other()) }
 
 // Compare orders keys by interface (symbol number, which is stable within a run),
-// protocol and ends: a total order, for lists that must not shuffle between rebuilds.
+// protocol and ends, the ends as netip.AddrPort.Compare orders them: a total order,
+// for lists that must not shuffle between rebuilds.
 func (k Key) Compare(o Key) int {
 	if c := cmp.Compare(k.Interface, o.Interface); c != 0 {
 		return c
@@ -74,10 +103,22 @@ func (k Key) Compare(o Key) int {
 	if c := cmp.Compare(k.Protocol, o.Protocol); c != 0 {
 		return c
 	}
-	if c := k.A.Compare(o.A); c != 0 {
+	if c := compareEnd(&k.a, k.aPort, &o.a, o.aPort); c != 0 {
 		return c
 	}
-	return k.B.Compare(o.B)
+	return compareEnd(&k.b, k.bPort, &o.b, o.bPort)
+}
+
+// compareEnd is netip.AddrPort.Compare for stored ends: IPv4 before IPv6, then the
+// address's bytes, then the port.
+func compareEnd(a *[16]byte, aPort uint16, b *[16]byte, bPort uint16) int {
+	if c := cmp.Compare(familyOf16(a), familyOf16(b)); c != 0 {
+		return c
+	}
+	if c := bytes.Compare(a[:], b[:]); c != 0 {
+		return c
+	}
+	return cmp.Compare(aPort, bPort)
 }
 
 // KeyOf returns the key of a record and the direction it travelled. It is false for
@@ -87,12 +128,21 @@ func KeyOf(r *model.Flow) (Key, Side, bool) {
 	if !r.IsData() || !r.Has(model.FSrcAddr) || !r.Has(model.FDstAddr) || !r.Has(model.FProtocol) {
 		return Key{}, AtoB, false
 	}
-	src := netip.AddrPortFrom(r.Src(), r.SrcPort)
-	dst := netip.AddrPortFrom(r.Dst(), r.DstPort)
-	if src.Compare(dst) <= 0 {
-		return Key{Interface: r.Interface, Protocol: r.Protocol, A: src, B: dst}, AtoB, true
+	src, dst := r.Src(), r.Dst()
+	s16, d16 := src.As16(), dst.As16()
+	var srcFirst bool
+	if src4 := src.Is4(); src4 != dst.Is4() {
+		// Never seen in flow logs: as netip.AddrPort.Compare, IPv4 sorts first.
+		srcFirst = src4
+	} else {
+		// For addresses of one family the bytes sort as netip.AddrPort.Compare does.
+		c := bytes.Compare(s16[:], d16[:])
+		srcFirst = c < 0 || c == 0 && r.SrcPort <= r.DstPort
 	}
-	return Key{Interface: r.Interface, Protocol: r.Protocol, A: dst, B: src}, BtoA, true
+	if srcFirst {
+		return Key{a: s16, b: d16, aPort: r.SrcPort, bPort: r.DstPort, Interface: r.Interface, Protocol: r.Protocol}, AtoB, true
+	}
+	return Key{a: d16, b: s16, aPort: r.DstPort, bPort: r.SrcPort, Interface: r.Interface, Protocol: r.Protocol}, BtoA, true
 }
 
 // Dir is one direction of a pair: its records, aggregated. First and Last are exact
@@ -228,12 +278,6 @@ func (p *Pair) resetDir(s Side) {
 	}
 }
 
-// hasKey reports whether the pair's key is k.
-func (p *Pair) hasKey(k *pairKey) bool {
-	return p.Key.Interface == k.ifc && p.Key.Protocol == k.proto && p.Key.A.Port() == k.aPort &&
-		p.Key.B.Port() == k.bPort && p.Key.A.Addr().As16() == k.a && p.Key.B.Addr().As16() == k.b
-}
-
 // Dir returns the direction s (nil for SideUnknown).
 func (p *Pair) Dir(s Side) *Dir {
 	if s > BtoA {
@@ -340,40 +384,6 @@ func newEvidence() evidence {
 	}
 }
 
-// Addresses are stored in 16 bytes: records hold no IPv4-mapped IPv6 addresses (the
-// parser unmaps them), so an IPv4 address and its mapped form cannot collide.
-type pairKey struct {
-	a, b         [16]byte
-	aPort, bPort uint16
-	ifc          model.Sym
-	proto        uint8
-}
-
-func compact(k Key) pairKey {
-	return pairKey{a: k.A.Addr().As16(), b: k.B.Addr().As16(), aPort: k.A.Port(), bPort: k.B.Port(),
-		ifc: k.Interface, proto: k.Protocol}
-}
-
-// pairKeyOf is KeyOf without building a Key: an existing pair needs none.
-func pairKeyOf(r *model.Flow) (pairKey, Side, bool) {
-	if !r.IsData() || !r.Has(model.FSrcAddr) || !r.Has(model.FDstAddr) || !r.Has(model.FProtocol) {
-		return pairKey{}, AtoB, false
-	}
-	src, dst := r.Src(), r.Dst()
-	if src.Is4() != dst.Is4() {
-		// Never seen in flow logs; KeyOf's order (AddrPort.Compare) is the reference.
-		k, s, ok := KeyOf(r)
-		return compact(k), s, ok
-	}
-	s16, d16 := src.As16(), dst.As16()
-	// For addresses of one family the bytes sort as AddrPort.Compare does.
-	c := bytes.Compare(s16[:], d16[:])
-	if c < 0 || c == 0 && r.SrcPort <= r.DstPort {
-		return pairKey{a: s16, b: d16, aPort: r.SrcPort, bPort: r.DstPort, ifc: r.Interface, proto: r.Protocol}, AtoB, true
-	}
-	return pairKey{a: d16, b: s16, aPort: r.DstPort, bPort: r.SrcPort, ifc: r.Interface, proto: r.Protocol}, BtoA, true
-}
-
 // ifaceState counts an interface's records and pairs by address family.
 type ifaceState struct {
 	records [2]int32 // IPv4, IPv6
@@ -463,14 +473,13 @@ func (ix *Index) All() []*Pair {
 
 // Lookup returns the pair of a key, or nil.
 func (ix *Index) Lookup(k Key) *Pair {
-	pk := compact(k)
-	return ix.pairs.find(ix.pairs.hash(&pk), &pk)
+	return ix.pairs.find(ix.pairs.hash(&k), &k)
 }
 
 // Get returns the pair a record belongs to and the record's direction; nil when the
 // record has no pair (not added, or not a conversation record).
 func (ix *Index) Get(r *model.Flow) (*Pair, Side) {
-	pk, s, ok := pairKeyOf(r)
+	pk, s, ok := KeyOf(r)
 	if !ok {
 		return nil, SideUnknown
 	}
@@ -483,15 +492,14 @@ func (ix *Index) Get(r *model.Flow) (*Pair, Side) {
 
 // Add counts a record, seq being its ring Seq.
 func (ix *Index) Add(seq uint64, r *model.Flow) {
-	pk, s, ok := pairKeyOf(r)
+	pk, s, ok := KeyOf(r)
 	if !ok {
 		return
 	}
 	h := ix.pairs.hash(&pk)
 	p := ix.pairs.find(h, &pk)
 	if p == nil {
-		k, _, _ := KeyOf(r)
-		p = &Pair{Key: k}
+		p = &Pair{Key: pk}
 		ix.pairs.insert(h, p)
 		ix.attach(&p.counts, &pk)
 	}
@@ -500,7 +508,7 @@ func (ix *Index) Add(seq uint64, r *model.Flow) {
 }
 
 // count adds n to the records of the interface and of the addresses of p.
-func (ix *Index) count(p *Pair, n int32) { ix.countRecords(&p.counts, family(p.Key.A.Addr()), n) }
+func (ix *Index) count(p *Pair, n int32) { ix.countRecords(&p.counts, familyOf(&p.Key), n) }
 
 // countRecords adds n to the records of the interface and of the addresses a pair's
 // counters name; fam is the family of its addresses (see family).
@@ -515,7 +523,7 @@ func (e *evidence) countRecords(c *counters, fam int, n int32) {
 // Remove forgets a record that left the ring. Records must leave in the order they were
 // added (the ring drops the oldest first); a pair without records is deleted.
 func (ix *Index) Remove(r *model.Flow) {
-	pk, s, ok := pairKeyOf(r)
+	pk, s, ok := KeyOf(r)
 	if !ok {
 		return
 	}
@@ -534,17 +542,14 @@ func (ix *Index) Remove(r *model.Flow) {
 	}
 }
 
-func family(a netip.Addr) int {
-	if a.Is4() {
-		return 0
-	}
-	return 1
-}
+// familyOf is the family of a key's addresses, 0 for IPv4 and 1 for IPv6 (a record's
+// are of one family; A's is taken).
+func familyOf(k *Key) int { return familyOf16(&k.a) }
 
-// familyOf is family for a compact key: records hold no IPv4-mapped IPv6 addresses, so
-// a mapped prefix is an IPv4 address.
-func familyOf(pk *pairKey) int {
-	if isMapped(&pk.a) {
+// familyOf16 is the family of a stored address: records hold no IPv4-mapped IPv6
+// addresses, so a mapped prefix is an IPv4 address.
+func familyOf16(a *[16]byte) int {
+	if isMapped(a) {
 		return 0
 	}
 	return 1
@@ -556,20 +561,20 @@ func isMapped(a *[16]byte) bool {
 
 // attach finds or makes the counters a new pair (of key pk) shares with its interface,
 // and counts the pair in them.
-func (e *evidence) attach(c *counters, pk *pairKey) {
-	c.iface = e.ifaces[pk.ifc]
+func (e *evidence) attach(c *counters, pk *Key) {
+	c.iface = e.ifaces[pk.Interface]
 	if c.iface == 0 {
 		c.iface = e.ifaceStates.alloc()
-		e.ifaces[pk.ifc] = c.iface
+		e.ifaces[pk.Interface] = c.iface
 	}
 	e.ifaceStates.items[c.iface].pairs[familyOf(pk)]++
-	c.addrA = e.addrState(addrKey{addr: pk.a, ifc: pk.ifc})
+	c.addrA = e.addrState(addrKey{addr: pk.a, ifc: pk.Interface})
 	if pk.b != pk.a {
-		c.addrB = e.addrState(addrKey{addr: pk.b, ifc: pk.ifc})
+		c.addrB = e.addrState(addrKey{addr: pk.b, ifc: pk.Interface})
 	}
-	if hasPorts(pk.proto) {
-		c.endA = e.endpoint(endpointOf(c.addrA, pk.aPort, pk.proto))
-		c.endB = e.endpoint(endpointOf(c.addrOfB(), pk.bPort, pk.proto))
+	if hasPorts(pk.Protocol) {
+		c.endA = e.endpoint(endpointOf(c.addrA, pk.aPort, pk.Protocol))
+		c.endB = e.endpoint(endpointOf(c.addrOfB(), pk.bPort, pk.Protocol))
 	}
 }
 
@@ -597,21 +602,21 @@ func (e *evidence) endpoint(k endpointKey) uint32 {
 }
 
 // detach uncounts a deleted pair and drops the counters no pair holds any more.
-func (e *evidence) detach(c *counters, pk *pairKey) {
+func (e *evidence) detach(c *counters, pk *Key) {
 	ifc := &e.ifaceStates.items[c.iface]
 	ifc.pairs[familyOf(pk)]--
 	if ifc.pairs[0] <= 0 && ifc.pairs[1] <= 0 {
-		delete(e.ifaces, pk.ifc)
+		delete(e.ifaces, pk.Interface)
 		e.ifaceStates.release(c.iface)
 	}
 	// The endpoints first: their keys hold the addresses' indices.
 	if c.endA != 0 {
-		e.dropEndpoint(c.endA, endpointOf(c.addrA, pk.aPort, pk.proto))
-		e.dropEndpoint(c.endB, endpointOf(c.addrOfB(), pk.bPort, pk.proto))
+		e.dropEndpoint(c.endA, endpointOf(c.addrA, pk.aPort, pk.Protocol))
+		e.dropEndpoint(c.endB, endpointOf(c.addrOfB(), pk.bPort, pk.Protocol))
 	}
-	e.dropAddr(c.addrA, addrKey{addr: pk.a, ifc: pk.ifc})
+	e.dropAddr(c.addrA, addrKey{addr: pk.a, ifc: pk.Interface})
 	if c.addrB != 0 {
-		e.dropAddr(c.addrB, addrKey{addr: pk.b, ifc: pk.ifc})
+		e.dropAddr(c.addrB, addrKey{addr: pk.b, ifc: pk.Interface})
 	}
 }
 

@@ -22,10 +22,10 @@ type pairSlot struct {
 
 func newPairTable() pairTable { return pairTable{seed: maphash.MakeSeed()} }
 
-func (t *pairTable) hash(k *pairKey) uint64 { return maphash.Comparable(t.seed, *k) }
+func (t *pairTable) hash(k *Key) uint64 { return maphash.Comparable(t.seed, *k) }
 
 // find returns the pair of key k, whose hash is h, or nil.
-func (t *pairTable) find(h uint64, k *pairKey) *Pair {
+func (t *pairTable) find(h uint64, k *Key) *Pair {
 	if t.n == 0 {
 		return nil
 	}
@@ -35,7 +35,7 @@ func (t *pairTable) find(h uint64, k *pairKey) *Pair {
 		if s.p == nil {
 			return nil
 		}
-		if s.h == h && s.p.hasKey(k) {
+		if s.h == h && s.p.Key == *k {
 			return s.p
 		}
 	}

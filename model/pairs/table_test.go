@@ -20,9 +20,9 @@ func TestPairTableMatchesMap(t *testing.T) {
 		p *Pair
 		h uint64
 	}
-	keyOf := func(i int) pairKey {
+	keyOf := func(i int) Key {
 		a := netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
-		return compact(Key{Interface: model.Sym(i%3 + 1), Protocol: 6, A: netip.AddrPortFrom(a, 1), B: netip.AddrPortFrom(a, 2)})
+		return NewKey(model.Sym(i%3+1), 6, netip.AddrPortFrom(a, 1), netip.AddrPortFrom(a, 2))
 	}
 	tb := newPairTable()
 	want := map[int]entry{}
@@ -34,8 +34,7 @@ func TestPairTableMatchesMap(t *testing.T) {
 			delete(want, i)
 		} else {
 			e := entry{p: &Pair{}, h: hashes[rnd.IntN(len(hashes))]}
-			e.p.Key = Key{Interface: k.ifc, Protocol: k.proto,
-				A: netip.AddrPortFrom(netip.AddrFrom16(k.a).Unmap(), k.aPort), B: netip.AddrPortFrom(netip.AddrFrom16(k.b).Unmap(), k.bPort)}
+			e.p.Key = k
 			tb.insert(e.h, e.p)
 			want[i] = e
 		}
