@@ -403,12 +403,12 @@ func (v *pairsView) rowAt(i int) *pairRow {
 // there is one.
 func newestSeq(ix *pairs.Index, rs *rules.Set, r *pairRow) uint64 {
 	if j := ix.Classify(r.p, rs); j.Request != nil && j.Request.Records > 0 {
-		return j.Request.LastSeq
+		return j.Request.LastSeq()
 	}
 	if r.p.Dirs[0].Records > 0 && (r.p.Dirs[0].Last >= r.p.Dirs[1].Last || r.p.Dirs[1].Records == 0) {
-		return r.p.Dirs[0].LastSeq
+		return r.p.Dirs[0].LastSeq()
 	}
-	return r.p.Dirs[1].LastSeq
+	return r.p.Dirs[1].LastSeq()
 }
 
 // prepare judges the lines on screen, after anything that changes them: only those are

@@ -493,8 +493,9 @@ func (b *Batch) pairOf(n uint32, p *Pair, scratch *pairScratch) {
 		}
 		dir := &p.Dirs[s]
 		*dir = Dir{Records: d.records, Accepts: d.accepts, Rejects: d.rejects,
-			Packets: d.packets, Bytes: d.bytes, First: d.first, Last: d.last, Flags: d.flags,
-			LastSeq: uint64(n)<<1 | uint64(s)}
+			Packets: d.packets, Bytes: d.bytes, First: d.first, Last: d.last}
+		dir.setLastSeq(uint64(n)<<1 | uint64(s))
+		dir.setFlags(d.flags)
 		if d.bits&dirIngress != 0 {
 			dir.Ingress = 1
 		}

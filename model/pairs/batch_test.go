@@ -26,7 +26,7 @@ func indexWrite(t *testing.T, recs []model.Flow, rs *rules.Set, kind, expr strin
 	for i := range recs {
 		r := &recs[i]
 		if p, side := ix.Get(r); p != nil && p.Dirs[side].Records > 0 {
-			delete(newest, p.Dirs[side].LastSeq)
+			delete(newest, p.Dirs[side].LastSeq())
 		}
 		if _, _, ok := pairs.KeyOf(r); ok {
 			newest[uint64(i)] = *r
@@ -212,7 +212,7 @@ func judgementDiff(got, want *pairs.Judgement) string {
 			return "nil"
 		}
 		return fmt.Sprintf("%d %d/%d/%d %d %d %d-%d flags=%d in=%v out=%v", d.Records, d.Accepts, d.Rejects, d.BPA,
-			d.Packets, d.Bytes, d.First, d.Last, d.Flags, d.Ingress > 0, d.Egress > 0)
+			d.Packets, d.Bytes, d.First, d.Last, d.Flags(), d.Ingress > 0, d.Egress > 0)
 	}
 	g, w := *got, *want
 	if a, b := dir(g.Request)+" "+dir(g.Response), dir(w.Request)+" "+dir(w.Response); a != b {
@@ -303,7 +303,7 @@ func namedIndexWrite(t *testing.T, recs []model.Flow, rs *rules.Set, kind, expr 
 	for i := range recs {
 		r := &recs[i]
 		if p, side := ix.Get(r); p != nil && p.Dirs[side].Records > 0 {
-			delete(newest, p.Dirs[side].LastSeq)
+			delete(newest, p.Dirs[side].LastSeq())
 		}
 		if _, _, ok := pairs.KeyOf(r); ok {
 			newest[uint64(i)] = *r

@@ -165,7 +165,7 @@ func (e *explainer) accepted(b *sentenceBuf) {
 	}
 	e.writeWhat(b)
 	b.WriteString(" was accepted, and so was the reply")
-	if resp := e.j.Response; resp != nil && e.p.Key.Protocol == decode.ProtoTCP && resp.Flags&decode.FlagRST != 0 && resp.Flags&decode.FlagSYNACK != decode.FlagSYNACK {
+	if resp := e.j.Response; resp != nil && e.p.Key.Protocol == decode.ProtoTCP && resp.Flags()&decode.FlagRST != 0 && resp.Flags()&decode.FlagSYNACK != decode.FlagSYNACK {
 		b.WriteString(", a reset (RST) without a SYN-ACK: nothing listens on port ")
 		writeUint(b, uint64(e.j.ResponderAP.Port()))
 		b.WriteString(" there, the network is not in the way")

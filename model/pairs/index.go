@@ -146,17 +146,28 @@ func KeyOf(r *model.Flow) (Key, Side, bool) {
 }
 
 // Dir is one direction of a pair: its records, aggregated. First and Last are exact
-// over the records held, also after the oldest were removed. The counts are int32: an
-// index holds two Dirs for every conversation (up to a million records in the
-// explorer), and with int counts a Dir takes 88 bytes instead of 64.
+// over the records held, also after the oldest were removed. The counts are int32 and
+// the newest record's Seq shares a word with the flags: an index holds two Dirs for
+// every conversation (up to a million records in the explorer), and a Dir takes 56
+// bytes (with int counts it took 88).
 type Dir struct {
 	Records, Accepts, Rejects, BPA int32
 	Packets, Bytes                 uint64
 	First, Last                    uint32 // earliest start, latest end (Unix seconds); 0 when no record had them
 	Ingress, Egress                int32  // records by flow-direction
-	Flags                          uint8  // tcp-flags OR-ed over the records held
-	LastSeq                        uint64 // the newest record's ring Seq
+	seqFlags                       uint64 // LastSeq<<8 | Flags
 }
+
+// LastSeq is the newest record's ring Seq. It is kept in 56 bits: more records than a
+// ring sees in two thousand years at a million a second.
+func (d *Dir) LastSeq() uint64 { return d.seqFlags >> 8 }
+
+// Flags are the tcp-flags OR-ed over the records held.
+func (d *Dir) Flags() uint8 { return uint8(d.seqFlags) }
+
+func (d *Dir) setLastSeq(seq uint64) { d.seqFlags = seq<<8 | d.seqFlags&0xff }
+
+func (d *Dir) setFlags(f uint8) { d.seqFlags = d.seqFlags&^0xff | uint64(f) }
 
 // Action is "ACCEPT" or "REJECT" when every record with an action says so, "MIXED" when
 // both occur, and "" when the direction has no records (or none with an action).
@@ -174,17 +185,17 @@ func (d *Dir) Action() string {
 
 // Pair is a conversation on one interface: both directions of one key.
 type Pair struct {
-	// A Pair is 240 bytes (a size class of the allocator): the explorer holds one for
-	// about every other record, so the state that most conversations do not need lives
-	// out of line: extra while a record had tcp-flags, a subnet-id or no times (never in
-	// the default format's records of traffic) or the pair's judgement is cached, rare
-	// while a direction has a trailing run of REJECT records or two timed records.
-	counts  counters
-	version uint32 // changes with every record added or removed (see bump)
-	extra   *pairExtra
-	rare    *[2]dirRare
+	// A Pair is 192 bytes (a size class of the allocator; TestPairSize keeps it there):
+	// the explorer holds one for about every other record, so the state that most
+	// conversations do not need lives out of line: extra while a record had tcp-flags,
+	// a subnet-id or no times (never in the default format's records of traffic) or the
+	// pair's judgement is cached, rare while a direction has a trailing run of REJECT
+	// records or two timed records. The fields are in an order that leaves no padding.
+	Key    Key
+	counts counters
+	extra  *pairExtra
+	rare   *[2]dirRare
 
-	Key  Key
 	Dirs [2]Dir
 }
 
@@ -197,12 +208,11 @@ type pairExtra struct {
 	cache   *judged
 }
 
-// bump records a change of the pair, so that a cached judgement is no longer served.
-// The version is 32 bits, to keep a Pair within its size class; it can come back to a
-// cached value only by wrapping, and wrapping passes 0, where the cache is dropped: a
-// judgement is never served for a state it was not made of.
+// bump records a change of the pair: its cached judgement, made of the state before,
+// is dropped. (A version number to compare with the cache's would cost every pair a
+// field; few pairs are judged in full, and those rarely between two changes.)
 func (p *Pair) bump() {
-	if p.version++; p.version == 0 && p.extra != nil {
+	if p.extra != nil {
 		p.extra.cache = nil
 	}
 }
@@ -698,7 +708,7 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 		p.resetDir(s)
 	}
 	d.Records++
-	d.LastSeq = seq
+	d.setLastSeq(seq)
 	if sub := r.Sym(model.FSubnetID); sub != 0 {
 		p.extraState().subnet = sub
 	}
@@ -725,7 +735,7 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 		case decode.RoleResponder:
 			x.synAck++
 		}
-		d.Flags |= r.TCPFlags & (decode.FlagFIN | decode.FlagSYN | decode.FlagRST | 16)
+		d.setFlags(d.Flags() | r.TCPFlags&(decode.FlagFIN|decode.FlagSYN|decode.FlagRST|16))
 	}
 	switch r.Action {
 	case model.Accept:
@@ -778,15 +788,16 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 	if r.Has(model.FTCPFlags) && p.extra != nil {
 		x := &p.extra.flags[s]
 		x.flagged--
-		d.Flags = 0
+		var flags uint8
 		for i, b := range flagBits {
 			if r.TCPFlags&b != 0 {
 				x.flagCount[i]--
 			}
 			if x.flagCount[i] > 0 {
-				d.Flags |= b
+				flags |= b
 			}
 		}
+		d.setFlags(flags)
 		switch decode.TCPFlagRole(r.TCPFlags) {
 		case decode.RoleInitiator:
 			x.synOnly--

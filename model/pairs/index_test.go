@@ -455,7 +455,7 @@ func TestReverse(t *testing.T) {
 	recs := parse(t, nil, pingRecords)
 	ix := index(recs)
 	p, side := ix.Get(&recs[0])
-	if r := p.Reverse(side); r == nil || r.Action() != "REJECT" || r.LastSeq != 1 {
+	if r := p.Reverse(side); r == nil || r.Action() != "REJECT" || r.LastSeq() != 1 {
 		t.Errorf("reverse of the request: %+v", r)
 	}
 	ix.Remove(&recs[0])
