@@ -371,15 +371,14 @@ type Index struct {
 // conversations each endpoint takes part in (listening ports). The Index keeps it in
 // step with its pairs; a Batch counts the records at the end.
 type evidence struct {
-	ifaces    map[model.Sym]uint32   // index in ifaceStates
-	addrs     map[addrKey]uint32     // index in addrStates
-	endpoints map[endpointKey]uint32 // index in endCounts
+	ifaces map[model.Sym]uint32 // index in ifaceStates
+	addrs  map[addrKey]uint32   // index in addrStates
 	// The counts the pairs share live in slabs, which the pairs name by index: a pair
 	// keeps 4 bytes per count instead of an 8-byte pointer to a separate allocation,
 	// and the collector has no pointers to follow.
 	ifaceStates slab[ifaceState]
 	addrStates  slab[addrState]
-	endCounts   slab[int32] // pairs of an interface an endpoint takes part in
+	endpoints   endpointIndex // pairs of an interface an endpoint takes part in
 	// seenOn lists, by address, the interfaces whose pairs hold it: where the other end
 	// of a connection can be (Index.Peer). An entry per address, not per pair: a few
 	// thousand addresses hold a million conversations. Only an Index keeps it.
@@ -388,9 +387,8 @@ type evidence struct {
 
 func newEvidence() evidence {
 	return evidence{
-		ifaces:    map[model.Sym]uint32{},
-		addrs:     map[addrKey]uint32{},
-		endpoints: map[endpointKey]uint32{},
+		ifaces: map[model.Sym]uint32{},
+		addrs:  map[addrKey]uint32{},
 	}
 }
 
@@ -413,7 +411,7 @@ type addrState struct {
 
 // endpointKey names an endpoint on an interface by its address's index in addrStates,
 // which stays put while any pair holds the address, so while the endpoint lives: 8
-// bytes to hash and store instead of 24, for about one endpoint a pair.
+// bytes to hash and compare instead of 24, for about one endpoint a pair.
 type endpointKey uint64
 
 func endpointOf(addr uint32, port uint16, proto uint8) endpointKey {
@@ -583,8 +581,8 @@ func (e *evidence) attach(c *counters, pk *Key) {
 		c.addrB = e.addrState(addrKey{addr: pk.b, ifc: pk.Interface})
 	}
 	if hasPorts(pk.Protocol) {
-		c.endA = e.endpoint(endpointOf(c.addrA, pk.aPort, pk.Protocol))
-		c.endB = e.endpoint(endpointOf(c.addrOfB(), pk.bPort, pk.Protocol))
+		c.endA = e.endpoints.add(c.addrA, pk.aPort, pk.Protocol)
+		c.endB = e.endpoints.add(c.addrOfB(), pk.bPort, pk.Protocol)
 	}
 }
 
@@ -601,16 +599,6 @@ func (e *evidence) addrState(k addrKey) uint32 {
 	return i
 }
 
-func (e *evidence) endpoint(k endpointKey) uint32 {
-	i := e.endpoints[k]
-	if i == 0 {
-		i = e.endCounts.alloc()
-		e.endpoints[k] = i
-	}
-	e.endCounts.items[i]++
-	return i
-}
-
 // detach uncounts a deleted pair and drops the counters no pair holds any more.
 func (e *evidence) detach(c *counters, pk *Key) {
 	ifc := &e.ifaceStates.items[c.iface]
@@ -621,8 +609,8 @@ func (e *evidence) detach(c *counters, pk *Key) {
 	}
 	// The endpoints first: their keys hold the addresses' indices.
 	if c.endA != 0 {
-		e.dropEndpoint(c.endA, endpointOf(c.addrA, pk.aPort, pk.Protocol))
-		e.dropEndpoint(c.endB, endpointOf(c.addrOfB(), pk.bPort, pk.Protocol))
+		e.endpoints.drop(c.endA)
+		e.endpoints.drop(c.endB)
 	}
 	e.dropAddr(c.addrA, addrKey{addr: pk.a, ifc: pk.Interface})
 	if c.addrB != 0 {
@@ -646,14 +634,6 @@ func (e *evidence) dropAddr(i uint32, k addrKey) {
 				e.seenOn[k.addr] = on
 			}
 		}
-	}
-}
-
-func (e *evidence) dropEndpoint(i uint32, k endpointKey) {
-	n := &e.endCounts.items[i]
-	if *n--; *n <= 0 {
-		delete(e.endpoints, k)
-		e.endCounts.release(i)
 	}
 }
 
@@ -687,7 +667,7 @@ func (e *evidence) conversations(c *counters, end Side) int32 {
 	if i == 0 {
 		return 0
 	}
-	return e.endCounts.items[i]
+	return e.endpoints.count(i)
 }
 
 // inputs is what the evidence says about a pair, with the rules: what its judgement
