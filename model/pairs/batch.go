@@ -497,10 +497,10 @@ func (b *Batch) pairOf(n uint32, p *Pair, scratch *pairScratch) {
 		dir.setLastSeq(uint64(n)<<1 | uint64(s))
 		dir.setFlags(d.flags)
 		if d.bits&dirIngress != 0 {
-			dir.Ingress = 1
+			scratch.extra.ways[s].ingress = 1
 		}
 		if d.bits&dirEgress != 0 {
-			dir.Egress = 1
+			scratch.extra.ways[s].egress = 1
 		}
 		x := &scratch.extra.flags[s]
 		if d.bits&dirFlagged != 0 {

@@ -356,8 +356,9 @@ func joinFacts(facts []string) string {
 // record's sender is. Its side is the direction whose sender is the interface.
 func flowDirectionOpinion(p *Pair, t *texts, full bool) opinion {
 	o := opinion{name: SignalFlowDirection, side: SideUnknown, decisive: true}
-	aLocal := p.Dirs[AtoB].Egress + p.Dirs[BtoA].Ingress
-	bLocal := p.Dirs[BtoA].Egress + p.Dirs[AtoB].Ingress
+	wa, wb := p.ways(AtoB), p.ways(BtoA)
+	aLocal := wa.egress + wb.ingress
+	bLocal := wb.egress + wa.ingress
 	switch {
 	case aLocal == 0 && bLocal == 0:
 		return o
@@ -372,7 +373,7 @@ func flowDirectionOpinion(p *Pair, t *texts, full bool) opinion {
 		o.side = BtoA
 	}
 	o.say(full, func() string {
-		if p.Dirs[o.side].Egress > 0 {
+		if p.ways(o.side).egress > 0 {
 			return t.arrow(o.side) + " is egress: " + t.address(o.side) + " is the interface's side"
 		}
 		return t.arrow(o.side.Other()) + " is ingress: " + t.address(o.side) + " is the interface's side"

@@ -148,13 +148,13 @@ func KeyOf(r *model.Flow) (Key, Side, bool) {
 // Dir is one direction of a pair: its records, aggregated. First and Last are exact
 // over the records held, also after the oldest were removed. The counts are int32 and
 // the newest record's Seq shares a word with the flags: an index holds two Dirs for
-// every conversation (up to a million records in the explorer), and a Dir takes 56
-// bytes (with int counts it took 88).
+// every conversation (up to a million records in the explorer), and a Dir takes 48
+// bytes (with int counts it took 88). The records by flow-direction, which the default
+// format lacks, are counted out of line (Pair.ways).
 type Dir struct {
 	Records, Accepts, Rejects, BPA int32
 	Packets, Bytes                 uint64
 	First, Last                    uint32 // earliest start, latest end (Unix seconds); 0 when no record had them
-	Ingress, Egress                int32  // records by flow-direction
 	seqFlags                       uint64 // LastSeq<<8 | Flags
 }
 
@@ -185,11 +185,11 @@ func (d *Dir) Action() string {
 
 // Pair is a conversation on one interface: both directions of one key.
 type Pair struct {
-	// A Pair is 192 bytes (a size class of the allocator; TestPairSize keeps it there):
+	// A Pair is 176 bytes (a size class of the allocator; TestPairSize keeps it there):
 	// the explorer holds one for about every other record, so the state that most
 	// conversations do not need lives out of line: extra while a record had tcp-flags,
-	// a subnet-id or no times (never in the default format's records of traffic) or the
-	// pair's judgement is cached, rare while a direction has a trailing run of REJECT
+	// a flow-direction, a subnet-id or no times (never in the default format's records
+	// of traffic) or the pair's judgement is cached, rare while a direction has a trailing run of REJECT
 	// records or two timed records. The fields are in an order that leaves no padding.
 	Key    Key
 	counts counters
@@ -199,13 +199,20 @@ type Pair struct {
 	Dirs [2]Dir
 }
 
-// pairExtra is what a pair needs only when its records carry tcp-flags or a subnet-id,
-// or lack a start or an end, or when its judgement is cached.
+// pairExtra is what a pair needs only when its records carry tcp-flags, a
+// flow-direction or a subnet-id, or lack a start or an end, or when its judgement is
+// cached.
 type pairExtra struct {
 	subnet  model.Sym // the records' subnet-id (version 3+), for the rules when the interface is not loaded
 	untimed [2]int32  // records without start or end, by direction (the others are timed)
 	flags   [2]flagState
+	ways    [2]flowWays
 	cache   *judged
+}
+
+// flowWays counts a direction's records by flow-direction (version 5+).
+type flowWays struct {
+	ingress, egress int32
 }
 
 // bump records a change of the pair: its cached judgement, made of the state before,
@@ -241,6 +248,14 @@ func (p *Pair) flagsOf(s Side) flagState {
 	return p.extra.flags[s]
 }
 
+// ways returns direction s's records by flow-direction; zero when no record had one.
+func (p *Pair) ways(s Side) flowWays {
+	if p.extra == nil {
+		return flowWays{}
+	}
+	return p.extra.ways[s]
+}
+
 // run returns direction s's trailing run (empty when there is none).
 func (p *Pair) run(s Side) trailRun {
 	if p.rare == nil {
@@ -271,7 +286,7 @@ func (p *Pair) tidy() {
 		p.rare = nil
 	}
 	if e := p.extra; e != nil && e.subnet == 0 && e.flags[0].flagged == 0 && e.flags[1].flagged == 0 &&
-		e.untimed == [2]int32{} && e.cache == nil {
+		e.untimed == [2]int32{} && e.ways == [2]flowWays{} && e.cache == nil {
 		p.extra = nil
 	}
 }
@@ -281,7 +296,7 @@ func (p *Pair) tidy() {
 func (p *Pair) resetDir(s Side) {
 	p.Dirs[s] = Dir{}
 	if p.extra != nil {
-		p.extra.flags[s], p.extra.untimed[s] = flagState{}, 0
+		p.extra.flags[s], p.extra.untimed[s], p.extra.ways[s] = flagState{}, 0, flowWays{}
 	}
 	if p.rare != nil {
 		p.rare[s] = dirRare{}
@@ -696,9 +711,9 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 	d.Bytes += r.Bytes
 	switch r.Direction {
 	case model.Ingress:
-		d.Ingress++
+		p.extraState().ways[s].ingress++
 	case model.Egress:
-		d.Egress++
+		p.extraState().ways[s].egress++
 	}
 	flagged := r.Has(model.FTCPFlags)
 	if flagged {
@@ -759,11 +774,13 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 	}
 	d.Packets -= min(d.Packets, r.Packets)
 	d.Bytes -= min(d.Bytes, r.Bytes)
-	switch r.Direction {
-	case model.Ingress:
-		d.Ingress--
-	case model.Egress:
-		d.Egress--
+	if e := p.extra; e != nil {
+		switch r.Direction {
+		case model.Ingress:
+			e.ways[s].ingress--
+		case model.Egress:
+			e.ways[s].egress--
+		}
 	}
 	if r.Has(model.FTCPFlags) && p.extra != nil {
 		x := &p.extra.flags[s]

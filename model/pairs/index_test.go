@@ -325,6 +325,11 @@ func TestEvictionMatchesRebuild(t *testing.T) {
 			if q.Dirs != p.Dirs {
 				t.Fatalf("%s: pair %v:\n evicted %+v\n rebuilt %+v", f.Spec(), p.Key, q.Dirs, p.Dirs)
 			}
+			for _, s := range []pairs.Side{pairs.AtoB, pairs.BtoA} {
+				if wq, wp := pairs.FlowWays(q, s), pairs.FlowWays(p, s); wq != wp {
+					t.Fatalf("%s: pair %v %s: ingress and egress evicted %v, rebuilt %v", f.Spec(), p.Key, s, wq, wp)
+				}
+			}
 			jq, jp := ix.Judge(q, nil), fresh.Judge(p, nil)
 			if jq.Verdict != jp.Verdict || jq.Blocked != jp.Blocked || jq.InitiatorAP != jp.InitiatorAP || !reflect.DeepEqual(jq.Signals, jp.Signals) {
 				differ++
