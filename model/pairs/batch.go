@@ -525,7 +525,7 @@ func (b *Batch) pairOf(n uint32, p *Pair, scratch *pairScratch) {
 					scratch.rare = [2]dirRare{}
 					p.rare = &scratch.rare
 				}
-				p.rare[s] = dirRare{trailRun: e.trailRun}
+				p.rare[s] = dirRare{run: &e.trailRun}
 			}
 		}
 	}

@@ -258,10 +258,10 @@ func (p *Pair) ways(s Side) flowWays {
 
 // run returns direction s's trailing run (empty when there is none).
 func (p *Pair) run(s Side) trailRun {
-	if p.rare == nil {
+	if p.rare == nil || p.rare[s].run == nil {
 		return trailRun{}
 	}
-	return p.rare[s].trailRun
+	return *p.rare[s].run
 }
 
 // rareState returns direction s's rare state, made on first need.
@@ -282,7 +282,7 @@ func (p *Pair) extraState() *pairExtra {
 
 // tidy drops the out-of-line state once nothing in it is in use.
 func (p *Pair) tidy() {
-	if r := p.rare; r != nil && r[0].trail == 0 && r[1].trail == 0 && !r[0].times.inUse() && !r[1].times.inUse() {
+	if r := p.rare; r != nil && r[0].run == nil && r[1].run == nil && !r[0].times.inUse() && !r[1].times.inUse() {
 		p.rare = nil
 	}
 	if e := p.extra; e != nil && e.subnet == 0 && e.flags[0].flagged == 0 && e.flags[1].flagged == 0 &&
@@ -334,9 +334,10 @@ type flagState struct {
 
 // dirRare is a direction's state that most directions never need: the run of REJECT
 // records that came after the last ACCEPT (the stray policy) and the queues that keep
-// First and Last exact.
+// First and Last exact. The run is out of line again: most directions here hold two
+// timed records and no REJECT, and a pair's two dirRare take 128 bytes instead of 160.
 type dirRare struct {
-	trailRun
+	run   *trailRun  // nil while no REJECT came after the newest ACCEPT
 	times timeQueues // in use while the direction holds two timed records or more
 }
 
@@ -736,14 +737,18 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 	case model.Accept:
 		d.Accepts++
 		if p.rare != nil {
-			p.rare[s].trailRun = trailRun{}
+			p.rare[s].run = nil
 		}
 	case model.Reject:
 		d.Rejects++
 		if r.Sym(model.FRejectReason) == bpa {
 			d.BPA++
 		}
-		p.rareState(s).trailRun.add(r, flagged)
+		x := p.rareState(s)
+		if x.run == nil {
+			x.run = &trailRun{}
+		}
+		x.run.add(r, flagged)
 	}
 	if !timed(r) {
 		p.extraState().untimed[s]++
@@ -808,8 +813,8 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 	case model.Reject:
 		// Oldest first: a REJECT leaving belongs to the trailing run only when every
 		// REJECT held is in it.
-		if p.rare != nil && p.rare[s].trail == d.Rejects {
-			t := &p.rare[s].trailRun
+		if x := p.rare; x != nil && x[s].run != nil && x[s].run.trail == d.Rejects {
+			t := x[s].run
 			t.trail--
 			t.trailPackets -= min(t.trailPackets, r.Packets)
 			if r.Has(model.FTCPFlags) {
@@ -817,6 +822,9 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 				if isTeardown(r.TCPFlags) {
 					t.trailTeardown--
 				}
+			}
+			if t.trail == 0 {
+				x[s].run = nil // every count of it is back to 0
 			}
 		}
 		d.Rejects--
@@ -859,7 +867,7 @@ type timeQueues struct {
 	adds, removes uint32 // ordinals of the next timed record added and removed
 }
 
-func (t *timeQueues) inUse() bool { return t.first.head < len(t.first.q) }
+func (t *timeQueues) inUse() bool { return len(t.first) > 0 }
 
 func (t *timeQueues) push(start, end uint32) {
 	t.first.push(t.adds, start)
@@ -881,33 +889,30 @@ func (t *timeQueues) reset() { *t = timeQueues{} }
 // minQueue is a monotonic queue: the minimum of a window that gains values at the back
 // and loses them at the front, in amortized O(1). Entries are ordinal<<32 | value, their
 // values increasing from the front; an entry is dropped at push once a newer, smaller
-// value makes it unable ever to be the minimum.
-type minQueue struct {
-	q    []uint64
-	head int
-}
+// value makes it unable ever to be the minimum. The front is dropped by slicing it
+// off: the array's space before it is not reused, but append moves the entries held
+// to a new array once the old one is full, so it stays within twice what is held. A
+// slice alone (no head index) keeps a direction's rare state small.
+type minQueue []uint64
 
 func (m *minQueue) push(ord, v uint32) {
-	for len(m.q) > m.head && uint32(m.q[len(m.q)-1]) >= v {
-		m.q = m.q[:len(m.q)-1]
+	q := *m
+	for len(q) > 0 && uint32(q[len(q)-1]) >= v {
+		q = q[:len(q)-1]
 	}
-	m.q = append(m.q, uint64(ord)<<32|uint64(v))
+	*m = append(q, uint64(ord)<<32|uint64(v))
 }
 
 // pop removes the record with ordinal ord, the oldest held, if it is at the front.
 func (m *minQueue) pop(ord uint32) {
-	if m.head < len(m.q) && uint32(m.q[m.head]>>32) == ord {
-		m.head++
-		if m.head >= 32 && m.head*2 >= len(m.q) {
-			m.q = append(m.q[:0], m.q[m.head:]...)
-			m.head = 0
-		}
+	if q := *m; len(q) > 0 && uint32(q[0]>>32) == ord {
+		*m = q[1:]
 	}
 }
 
 func (m *minQueue) front() uint32 {
-	if m.head >= len(m.q) {
+	if len(*m) == 0 {
 		return 0
 	}
-	return uint32(m.q[m.head])
+	return uint32((*m)[0])
 }
