@@ -420,22 +420,27 @@ func ownAddressOpinion(k Key, t *texts, in inputs, full bool) opinion {
 	return o
 }
 
-// cgnat is RFC 6598's shared space, which AWS allows as a VPC CIDR.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-func private(a netip.Addr) bool { return a.IsPrivate() || cgnat.Contains(a) }
+// private4 reports whether an IPv4 address is private (RFC 1918, as netip's IsPrivate)
+// or in RFC 6598's shared space 100.64.0.0/10, which AWS allows as a VPC CIDR. It reads
+// the bytes a Key keeps: classifying every pair asks it twice.
+func private4(a [4]byte) bool {
+	return a[0] == 10 || a[0] == 172 && a[1]&0xf0 == 16 || a[0] == 192 && a[1] == 168 || a[0] == 100 && a[1]&0xc0 == 64
+}
 
 // privateAddressOpinion: flow logs show an interface's side as its primary private IPv4,
 // so of a private and a public IPv4 address the private one is likely the interface. A
 // guess: VPCs may use public ranges, and IPv6 addresses in a VPC are public.
 func privateAddressOpinion(k Key, t *texts, full bool) opinion {
 	o := opinion{name: SignalPrivateAddress, side: SideUnknown}
-	a, b := k.A().Addr(), k.B().Addr()
-	if !a.Is4() || !b.Is4() || private(a) == private(b) {
+	if !isMapped(&k.a) || !isMapped(&k.b) {
+		return o
+	}
+	pa, pb := private4([4]byte(k.a[12:])), private4([4]byte(k.b[12:]))
+	if pa == pb {
 		return o
 	}
 	o.side = AtoB
-	if private(b) {
+	if pb {
 		o.side = BtoA
 	}
 	o.say(full, func() string {
