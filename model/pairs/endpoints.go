@@ -40,7 +40,11 @@ func (x *endpointIndex) add(addr uint32, port uint16, proto uint8) uint32 {
 	n := x.ends.alloc()
 	x.ends.items[n] = k
 	if int(n) >= len(x.counts) {
-		x.counts = append(x.counts, make([]int32, int(n)+1-len(x.counts))...)
+		// Grown to the keys' capacity exactly: grown by appends of their own, the
+		// counts would hold spare room of their own on top of the keys'.
+		counts := make([]int32, cap(x.ends.items))
+		copy(counts, x.counts)
+		x.counts = counts
 	}
 	x.counts[n] = 1
 	x.slots[i] = n
