@@ -336,7 +336,7 @@ func TestConversationsSortAndHold(t *testing.T) {
 	m.Update(tickMsg(testNow))
 	m.Update(workMsg{})
 	n := len(m.pv.rows)
-	if m.pv.rows[0].p != top || m.pv.rows[n-1].p.Key.A.Addr().String() != "10.0.1.5" && m.pv.rows[n-1].p.Key.B.Addr().String() != "198.51.100.200" {
+	if m.pv.rows[0].p != top || m.pv.rows[n-1].p.Key.A().Addr().String() != "10.0.1.5" && m.pv.rows[n-1].p.Key.B().Addr().String() != "198.51.100.200" {
 		t.Fatalf("the order did not hold: first %v, last %v", m.pv.rows[0].p.Key, m.pv.rows[n-1].p.Key)
 	}
 	if !strings.Contains(screen(m), "by bytes ▼ · 1 new at the end") {
@@ -366,7 +366,7 @@ func TestConversationsCollapse(t *testing.T) {
 	gi := -1
 	for i, g := range m.pv.groups {
 		r := m.pv.rows[g.rep]
-		if g.n == 120 && (r.p.Key.A.Addr().String() == "203.0.113.66" || r.p.Key.B.Addr().String() == "203.0.113.66") {
+		if g.n == 120 && (r.p.Key.A().Addr().String() == "203.0.113.66" || r.p.Key.B().Addr().String() == "203.0.113.66") {
 			gi = i
 		}
 	}
@@ -583,7 +583,7 @@ func TestCollapsedOrderHolds(t *testing.T) {
 			t.Fatalf("group %d moved while records arrived", i)
 		}
 	}
-	if last := m.pv.rows[m.pv.groups[len(before)].rep]; last.p.Key.A.Addr().String() != "10.0.1.5" || last.p.Key.B.Addr().String() != "192.0.2.1" {
+	if last := m.pv.rows[m.pv.groups[len(before)].rep]; last.p.Key.A().Addr().String() != "10.0.1.5" || last.p.Key.B().Addr().String() != "192.0.2.1" {
 		t.Fatalf("the new group is not at the end: %v", last.p.Key)
 	}
 	if m.pv.groups[0].n != before0+1 {

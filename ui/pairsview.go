@@ -403,12 +403,12 @@ func (v *pairsView) rowAt(i int) *pairRow {
 // there is one.
 func newestSeq(ix *pairs.Index, rs *rules.Set, r *pairRow) uint64 {
 	if j := ix.Classify(r.p, rs); j.Request != nil && j.Request.Records > 0 {
-		return j.Request.LastSeq
+		return j.Request.LastSeq()
 	}
 	if r.p.Dirs[0].Records > 0 && (r.p.Dirs[0].Last >= r.p.Dirs[1].Last || r.p.Dirs[1].Records == 0) {
-		return r.p.Dirs[0].LastSeq
+		return r.p.Dirs[0].LastSeq()
 	}
-	return r.p.Dirs[1].LastSeq
+	return r.p.Dirs[1].LastSeq()
 }
 
 // prepare judges the lines on screen, after anything that changes them: only those are
@@ -673,7 +673,7 @@ func (v *pairsView) counts(total, room int) string {
 func (v *pairsView) renderRow(s Styles, cols []pairCol, sr *pairScreenRow, selected bool, local bool) string {
 	p, j := sr.row.p, &sr.j
 	k := p.Key
-	init, resp := k.A, k.B
+	init, resp := k.A(), k.B()
 	if j.Initiator != pairs.SideUnknown {
 		init, resp = j.InitiatorAP, j.ResponderAP
 	}

@@ -232,14 +232,15 @@ func splitFix(sentence string) (what, fix string) {
 // started (Options.Command), with a filter for both directions of the conversation on
 // every interface.
 func (m *Model) seeAgain(k pairs.Key) string {
-	terms := []string{"proto=" + decode.ProtocolLabel(k.Protocol), "addr=" + k.A.Addr().String()}
-	if k.B.Addr() != k.A.Addr() {
-		terms = append(terms, "addr="+k.B.Addr().String())
+	a, b := k.A(), k.B()
+	terms := []string{"proto=" + decode.ProtocolLabel(k.Protocol), "addr=" + a.Addr().String()}
+	if b.Addr() != a.Addr() {
+		terms = append(terms, "addr="+b.Addr().String())
 	}
 	if hasPorts(k.Protocol) {
-		terms = append(terms, fmt.Sprintf("port=%d", k.A.Port()))
-		if k.B.Port() != k.A.Port() {
-			terms = append(terms, fmt.Sprintf("port=%d", k.B.Port()))
+		terms = append(terms, fmt.Sprintf("port=%d", a.Port()))
+		if b.Port() != a.Port() {
+			terms = append(terms, fmt.Sprintf("port=%d", b.Port()))
 		}
 	}
 	cmd := m.opts.Command

@@ -364,7 +364,7 @@ func reverseTarget(ix *pairs.Index, r *model.Flow, rs *rules.Set) (seq ring.Seq,
 		note = "the reply"
 	}
 	note += fmt.Sprintf(" (%s, %s)", plural(uint64(other.Records), "record"), strings.ToLower(other.Action()))
-	return ring.Seq(other.LastSeq), true, note
+	return ring.Seq(other.LastSeq()), true, note
 }
 
 func plural(n uint64, word string) string {

@@ -238,14 +238,14 @@ func (b *Batch) Add(r *model.Flow) {
 	if b.done {
 		panic("pairs: Batch.Add after Write")
 	}
-	pk, s, ok := pairKeyOf(r)
+	pk, s, ok := KeyOf(r)
 	if !ok {
 		return
 	}
-	k := convKey{a: b.address(pk.ifc, pk.a), aPort: pk.aPort, bPort: pk.bPort, proto: pk.proto}
+	k := convKey{a: b.address(pk.Interface, pk.a), aPort: pk.aPort, bPort: pk.bPort, proto: pk.Protocol}
 	k.b = k.a
 	if pk.b != pk.a {
-		k.b = b.address(pk.ifc, pk.b)
+		k.b = b.address(pk.Interface, pk.b)
 	}
 	h := b.hash(&k)
 	var n uint32
@@ -493,13 +493,14 @@ func (b *Batch) pairOf(n uint32, p *Pair, scratch *pairScratch) {
 		}
 		dir := &p.Dirs[s]
 		*dir = Dir{Records: d.records, Accepts: d.accepts, Rejects: d.rejects,
-			Packets: d.packets, Bytes: d.bytes, First: d.first, Last: d.last, Flags: d.flags,
-			LastSeq: uint64(n)<<1 | uint64(s)}
+			Packets: d.packets, Bytes: d.bytes, First: d.first, Last: d.last}
+		dir.setLastSeq(uint64(n)<<1 | uint64(s))
+		dir.setFlags(d.flags)
 		if d.bits&dirIngress != 0 {
-			dir.Ingress = 1
+			scratch.extra.ways[s].ingress = 1
 		}
 		if d.bits&dirEgress != 0 {
-			dir.Egress = 1
+			scratch.extra.ways[s].egress = 1
 		}
 		x := &scratch.extra.flags[s]
 		if d.bits&dirFlagged != 0 {
@@ -524,7 +525,7 @@ func (b *Batch) pairOf(n uint32, p *Pair, scratch *pairScratch) {
 					scratch.rare = [2]dirRare{}
 					p.rare = &scratch.rare
 				}
-				p.rare[s] = dirRare{trailRun: e.trailRun}
+				p.rare[s] = dirRare{run: &e.trailRun}
 			}
 		}
 	}
@@ -539,8 +540,7 @@ type pairScratch struct {
 // keyOf is the Key of a conversation, as KeyOf makes it.
 func (b *Batch) keyOf(k *convKey) Key {
 	ak, bk := &b.addrKeys[k.a], &b.addrKeys[k.b]
-	return Key{Interface: ak.ifc, Protocol: k.proto,
-		A: netip.AddrPortFrom(addrOf16(&ak.addr), k.aPort), B: netip.AddrPortFrom(addrOf16(&bk.addr), k.bPort)}
+	return Key{a: ak.addr, b: bk.addr, aPort: k.aPort, bPort: k.bPort, Interface: ak.ifc, Protocol: k.proto}
 }
 
 // addrOf16 is netip.AddrFrom16(a).Unmap(), with IPv4 taken the short way.

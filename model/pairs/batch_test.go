@@ -26,7 +26,7 @@ func indexWrite(t *testing.T, recs []model.Flow, rs *rules.Set, kind, expr strin
 	for i := range recs {
 		r := &recs[i]
 		if p, side := ix.Get(r); p != nil && p.Dirs[side].Records > 0 {
-			delete(newest, p.Dirs[side].LastSeq)
+			delete(newest, p.Dirs[side].LastSeq())
 		}
 		if _, _, ok := pairs.KeyOf(r); ok {
 			newest[uint64(i)] = *r
@@ -204,15 +204,16 @@ func TestBatchJudgesAsTheIndex(t *testing.T) {
 }
 
 // judgementDiff says how two judgements differ; the directions are compared by what
-// they aggregate (a Batch's LastSeq names its own records, and it keeps whether a
-// direction had ingress or egress records, not how many).
+// they aggregate (a Batch's LastSeq names its own records). Their records by
+// flow-direction are not in a Dir (a Batch keeps whether there were any, not how many):
+// they count through the flow-direction signal, its side and what it says.
 func judgementDiff(got, want *pairs.Judgement) string {
 	dir := func(d *pairs.Dir) string {
 		if d == nil {
 			return "nil"
 		}
-		return fmt.Sprintf("%d %d/%d/%d %d %d %d-%d flags=%d in=%v out=%v", d.Records, d.Accepts, d.Rejects, d.BPA,
-			d.Packets, d.Bytes, d.First, d.Last, d.Flags, d.Ingress > 0, d.Egress > 0)
+		return fmt.Sprintf("%d %d/%d/%d %d %d %d-%d flags=%d", d.Records, d.Accepts, d.Rejects, d.BPA,
+			d.Packets, d.Bytes, d.First, d.Last, d.Flags())
 	}
 	g, w := *got, *want
 	if a, b := dir(g.Request)+" "+dir(g.Response), dir(w.Request)+" "+dir(w.Response); a != b {
@@ -303,7 +304,7 @@ func namedIndexWrite(t *testing.T, recs []model.Flow, rs *rules.Set, kind, expr 
 	for i := range recs {
 		r := &recs[i]
 		if p, side := ix.Get(r); p != nil && p.Dirs[side].Records > 0 {
-			delete(newest, p.Dirs[side].LastSeq)
+			delete(newest, p.Dirs[side].LastSeq())
 		}
 		if _, _, ok := pairs.KeyOf(r); ok {
 			newest[uint64(i)] = *r

@@ -52,7 +52,7 @@ type inputs struct {
 }
 
 func (ix *Index) inputsOf(p *Pair, rs *rules.Set) inputs {
-	return ix.evidence.inputs(&p.counts, family(p.Key.A.Addr()), rs)
+	return ix.evidence.inputs(&p.counts, familyOf(&p.Key), rs)
 }
 
 // act is a direction's action once stray rejects are set aside.
@@ -356,8 +356,9 @@ func joinFacts(facts []string) string {
 // record's sender is. Its side is the direction whose sender is the interface.
 func flowDirectionOpinion(p *Pair, t *texts, full bool) opinion {
 	o := opinion{name: SignalFlowDirection, side: SideUnknown, decisive: true}
-	aLocal := p.Dirs[AtoB].Egress + p.Dirs[BtoA].Ingress
-	bLocal := p.Dirs[BtoA].Egress + p.Dirs[AtoB].Ingress
+	wa, wb := p.ways(AtoB), p.ways(BtoA)
+	aLocal := wa.egress + wb.ingress
+	bLocal := wb.egress + wa.ingress
 	switch {
 	case aLocal == 0 && bLocal == 0:
 		return o
@@ -372,7 +373,7 @@ func flowDirectionOpinion(p *Pair, t *texts, full bool) opinion {
 		o.side = BtoA
 	}
 	o.say(full, func() string {
-		if p.Dirs[o.side].Egress > 0 {
+		if p.ways(o.side).egress > 0 {
 			return t.arrow(o.side) + " is egress: " + t.address(o.side) + " is the interface's side"
 		}
 		return t.arrow(o.side.Other()) + " is ingress: " + t.address(o.side) + " is the interface's side"
@@ -384,8 +385,8 @@ func ownAddressOpinion(k Key, t *texts, in inputs, full bool) opinion {
 	o := opinion{name: SignalOwnAddress, side: SideUnknown}
 	if in.rs != nil {
 		if loaded, ok := in.rs.Interface(t.iface()); ok {
-			aOwn := slices.Contains(loaded.PrivateIPs, k.A.Addr())
-			bOwn := slices.Contains(loaded.PrivateIPs, k.B.Addr())
+			aOwn := slices.Contains(loaded.PrivateIPs, k.A().Addr())
+			bOwn := slices.Contains(loaded.PrivateIPs, k.B().Addr())
 			o.decisive = true
 			switch {
 			case aOwn && !bOwn:
@@ -419,22 +420,27 @@ func ownAddressOpinion(k Key, t *texts, in inputs, full bool) opinion {
 	return o
 }
 
-// cgnat is RFC 6598's shared space, which AWS allows as a VPC CIDR.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-func private(a netip.Addr) bool { return a.IsPrivate() || cgnat.Contains(a) }
+// private4 reports whether an IPv4 address is private (RFC 1918, as netip's IsPrivate)
+// or in RFC 6598's shared space 100.64.0.0/10, which AWS allows as a VPC CIDR. It reads
+// the bytes a Key keeps: classifying every pair asks it twice.
+func private4(a [4]byte) bool {
+	return a[0] == 10 || a[0] == 172 && a[1]&0xf0 == 16 || a[0] == 192 && a[1] == 168 || a[0] == 100 && a[1]&0xc0 == 64
+}
 
 // privateAddressOpinion: flow logs show an interface's side as its primary private IPv4,
 // so of a private and a public IPv4 address the private one is likely the interface. A
 // guess: VPCs may use public ranges, and IPv6 addresses in a VPC are public.
 func privateAddressOpinion(k Key, t *texts, full bool) opinion {
 	o := opinion{name: SignalPrivateAddress, side: SideUnknown}
-	a, b := k.A.Addr(), k.B.Addr()
-	if !a.Is4() || !b.Is4() || private(a) == private(b) {
+	if !isMapped(&k.a) || !isMapped(&k.b) {
+		return o
+	}
+	pa, pb := private4([4]byte(k.a[12:])), private4([4]byte(k.b[12:]))
+	if pa == pb {
 		return o
 	}
 	o.side = AtoB
-	if private(b) {
+	if pb {
 		o.side = BtoA
 	}
 	o.say(full, func() string {
@@ -501,10 +507,10 @@ func portOpinions(k Key, t *texts, in inputs, full bool) [3]opinion {
 	priv := opinion{name: SignalPrivilegedPort, side: SideUnknown}
 	listen := opinion{name: SignalListener, side: SideUnknown}
 	rank := opinion{name: SignalServicePort, side: SideUnknown}
-	if !hasPorts(k.Protocol) || k.A.Port() == 0 || k.B.Port() == 0 {
+	if !hasPorts(k.Protocol) || k.aPort == 0 || k.bPort == 0 {
 		return [3]opinion{priv, listen, rank}
 	}
-	port := [2]uint16{k.A.Port(), k.B.Port()} // by Side: the sender's port
+	port := [2]uint16{k.aPort, k.bPort} // by Side: the sender's port
 	_, svcA := decode.Service(k.Protocol, port[AtoB])
 	_, svcB := decode.Service(k.Protocol, port[BtoA])
 	// server is the end (by the Side it sends) that serves; the request goes to it.

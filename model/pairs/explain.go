@@ -157,15 +157,15 @@ func (e *explainer) accepted(b *sentenceBuf) {
 		k := e.p.Key
 		b.WriteString(protoName(k.Protocol))
 		b.WriteString(" between ")
-		writeEndpoint(b, k.Protocol, k.A)
+		writeEndpoint(b, k.Protocol, k.A())
 		b.WriteString(" and ")
-		writeEndpoint(b, k.Protocol, k.B)
+		writeEndpoint(b, k.Protocol, k.B())
 		b.WriteString(" was accepted both ways; which side started it cannot be told from these records")
 		return
 	}
 	e.writeWhat(b)
 	b.WriteString(" was accepted, and so was the reply")
-	if resp := e.j.Response; resp != nil && e.p.Key.Protocol == decode.ProtoTCP && resp.Flags&decode.FlagRST != 0 && resp.Flags&decode.FlagSYNACK != decode.FlagSYNACK {
+	if resp := e.j.Response; resp != nil && e.p.Key.Protocol == decode.ProtoTCP && resp.Flags()&decode.FlagRST != 0 && resp.Flags()&decode.FlagSYNACK != decode.FlagSYNACK {
 		b.WriteString(", a reset (RST) without a SYN-ACK: nothing listens on port ")
 		writeUint(b, uint64(e.j.ResponderAP.Port()))
 		b.WriteString(" there, the network is not in the way")

@@ -13,3 +13,10 @@ func EachJudged(b *Batch, rs *rules.Set, f func(*Pair, *Judgement)) {
 		f(p, jd)
 	}
 }
+
+// FlowWays returns direction s's records by flow-direction (ingress, egress), which
+// the pair keeps out of its Dirs.
+func FlowWays(p *Pair, s Side) [2]int32 {
+	w := p.ways(s)
+	return [2]int32{w.ingress, w.egress}
+}

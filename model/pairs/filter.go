@@ -116,7 +116,7 @@ func pairLeaf(n filter.Node, record func(uint64) *model.Flow, opts filter.Option
 			if d.Records == 0 {
 				continue
 			}
-			if r := record(d.LastSeq); r != nil && pred(r) {
+			if r := record(d.LastSeq()); r != nil && pred(r) {
 				return true
 			}
 		}

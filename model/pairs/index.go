@@ -3,8 +3,10 @@ package pairs
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"net/netip"
 	"slices"
+	"strconv"
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/decode"
@@ -44,10 +46,37 @@ func (s Side) String() string {
 // Key names a conversation on one interface. A sorts before B (netip.AddrPort.Compare),
 // so a record and its reverse share the key. Ports are 0 for ICMP and the other
 // protocols without ports, so every ping between two addresses is one pair.
+//
+// The ends are kept as 16-byte addresses and ports, 44 bytes in all instead of the 72
+// of two netip.AddrPort: the explorer holds a key for about every other record. Records
+// hold no IPv4-mapped IPv6 addresses (the parser unmaps them) and no zones, so an IPv4
+// address and its mapped form cannot collide and A and B give back what was stored.
+// Make one with NewKey or KeyOf; keys are comparable.
 type Key struct {
-	Interface model.Sym
-	Protocol  uint8
-	A, B      netip.AddrPort
+	a, b         [16]byte
+	aPort, bPort uint16
+	Interface    model.Sym
+	Protocol     uint8
+}
+
+// NewKey returns the key of a conversation between x and y on an interface, in
+// either order: the end that sorts first becomes A.
+func NewKey(ifc model.Sym, proto uint8, x, y netip.AddrPort) Key {
+	if x.Compare(y) > 0 {
+		x, y = y, x
+	}
+	return Key{a: x.Addr().As16(), b: y.Addr().As16(), aPort: x.Port(), bPort: y.Port(), Interface: ifc, Protocol: proto}
+}
+
+// A is the end that sorts first.
+func (k Key) A() netip.AddrPort { return netip.AddrPortFrom(addrOf16(&k.a), k.aPort) }
+
+// B is the other end (A itself when a record went from an endpoint to itself).
+func (k Key) B() netip.AddrPort { return netip.AddrPortFrom(addrOf16(&k.b), k.bPort) }
+
+// String is the key for messages: "eni-0abc 6 10.0.1.5:22 203.0.113.7:51515".
+func (k Key) String() string {
+	return k.Interface.String() + " " + strconv.Itoa(int(k.Protocol)) + " " + k.A().String() + " " + k.B().String()
 }
 
 // Sender is the endpoint that sends direction s (A for AtoB); the zero AddrPort for
@@ -55,9 +84,9 @@ type Key struct {
 func (k Key) Sender(s Side) netip.AddrPort {
 	switch s {
 	case AtoB:
-		return k.A
+		return k.A()
 	case BtoA:
-		return k.B
+		return k.B()
 	}
 	return netip.AddrPort{}
 }
@@ -66,7 +95,8 @@ func (k Key) Sender(s Side) netip.AddrPort {
 func (k Key) Receiver(s Side) netip.AddrPort { return k.Sender(s.Other()) }
 
 // Compare orders keys by interface (symbol number, which is stable within a run),
-// protocol and ends: a total order, for lists that must not shuffle between rebuilds.
+// protocol and ends, the ends as netip.AddrPort.Compare orders them: a total order,
+// for lists that must not shuffle between rebuilds.
 func (k Key) Compare(o Key) int {
 	if c := cmp.Compare(k.Interface, o.Interface); c != 0 {
 		return c
@@ -74,10 +104,22 @@ func (k Key) Compare(o Key) int {
 	if c := cmp.Compare(k.Protocol, o.Protocol); c != 0 {
 		return c
 	}
-	if c := k.A.Compare(o.A); c != 0 {
+	if c := compareEnd(&k.a, k.aPort, &o.a, o.aPort); c != 0 {
 		return c
 	}
-	return k.B.Compare(o.B)
+	return compareEnd(&k.b, k.bPort, &o.b, o.bPort)
+}
+
+// compareEnd is netip.AddrPort.Compare for stored ends: IPv4 before IPv6, then the
+// address's bytes, then the port.
+func compareEnd(a *[16]byte, aPort uint16, b *[16]byte, bPort uint16) int {
+	if c := cmp.Compare(familyOf16(a), familyOf16(b)); c != 0 {
+		return c
+	}
+	if c := bytes.Compare(a[:], b[:]); c != 0 {
+		return c
+	}
+	return cmp.Compare(aPort, bPort)
 }
 
 // KeyOf returns the key of a record and the direction it travelled. It is false for
@@ -87,26 +129,46 @@ func KeyOf(r *model.Flow) (Key, Side, bool) {
 	if !r.IsData() || !r.Has(model.FSrcAddr) || !r.Has(model.FDstAddr) || !r.Has(model.FProtocol) {
 		return Key{}, AtoB, false
 	}
-	src := netip.AddrPortFrom(r.Src(), r.SrcPort)
-	dst := netip.AddrPortFrom(r.Dst(), r.DstPort)
-	if src.Compare(dst) <= 0 {
-		return Key{Interface: r.Interface, Protocol: r.Protocol, A: src, B: dst}, AtoB, true
+	src, dst := r.Src(), r.Dst()
+	s16, d16 := src.As16(), dst.As16()
+	var srcFirst bool
+	if src4 := src.Is4(); src4 != dst.Is4() {
+		// Never seen in flow logs: as netip.AddrPort.Compare, IPv4 sorts first.
+		srcFirst = src4
+	} else {
+		// For addresses of one family the bytes sort as netip.AddrPort.Compare does.
+		c := bytes.Compare(s16[:], d16[:])
+		srcFirst = c < 0 || c == 0 && r.SrcPort <= r.DstPort
 	}
-	return Key{Interface: r.Interface, Protocol: r.Protocol, A: dst, B: src}, BtoA, true
+	if srcFirst {
+		return Key{a: s16, b: d16, aPort: r.SrcPort, bPort: r.DstPort, Interface: r.Interface, Protocol: r.Protocol}, AtoB, true
+	}
+	return Key{a: d16, b: s16, aPort: r.DstPort, bPort: r.SrcPort, Interface: r.Interface, Protocol: r.Protocol}, BtoA, true
 }
 
 // Dir is one direction of a pair: its records, aggregated. First and Last are exact
-// over the records held, also after the oldest were removed. The counts are int32: an
-// index holds two Dirs for every conversation (up to a million records in the
-// explorer), and with int counts a Dir takes 88 bytes instead of 64.
+// over the records held, also after the oldest were removed. The counts are int32 and
+// the newest record's Seq shares a word with the flags: an index holds two Dirs for
+// every conversation (up to a million records in the explorer), and a Dir takes 48
+// bytes (with int counts it took 88). The records by flow-direction, which the default
+// format lacks, are counted out of line (Pair.ways).
 type Dir struct {
 	Records, Accepts, Rejects, BPA int32
 	Packets, Bytes                 uint64
 	First, Last                    uint32 // earliest start, latest end (Unix seconds); 0 when no record had them
-	Ingress, Egress                int32  // records by flow-direction
-	Flags                          uint8  // tcp-flags OR-ed over the records held
-	LastSeq                        uint64 // the newest record's ring Seq
+	seqFlags                       uint64 // LastSeq<<8 | Flags
 }
+
+// LastSeq is the newest record's ring Seq. It is kept in 56 bits: more records than a
+// ring sees in two thousand years at a million a second.
+func (d *Dir) LastSeq() uint64 { return d.seqFlags >> 8 }
+
+// Flags are the tcp-flags OR-ed over the records held.
+func (d *Dir) Flags() uint8 { return uint8(d.seqFlags) }
+
+func (d *Dir) setLastSeq(seq uint64) { d.seqFlags = seq<<8 | d.seqFlags&0xff }
+
+func (d *Dir) setFlags(f uint8) { d.seqFlags = d.seqFlags&^0xff | uint64(f) }
 
 // Action is "ACCEPT" or "REJECT" when every record with an action says so, "MIXED" when
 // both occur, and "" when the direction has no records (or none with an action).
@@ -124,35 +186,43 @@ func (d *Dir) Action() string {
 
 // Pair is a conversation on one interface: both directions of one key.
 type Pair struct {
-	// A Pair is 240 bytes (a size class of the allocator): the explorer holds one for
-	// about every other record, so the state that most conversations do not need lives
-	// out of line: extra while a record had tcp-flags, a subnet-id or no times (never in
-	// the default format's records of traffic) or the pair's judgement is cached, rare
-	// while a direction has a trailing run of REJECT records or two timed records.
-	counts  counters
-	version uint32 // changes with every record added or removed (see bump)
-	extra   *pairExtra
-	rare    *[2]dirRare
+	// A Pair is 176 bytes (a size class of the allocator; TestPairSize keeps it there):
+	// the explorer holds one for about every other record, so the state that most
+	// conversations do not need lives out of line: extra while a record had tcp-flags,
+	// a flow-direction, a subnet-id or no times (never in the default format's records
+	// of traffic) or the pair's judgement is cached, rare while a direction has a trailing run of REJECT
+	// records or two timed records. The fields are in an order that leaves no padding.
+	Key    Key
+	counts counters
+	extra  *pairExtra
+	rare   *[2]dirRare
 
-	Key  Key
 	Dirs [2]Dir
 }
 
-// pairExtra is what a pair needs only when its records carry tcp-flags or a subnet-id,
-// or lack a start or an end, or when its judgement is cached.
+// pairExtra is what a pair needs only when its records carry tcp-flags, a
+// flow-direction or a subnet-id, or lack a start or an end, or when its judgement is
+// cached.
 type pairExtra struct {
+	// What classifying a pair reads comes first, within 80 bytes: most of it in one
+	// cache line.
+	cache   *judged
+	ways    [2]flowWays
+	flags   [2]flagState
 	subnet  model.Sym // the records' subnet-id (version 3+), for the rules when the interface is not loaded
 	untimed [2]int32  // records without start or end, by direction (the others are timed)
-	flags   [2]flagState
-	cache   *judged
 }
 
-// bump records a change of the pair, so that a cached judgement is no longer served.
-// The version is 32 bits, to keep a Pair within its size class; it can come back to a
-// cached value only by wrapping, and wrapping passes 0, where the cache is dropped: a
-// judgement is never served for a state it was not made of.
+// flowWays counts a direction's records by flow-direction (version 5+).
+type flowWays struct {
+	ingress, egress int32
+}
+
+// bump records a change of the pair: its cached judgement, made of the state before,
+// is dropped. (A version number to compare with the cache's would cost every pair a
+// field; few pairs are judged in full, and those rarely between two changes.)
 func (p *Pair) bump() {
-	if p.version++; p.version == 0 && p.extra != nil {
+	if p.extra != nil {
 		p.extra.cache = nil
 	}
 }
@@ -181,12 +251,20 @@ func (p *Pair) flagsOf(s Side) flagState {
 	return p.extra.flags[s]
 }
 
+// ways returns direction s's records by flow-direction; zero when no record had one.
+func (p *Pair) ways(s Side) flowWays {
+	if p.extra == nil {
+		return flowWays{}
+	}
+	return p.extra.ways[s]
+}
+
 // run returns direction s's trailing run (empty when there is none).
 func (p *Pair) run(s Side) trailRun {
-	if p.rare == nil {
+	if p.rare == nil || p.rare[s].run == nil {
 		return trailRun{}
 	}
-	return p.rare[s].trailRun
+	return *p.rare[s].run
 }
 
 // rareState returns direction s's rare state, made on first need.
@@ -207,11 +285,11 @@ func (p *Pair) extraState() *pairExtra {
 
 // tidy drops the out-of-line state once nothing in it is in use.
 func (p *Pair) tidy() {
-	if r := p.rare; r != nil && r[0].trail == 0 && r[1].trail == 0 && !r[0].times.inUse() && !r[1].times.inUse() {
+	if r := p.rare; r != nil && r[0].run == nil && r[1].run == nil && !r[0].times.inUse() && !r[1].times.inUse() {
 		p.rare = nil
 	}
 	if e := p.extra; e != nil && e.subnet == 0 && e.flags[0].flagged == 0 && e.flags[1].flagged == 0 &&
-		e.untimed == [2]int32{} && e.cache == nil {
+		e.untimed == [2]int32{} && e.ways == [2]flowWays{} && e.cache == nil {
 		p.extra = nil
 	}
 }
@@ -221,17 +299,11 @@ func (p *Pair) tidy() {
 func (p *Pair) resetDir(s Side) {
 	p.Dirs[s] = Dir{}
 	if p.extra != nil {
-		p.extra.flags[s], p.extra.untimed[s] = flagState{}, 0
+		p.extra.flags[s], p.extra.untimed[s], p.extra.ways[s] = flagState{}, 0, flowWays{}
 	}
 	if p.rare != nil {
 		p.rare[s] = dirRare{}
 	}
-}
-
-// hasKey reports whether the pair's key is k.
-func (p *Pair) hasKey(k *pairKey) bool {
-	return p.Key.Interface == k.ifc && p.Key.Protocol == k.proto && p.Key.A.Port() == k.aPort &&
-		p.Key.B.Port() == k.bPort && p.Key.A.Addr().As16() == k.a && p.Key.B.Addr().As16() == k.b
 }
 
 // Dir returns the direction s (nil for SideUnknown).
@@ -265,9 +337,10 @@ type flagState struct {
 
 // dirRare is a direction's state that most directions never need: the run of REJECT
 // records that came after the last ACCEPT (the stray policy) and the queues that keep
-// First and Last exact.
+// First and Last exact. The run is out of line again: most directions here hold two
+// timed records and no REJECT, and a pair's two dirRare take 128 bytes instead of 160.
 type dirRare struct {
-	trailRun
+	run   *trailRun  // nil while no REJECT came after the newest ACCEPT
 	times timeQueues // in use while the direction holds two timed records or more
 }
 
@@ -317,15 +390,14 @@ type Index struct {
 // conversations each endpoint takes part in (listening ports). The Index keeps it in
 // step with its pairs; a Batch counts the records at the end.
 type evidence struct {
-	ifaces    map[model.Sym]uint32   // index in ifaceStates
-	addrs     map[addrKey]uint32     // index in addrStates
-	endpoints map[endpointKey]uint32 // index in endCounts
+	ifaces map[model.Sym]uint32 // index in ifaceStates
+	addrs  map[addrKey]uint32   // index in addrStates
 	// The counts the pairs share live in slabs, which the pairs name by index: a pair
 	// keeps 4 bytes per count instead of an 8-byte pointer to a separate allocation,
 	// and the collector has no pointers to follow.
 	ifaceStates slab[ifaceState]
 	addrStates  slab[addrState]
-	endCounts   slab[int32] // pairs of an interface an endpoint takes part in
+	endpoints   endpointIndex // pairs of an interface an endpoint takes part in
 	// seenOn lists, by address, the interfaces whose pairs hold it: where the other end
 	// of a connection can be (Index.Peer). An entry per address, not per pair: a few
 	// thousand addresses hold a million conversations. Only an Index keeps it.
@@ -334,44 +406,9 @@ type evidence struct {
 
 func newEvidence() evidence {
 	return evidence{
-		ifaces:    map[model.Sym]uint32{},
-		addrs:     map[addrKey]uint32{},
-		endpoints: map[endpointKey]uint32{},
+		ifaces: map[model.Sym]uint32{},
+		addrs:  map[addrKey]uint32{},
 	}
-}
-
-// Addresses are stored in 16 bytes: records hold no IPv4-mapped IPv6 addresses (the
-// parser unmaps them), so an IPv4 address and its mapped form cannot collide.
-type pairKey struct {
-	a, b         [16]byte
-	aPort, bPort uint16
-	ifc          model.Sym
-	proto        uint8
-}
-
-func compact(k Key) pairKey {
-	return pairKey{a: k.A.Addr().As16(), b: k.B.Addr().As16(), aPort: k.A.Port(), bPort: k.B.Port(),
-		ifc: k.Interface, proto: k.Protocol}
-}
-
-// pairKeyOf is KeyOf without building a Key: an existing pair needs none.
-func pairKeyOf(r *model.Flow) (pairKey, Side, bool) {
-	if !r.IsData() || !r.Has(model.FSrcAddr) || !r.Has(model.FDstAddr) || !r.Has(model.FProtocol) {
-		return pairKey{}, AtoB, false
-	}
-	src, dst := r.Src(), r.Dst()
-	if src.Is4() != dst.Is4() {
-		// Never seen in flow logs; KeyOf's order (AddrPort.Compare) is the reference.
-		k, s, ok := KeyOf(r)
-		return compact(k), s, ok
-	}
-	s16, d16 := src.As16(), dst.As16()
-	// For addresses of one family the bytes sort as AddrPort.Compare does.
-	c := bytes.Compare(s16[:], d16[:])
-	if c < 0 || c == 0 && r.SrcPort <= r.DstPort {
-		return pairKey{a: s16, b: d16, aPort: r.SrcPort, bPort: r.DstPort, ifc: r.Interface, proto: r.Protocol}, AtoB, true
-	}
-	return pairKey{a: d16, b: s16, aPort: r.DstPort, bPort: r.SrcPort, ifc: r.Interface, proto: r.Protocol}, BtoA, true
 }
 
 // ifaceState counts an interface's records and pairs by address family.
@@ -393,7 +430,7 @@ type addrState struct {
 
 // endpointKey names an endpoint on an interface by its address's index in addrStates,
 // which stays put while any pair holds the address, so while the endpoint lives: 8
-// bytes to hash and store instead of 24, for about one endpoint a pair.
+// bytes to hash and compare instead of 24, for about one endpoint a pair.
 type endpointKey uint64
 
 func endpointOf(addr uint32, port uint16, proto uint8) endpointKey {
@@ -463,14 +500,13 @@ func (ix *Index) All() []*Pair {
 
 // Lookup returns the pair of a key, or nil.
 func (ix *Index) Lookup(k Key) *Pair {
-	pk := compact(k)
-	return ix.pairs.find(ix.pairs.hash(&pk), &pk)
+	return ix.pairs.find(ix.pairs.hash(&k), &k)
 }
 
 // Get returns the pair a record belongs to and the record's direction; nil when the
 // record has no pair (not added, or not a conversation record).
 func (ix *Index) Get(r *model.Flow) (*Pair, Side) {
-	pk, s, ok := pairKeyOf(r)
+	pk, s, ok := KeyOf(r)
 	if !ok {
 		return nil, SideUnknown
 	}
@@ -483,15 +519,14 @@ func (ix *Index) Get(r *model.Flow) (*Pair, Side) {
 
 // Add counts a record, seq being its ring Seq.
 func (ix *Index) Add(seq uint64, r *model.Flow) {
-	pk, s, ok := pairKeyOf(r)
+	pk, s, ok := KeyOf(r)
 	if !ok {
 		return
 	}
 	h := ix.pairs.hash(&pk)
 	p := ix.pairs.find(h, &pk)
 	if p == nil {
-		k, _, _ := KeyOf(r)
-		p = &Pair{Key: k}
+		p = &Pair{Key: pk}
 		ix.pairs.insert(h, p)
 		ix.attach(&p.counts, &pk)
 	}
@@ -500,7 +535,7 @@ func (ix *Index) Add(seq uint64, r *model.Flow) {
 }
 
 // count adds n to the records of the interface and of the addresses of p.
-func (ix *Index) count(p *Pair, n int32) { ix.countRecords(&p.counts, family(p.Key.A.Addr()), n) }
+func (ix *Index) count(p *Pair, n int32) { ix.countRecords(&p.counts, familyOf(&p.Key), n) }
 
 // countRecords adds n to the records of the interface and of the addresses a pair's
 // counters name; fam is the family of its addresses (see family).
@@ -515,7 +550,7 @@ func (e *evidence) countRecords(c *counters, fam int, n int32) {
 // Remove forgets a record that left the ring. Records must leave in the order they were
 // added (the ring drops the oldest first); a pair without records is deleted.
 func (ix *Index) Remove(r *model.Flow) {
-	pk, s, ok := pairKeyOf(r)
+	pk, s, ok := KeyOf(r)
 	if !ok {
 		return
 	}
@@ -534,42 +569,39 @@ func (ix *Index) Remove(r *model.Flow) {
 	}
 }
 
-func family(a netip.Addr) int {
-	if a.Is4() {
-		return 0
-	}
-	return 1
-}
+// familyOf is the family of a key's addresses, 0 for IPv4 and 1 for IPv6 (a record's
+// are of one family; A's is taken).
+func familyOf(k *Key) int { return familyOf16(&k.a) }
 
-// familyOf is family for a compact key: records hold no IPv4-mapped IPv6 addresses, so
-// a mapped prefix is an IPv4 address.
-func familyOf(pk *pairKey) int {
-	if isMapped(&pk.a) {
+// familyOf16 is the family of a stored address: records hold no IPv4-mapped IPv6
+// addresses, so a mapped prefix is an IPv4 address.
+func familyOf16(a *[16]byte) int {
+	if isMapped(a) {
 		return 0
 	}
 	return 1
 }
 
 func isMapped(a *[16]byte) bool {
-	return a[10] == 0xff && a[11] == 0xff && a[0]|a[1]|a[2]|a[3]|a[4]|a[5]|a[6]|a[7]|a[8]|a[9] == 0
+	return binary.LittleEndian.Uint64(a[:8]) == 0 && binary.BigEndian.Uint32(a[8:12]) == 0xffff
 }
 
 // attach finds or makes the counters a new pair (of key pk) shares with its interface,
 // and counts the pair in them.
-func (e *evidence) attach(c *counters, pk *pairKey) {
-	c.iface = e.ifaces[pk.ifc]
+func (e *evidence) attach(c *counters, pk *Key) {
+	c.iface = e.ifaces[pk.Interface]
 	if c.iface == 0 {
 		c.iface = e.ifaceStates.alloc()
-		e.ifaces[pk.ifc] = c.iface
+		e.ifaces[pk.Interface] = c.iface
 	}
 	e.ifaceStates.items[c.iface].pairs[familyOf(pk)]++
-	c.addrA = e.addrState(addrKey{addr: pk.a, ifc: pk.ifc})
+	c.addrA = e.addrState(addrKey{addr: pk.a, ifc: pk.Interface})
 	if pk.b != pk.a {
-		c.addrB = e.addrState(addrKey{addr: pk.b, ifc: pk.ifc})
+		c.addrB = e.addrState(addrKey{addr: pk.b, ifc: pk.Interface})
 	}
-	if hasPorts(pk.proto) {
-		c.endA = e.endpoint(endpointOf(c.addrA, pk.aPort, pk.proto))
-		c.endB = e.endpoint(endpointOf(c.addrOfB(), pk.bPort, pk.proto))
+	if hasPorts(pk.Protocol) {
+		c.endA = e.endpoints.add(c.addrA, pk.aPort, pk.Protocol)
+		c.endB = e.endpoints.add(c.addrOfB(), pk.bPort, pk.Protocol)
 	}
 }
 
@@ -586,32 +618,22 @@ func (e *evidence) addrState(k addrKey) uint32 {
 	return i
 }
 
-func (e *evidence) endpoint(k endpointKey) uint32 {
-	i := e.endpoints[k]
-	if i == 0 {
-		i = e.endCounts.alloc()
-		e.endpoints[k] = i
-	}
-	e.endCounts.items[i]++
-	return i
-}
-
 // detach uncounts a deleted pair and drops the counters no pair holds any more.
-func (e *evidence) detach(c *counters, pk *pairKey) {
+func (e *evidence) detach(c *counters, pk *Key) {
 	ifc := &e.ifaceStates.items[c.iface]
 	ifc.pairs[familyOf(pk)]--
 	if ifc.pairs[0] <= 0 && ifc.pairs[1] <= 0 {
-		delete(e.ifaces, pk.ifc)
+		delete(e.ifaces, pk.Interface)
 		e.ifaceStates.release(c.iface)
 	}
 	// The endpoints first: their keys hold the addresses' indices.
 	if c.endA != 0 {
-		e.dropEndpoint(c.endA, endpointOf(c.addrA, pk.aPort, pk.proto))
-		e.dropEndpoint(c.endB, endpointOf(c.addrOfB(), pk.bPort, pk.proto))
+		e.endpoints.drop(c.endA)
+		e.endpoints.drop(c.endB)
 	}
-	e.dropAddr(c.addrA, addrKey{addr: pk.a, ifc: pk.ifc})
+	e.dropAddr(c.addrA, addrKey{addr: pk.a, ifc: pk.Interface})
 	if c.addrB != 0 {
-		e.dropAddr(c.addrB, addrKey{addr: pk.b, ifc: pk.ifc})
+		e.dropAddr(c.addrB, addrKey{addr: pk.b, ifc: pk.Interface})
 	}
 }
 
@@ -631,14 +653,6 @@ func (e *evidence) dropAddr(i uint32, k addrKey) {
 				e.seenOn[k.addr] = on
 			}
 		}
-	}
-}
-
-func (e *evidence) dropEndpoint(i uint32, k endpointKey) {
-	n := &e.endCounts.items[i]
-	if *n--; *n <= 0 {
-		delete(e.endpoints, k)
-		e.endCounts.release(i)
 	}
 }
 
@@ -672,7 +686,7 @@ func (e *evidence) conversations(c *counters, end Side) int32 {
 	if i == 0 {
 		return 0
 	}
-	return e.endCounts.items[i]
+	return e.endpoints.count(i)
 }
 
 // inputs is what the evidence says about a pair, with the rules: what its judgement
@@ -693,7 +707,7 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 		p.resetDir(s)
 	}
 	d.Records++
-	d.LastSeq = seq
+	d.setLastSeq(seq)
 	if sub := r.Sym(model.FSubnetID); sub != 0 {
 		p.extraState().subnet = sub
 	}
@@ -701,9 +715,9 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 	d.Bytes += r.Bytes
 	switch r.Direction {
 	case model.Ingress:
-		d.Ingress++
+		p.extraState().ways[s].ingress++
 	case model.Egress:
-		d.Egress++
+		p.extraState().ways[s].egress++
 	}
 	flagged := r.Has(model.FTCPFlags)
 	if flagged {
@@ -720,20 +734,24 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 		case decode.RoleResponder:
 			x.synAck++
 		}
-		d.Flags |= r.TCPFlags & (decode.FlagFIN | decode.FlagSYN | decode.FlagRST | 16)
+		d.setFlags(d.Flags() | r.TCPFlags&(decode.FlagFIN|decode.FlagSYN|decode.FlagRST|16))
 	}
 	switch r.Action {
 	case model.Accept:
 		d.Accepts++
 		if p.rare != nil {
-			p.rare[s].trailRun = trailRun{}
+			p.rare[s].run = nil
 		}
 	case model.Reject:
 		d.Rejects++
 		if r.Sym(model.FRejectReason) == bpa {
 			d.BPA++
 		}
-		p.rareState(s).trailRun.add(r, flagged)
+		x := p.rareState(s)
+		if x.run == nil {
+			x.run = &trailRun{}
+		}
+		x.run.add(r, flagged)
 	}
 	if !timed(r) {
 		p.extraState().untimed[s]++
@@ -764,24 +782,27 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 	}
 	d.Packets -= min(d.Packets, r.Packets)
 	d.Bytes -= min(d.Bytes, r.Bytes)
-	switch r.Direction {
-	case model.Ingress:
-		d.Ingress--
-	case model.Egress:
-		d.Egress--
+	if e := p.extra; e != nil {
+		switch r.Direction {
+		case model.Ingress:
+			e.ways[s].ingress--
+		case model.Egress:
+			e.ways[s].egress--
+		}
 	}
 	if r.Has(model.FTCPFlags) && p.extra != nil {
 		x := &p.extra.flags[s]
 		x.flagged--
-		d.Flags = 0
+		var flags uint8
 		for i, b := range flagBits {
 			if r.TCPFlags&b != 0 {
 				x.flagCount[i]--
 			}
 			if x.flagCount[i] > 0 {
-				d.Flags |= b
+				flags |= b
 			}
 		}
+		d.setFlags(flags)
 		switch decode.TCPFlagRole(r.TCPFlags) {
 		case decode.RoleInitiator:
 			x.synOnly--
@@ -795,8 +816,8 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 	case model.Reject:
 		// Oldest first: a REJECT leaving belongs to the trailing run only when every
 		// REJECT held is in it.
-		if p.rare != nil && p.rare[s].trail == d.Rejects {
-			t := &p.rare[s].trailRun
+		if x := p.rare; x != nil && x[s].run != nil && x[s].run.trail == d.Rejects {
+			t := x[s].run
 			t.trail--
 			t.trailPackets -= min(t.trailPackets, r.Packets)
 			if r.Has(model.FTCPFlags) {
@@ -804,6 +825,9 @@ func (p *Pair) remove(s Side, r *model.Flow) {
 				if isTeardown(r.TCPFlags) {
 					t.trailTeardown--
 				}
+			}
+			if t.trail == 0 {
+				x[s].run = nil // every count of it is back to 0
 			}
 		}
 		d.Rejects--
@@ -846,7 +870,7 @@ type timeQueues struct {
 	adds, removes uint32 // ordinals of the next timed record added and removed
 }
 
-func (t *timeQueues) inUse() bool { return t.first.head < len(t.first.q) }
+func (t *timeQueues) inUse() bool { return len(t.first) > 0 }
 
 func (t *timeQueues) push(start, end uint32) {
 	t.first.push(t.adds, start)
@@ -868,33 +892,30 @@ func (t *timeQueues) reset() { *t = timeQueues{} }
 // minQueue is a monotonic queue: the minimum of a window that gains values at the back
 // and loses them at the front, in amortized O(1). Entries are ordinal<<32 | value, their
 // values increasing from the front; an entry is dropped at push once a newer, smaller
-// value makes it unable ever to be the minimum.
-type minQueue struct {
-	q    []uint64
-	head int
-}
+// value makes it unable ever to be the minimum. The front is dropped by slicing it
+// off: the array's space before it is not reused, but append moves the entries held
+// to a new array once the old one is full, so it stays within twice what is held. A
+// slice alone (no head index) keeps a direction's rare state small.
+type minQueue []uint64
 
 func (m *minQueue) push(ord, v uint32) {
-	for len(m.q) > m.head && uint32(m.q[len(m.q)-1]) >= v {
-		m.q = m.q[:len(m.q)-1]
+	q := *m
+	for len(q) > 0 && uint32(q[len(q)-1]) >= v {
+		q = q[:len(q)-1]
 	}
-	m.q = append(m.q, uint64(ord)<<32|uint64(v))
+	*m = append(q, uint64(ord)<<32|uint64(v))
 }
 
 // pop removes the record with ordinal ord, the oldest held, if it is at the front.
 func (m *minQueue) pop(ord uint32) {
-	if m.head < len(m.q) && uint32(m.q[m.head]>>32) == ord {
-		m.head++
-		if m.head >= 32 && m.head*2 >= len(m.q) {
-			m.q = append(m.q[:0], m.q[m.head:]...)
-			m.head = 0
-		}
+	if q := *m; len(q) > 0 && uint32(q[0]>>32) == ord {
+		*m = q[1:]
 	}
 }
 
 func (m *minQueue) front() uint32 {
-	if m.head >= len(m.q) {
+	if len(*m) == 0 {
 		return 0
 	}
-	return uint32(m.q[m.head])
+	return uint32((*m)[0])
 }

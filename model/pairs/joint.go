@@ -358,9 +358,9 @@ func (jc *jointCore) undecided(b *sentenceBuf, v *[2]endView, jn jointNames) {
 	if jc.verdict == Accepted {
 		b.WriteString(protoName(k.Protocol))
 		b.WriteString(" between ")
-		writeEndpoint(b, k.Protocol, k.A)
+		writeEndpoint(b, k.Protocol, k.A())
 		b.WriteString(" and ")
-		writeEndpoint(b, k.Protocol, k.B)
+		writeEndpoint(b, k.Protocol, k.B())
 		b.WriteString(" was accepted both ways at both ends, ")
 		jn.iface(b, v[0].key.Interface)
 		b.WriteString(" and ")

@@ -187,7 +187,7 @@ func (ix *Index) Peer(p *Pair, rs *rules.Set) (peer *Pair, inferred bool) {
 	if p == nil || p.counts.iface == 0 {
 		return nil, false // not (or no longer) in the index
 	}
-	ends := [2]netip.AddrPort{canonicalEnd(p.Key.A, rs), canonicalEnd(p.Key.B, rs)}
+	ends := [2]netip.AddrPort{canonicalEnd(p.Key.A(), rs), canonicalEnd(p.Key.B(), rs)}
 	if ends[0].Compare(ends[1]) > 0 {
 		ends[0], ends[1] = ends[1], ends[0]
 	}
@@ -206,11 +206,8 @@ func (ix *Index) Peer(p *Pair, rs *rules.Set) (peer *Pair, inferred bool) {
 	for _, x := range xs {
 		for _, ifc := range ix.seenOn[x.As16()] {
 			for _, y := range ys {
-				a, b := netip.AddrPortFrom(x, ends[0].Port()), netip.AddrPortFrom(y, ends[1].Port())
-				if a.Compare(b) > 0 {
-					a, b = b, a
-				}
-				if q := ix.Lookup(Key{Interface: ifc, Protocol: p.Key.Protocol, A: a, B: b}); q != nil && !slices.Contains(group, q) {
+				k := NewKey(ifc, p.Key.Protocol, netip.AddrPortFrom(x, ends[0].Port()), netip.AddrPortFrom(y, ends[1].Port()))
+				if q := ix.Lookup(k); q != nil && !slices.Contains(group, q) {
 					group = append(group, q)
 				}
 			}

@@ -32,11 +32,7 @@ func loadRules(t testing.TB, topo *sim.Topology) *rules.Set {
 // keyOfView is the pair key a truth view describes.
 func keyOfView(proto uint8, v sim.View) pairs.Key {
 	ifc, _ := model.LookupSym(v.Interface)
-	a, b := v.Initiator, v.Responder
-	if a.Compare(b) > 0 {
-		a, b = b, a
-	}
-	return pairs.Key{Interface: ifc, Protocol: proto, A: a, B: b}
+	return pairs.NewKey(ifc, proto, v.Initiator, v.Responder)
 }
 
 // score counts how many truth views a judge reproduced.

@@ -2,41 +2,55 @@ package pairs
 
 import "hash/maphash"
 
-// pairTable finds a pair by its key. It replaces a map[pairKey]*Pair, whose entries
-// carry a 44-byte copy of a key every pair already holds: a slot here is the pair and
-// its hash, 16 bytes. With 140,000 pairs the map took 121 bytes a pair and the table
-// takes 30, and a lookup touches fewer cache lines (a table of a million pairs is far
-// larger than the caches, so a lookup costs its cache misses). Open addressing with
-// linear probing; a deletion shifts the entries after it back, so no tombstones
-// accumulate as the ring drops pairs.
+// pairTable finds a pair by its key. It replaces a map[Key]*Pair, whose entries carry
+// a 44-byte copy of a key every pair already holds: a slot here is the pair and 32 bits
+// of its hash, 12 bytes. A lookup touches fewer cache lines than the map's (a table of
+// a million pairs is far larger than the caches, so a lookup costs its cache misses).
+// Open addressing with linear probing; a deletion shifts the entries after it back, so
+// no tombstones accumulate as the ring drops pairs.
+//
+// The slots are in groups of eight, the tags before the pairs, so that a slot's tag
+// and pair are a few words apart: parallel arrays would put them in two cache lines.
+// The tag is the hash's low 32 bits; the home slot is taken from those bits too, so
+// growing needs no pair read (the table stays below 2^32 slots).
 type pairTable struct {
-	slots []pairSlot // a power of two; empty ones have a nil pair
-	n     int
-	seed  maphash.Seed // random per table: the keys come from the records read
+	groups []pairGroup // len(groups)*groupSlots is a power of two
+	mask   uint64      // slots - 1
+	n      int
+	seed   maphash.Seed // random per table: the keys come from the records read
 }
 
-type pairSlot struct {
-	p *Pair
-	h uint64 // the key's hash, kept so that growing needs no pair read and a probe rarely compares a key
+const groupSlots = 8
+
+type pairGroup struct {
+	tags  [groupSlots]uint32 // the hash's low 32 bits, of the slots in use
+	pairs [groupSlots]*Pair  // nil: the slot is empty
 }
 
 func newPairTable() pairTable { return pairTable{seed: maphash.MakeSeed()} }
 
-func (t *pairTable) hash(k *pairKey) uint64 { return maphash.Comparable(t.seed, *k) }
+func (t *pairTable) hash(k *Key) uint64 { return maphash.Comparable(t.seed, *k) }
+
+// slots is the number of slots.
+func (t *pairTable) slots() int { return len(t.groups) * groupSlots }
+
+// at is slot i: its group and the slot's place in it.
+func (t *pairTable) at(i uint64) (*pairGroup, uint64) { return &t.groups[i/groupSlots], i % groupSlots }
 
 // find returns the pair of key k, whose hash is h, or nil.
-func (t *pairTable) find(h uint64, k *pairKey) *Pair {
+func (t *pairTable) find(h uint64, k *Key) *Pair {
 	if t.n == 0 {
 		return nil
 	}
-	mask := uint64(len(t.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.p == nil {
+	tag := uint32(h)
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		g, j := t.at(i)
+		p := g.pairs[j]
+		if p == nil {
 			return nil
 		}
-		if s.h == h && s.p.hasKey(k) {
-			return s.p
+		if g.tags[j] == tag && p.Key == *k {
+			return p
 		}
 	}
 }
@@ -44,28 +58,35 @@ func (t *pairTable) find(h uint64, k *pairKey) *Pair {
 // insert adds p, whose key hashes to h and is not in the table.
 func (t *pairTable) insert(h uint64, p *Pair) {
 	// At most three quarters full: linear probing slows sharply beyond.
-	if (t.n+1)*4 > len(t.slots)*3 {
+	if (t.n+1)*4 > t.slots()*3 {
 		t.grow()
 	}
-	t.place(h, p)
+	t.place(uint32(h), p)
 	t.n++
 }
 
-func (t *pairTable) place(h uint64, p *Pair) {
-	mask := uint64(len(t.slots) - 1)
-	i := h & mask
-	for t.slots[i].p != nil {
-		i = (i + 1) & mask
+func (t *pairTable) place(tag uint32, p *Pair) {
+	i := uint64(tag) & t.mask
+	for {
+		g, j := t.at(i)
+		if g.pairs[j] == nil {
+			g.tags[j], g.pairs[j] = tag, p
+			return
+		}
+		i = (i + 1) & t.mask
 	}
-	t.slots[i] = pairSlot{p: p, h: h}
 }
 
 func (t *pairTable) grow() {
-	old := t.slots
-	t.slots = make([]pairSlot, max(64, 2*len(old)))
-	for _, s := range old {
-		if s.p != nil {
-			t.place(s.h, s.p)
+	old := t.groups
+	t.groups = make([]pairGroup, max(64/groupSlots, 2*len(old)))
+	t.mask = uint64(t.slots() - 1)
+	for gi := range old {
+		g := &old[gi]
+		for j, p := range g.pairs {
+			if p != nil {
+				t.place(g.tags[j], p)
+			}
 		}
 	}
 }
@@ -75,33 +96,53 @@ func (t *pairTable) remove(h uint64, p *Pair) {
 	if t.n == 0 {
 		return
 	}
-	mask := uint64(len(t.slots) - 1)
-	i := h & mask
-	for t.slots[i].p != p {
-		if t.slots[i].p == nil {
+	i := h & t.mask
+	for {
+		g, j := t.at(i)
+		if g.pairs[j] == p {
+			break
+		}
+		if g.pairs[j] == nil {
 			return
 		}
-		i = (i + 1) & mask
+		i = (i + 1) & t.mask
 	}
 	// Backward shift: move back every later entry of the run that may sit at i (its
 	// home slot is not between the hole and it), so that a probe never meets a hole
 	// before its entry.
-	for j := (i + 1) & mask; t.slots[j].p != nil; j = (j + 1) & mask {
-		home := t.slots[j].h & mask
-		if (j-home)&mask >= (j-i)&mask {
-			t.slots[i] = t.slots[j]
-			i = j
+	hole, hj := t.at(i)
+	for k := (i + 1) & t.mask; ; k = (k + 1) & t.mask {
+		g, j := t.at(k)
+		if g.pairs[j] == nil {
+			break
+		}
+		home := uint64(g.tags[j]) & t.mask
+		if (k-home)&t.mask >= (k-i)&t.mask {
+			hole.tags[hj], hole.pairs[hj] = g.tags[j], g.pairs[j]
+			i, hole, hj = k, g, j
 		}
 	}
-	t.slots[i] = pairSlot{}
+	hole.tags[hj], hole.pairs[hj] = 0, nil
 	t.n--
 }
 
 // all calls f with every pair.
 func (t *pairTable) all(f func(*Pair)) {
-	for _, s := range t.slots {
-		if s.p != nil {
-			f(s.p)
+	for gi := range t.groups {
+		for _, p := range t.groups[gi].pairs {
+			if p != nil {
+				f(p)
+			}
 		}
 	}
+}
+
+// walk appends to dst the pairs in slots [from, end).
+func (t *pairTable) walk(dst []*Pair, from, end int) []*Pair {
+	for i := from; i < end; i++ {
+		if p := t.groups[i/groupSlots].pairs[i%groupSlots]; p != nil {
+			dst = append(dst, p)
+		}
+	}
+	return dst
 }

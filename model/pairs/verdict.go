@@ -79,15 +79,15 @@ type Judgement struct {
 	JointVerdict Verdict
 }
 
-// judged is a pair's cached judgement (Judge's, with its sentences) and what it was
-// made from. Only the pairs shown in full (the verdict pane, an export) have one.
+// judged is a pair's cached judgement (Judge's, with its sentences) and what beyond the
+// pair it was made from; a change of the pair drops it (bump). Only the pairs shown in
+// full (the verdict pane, an export) have one.
 // Classifications are not cached: the pairs view classifies every pair, and even a
 // compact cache cost 96 bytes a pair (43 MB for the 450,000 conversations of a million
 // records) to save a sixth of a rebuild that runs off the screen's loop anyway.
 type judged struct {
-	version uint32 // the Pair's, when it was judged
-	in      inputs
-	full    Judgement
+	in   inputs
+	full Judgement
 }
 
 // blockedCode is Judgement.Blocked in a byte, for what keeps many of them.
@@ -110,7 +110,10 @@ func blockedCodeOf(b string) blockedCode {
 // Initiator says they are not known to be the request.
 func placeEnds(p *Pair, j *Judgement) {
 	req := reqSide(j.Initiator)
-	j.InitiatorAP, j.ResponderAP = p.Key.Sender(req), p.Key.Receiver(req)
+	j.InitiatorAP, j.ResponderAP = p.Key.A(), p.Key.B()
+	if req == BtoA {
+		j.InitiatorAP, j.ResponderAP = j.ResponderAP, j.InitiatorAP
+	}
 	if p.Dirs[req].Records > 0 {
 		j.Request = &p.Dirs[req]
 	}
@@ -145,7 +148,7 @@ func (ix *Index) Classify(p *Pair, rs *rules.Set) Judgement { return ix.judgeCac
 
 func (ix *Index) judgeCached(p *Pair, rs *rules.Set, full bool) Judgement {
 	in := ix.inputsOf(p, rs)
-	if e := p.extra; e != nil && e.cache != nil && e.cache.version == p.version && e.cache.in == in {
+	if e := p.extra; e != nil && e.cache != nil && e.cache.in == in {
 		return e.cache.full
 	}
 	if !full {
@@ -156,7 +159,7 @@ func (ix *Index) judgeCached(p *Pair, rs *rules.Set, full bool) Judgement {
 	if e.cache == nil {
 		e.cache = &judged{}
 	}
-	e.cache.version, e.cache.in, e.cache.full = p.version, in, j
+	e.cache.in, e.cache.full = in, j
 	return j
 }
 

@@ -1,7 +1,7 @@
 package pairs
 
 // Slots is the size of the index's table: Walk goes from slot 0 to Slots.
-func (ix *Index) Slots() int { return len(ix.pairs.slots) }
+func (ix *Index) Slots() int { return ix.pairs.slots() }
 
 // Walk appends to dst the pairs in the n slots of the table from slot from, and returns
 // the slot to continue from (Slots when the walk is done). It lets a caller go over
@@ -12,15 +12,10 @@ func (ix *Index) Slots() int { return len(ix.pairs.slots) }
 // walk then may miss a pair that moved behind it or meet one twice; callers that walk
 // across changes tolerate both (and check Slots to see a growth).
 func (ix *Index) Walk(dst []*Pair, from, n int) ([]*Pair, int) {
-	slots := ix.pairs.slots
-	from = min(max(from, 0), len(slots))
-	end := min(from+max(n, 0), len(slots))
-	for _, s := range slots[from:end] {
-		if s.p != nil {
-			dst = append(dst, s.p)
-		}
-	}
-	return dst, end
+	slots := ix.pairs.slots()
+	from = min(max(from, 0), slots)
+	end := min(from+max(n, 0), slots)
+	return ix.pairs.walk(dst, from, end), end
 }
 
 // Gone reports whether the pair has left its index: every one of its records was

@@ -1,0 +1,96 @@
+package pairs
+
+import "math/bits"
+
+// endpointIndex counts, for each endpoint of an interface, the pairs it takes part in
+// (listening ports). It replaces a map[endpointKey]uint32 beside a slab of counts: the
+// explorer holds about one endpoint a pair, and the map took 19.8 MB for a million
+// records. Here an endpoint is an entry of a slab, its 8-byte key and its 4-byte count
+// (in an array of their own, which judging reads), and a 4-byte slot naming it: open
+// addressing with linear probing over the entries' numbers, a deletion shifting back
+// the entries after it as in pairTable. A pair names its endpoints by entry number,
+// which stays put while the endpoint lives, so only attaching a new pair and deleting
+// one look anything up.
+type endpointIndex struct {
+	slots  []uint32 // entry numbers, 0 for an empty slot; a power of two
+	shift  uint8    // 64 - log2(len(slots)): the home slot is the hash's top bits
+	n      int
+	ends   slab[endpointKey] // an endpoint names its address by its number in addrStates
+	counts []int32           // by entry number: the pairs that hold the endpoint
+}
+
+// home is the slot where a probe for key k starts. The keys are dense small numbers,
+// so they are spread by a multiplication (Fibonacci hashing), the top bits taken.
+func (x *endpointIndex) home(k endpointKey) uint64 { return uint64(k) * 0x9E3779B97F4A7C15 >> x.shift }
+
+// add counts one more pair of the endpoint and returns its entry number.
+func (x *endpointIndex) add(addr uint32, port uint16, proto uint8) uint32 {
+	if (x.n+1)*4 > len(x.slots)*3 {
+		x.grow()
+	}
+	k := endpointOf(addr, port, proto)
+	mask := uint64(len(x.slots) - 1)
+	i := x.home(k)
+	for ; x.slots[i] != 0; i = (i + 1) & mask {
+		if n := x.slots[i]; x.ends.items[n] == k {
+			x.counts[n]++
+			return n
+		}
+	}
+	n := x.ends.alloc()
+	x.ends.items[n] = k
+	if int(n) >= len(x.counts) {
+		// Grown to the keys' capacity exactly: grown by appends of their own, the
+		// counts would hold spare room of their own on top of the keys'.
+		counts := make([]int32, cap(x.ends.items))
+		copy(counts, x.counts)
+		x.counts = counts
+	}
+	x.counts[n] = 1
+	x.slots[i] = n
+	x.n++
+	return n
+}
+
+func (x *endpointIndex) grow() {
+	old := x.slots
+	size := max(64, 2*len(old))
+	x.slots = make([]uint32, size)
+	x.shift = uint8(64 - bits.TrailingZeros(uint(size)))
+	mask := uint64(size - 1)
+	for _, n := range old {
+		if n != 0 {
+			i := x.home(x.ends.items[n])
+			for x.slots[i] != 0 {
+				i = (i + 1) & mask
+			}
+			x.slots[i] = n
+		}
+	}
+}
+
+// count is the number of pairs that hold entry n.
+func (x *endpointIndex) count(n uint32) int32 { return x.counts[n] }
+
+// drop counts one pair fewer of entry n, and forgets the endpoint once none holds it.
+func (x *endpointIndex) drop(n uint32) {
+	if x.counts[n]--; x.counts[n] > 0 {
+		return
+	}
+	mask := uint64(len(x.slots) - 1)
+	i := x.home(x.ends.items[n])
+	for x.slots[i] != n {
+		i = (i + 1) & mask
+	}
+	// Backward shift, as pairTable.remove.
+	for j := (i + 1) & mask; x.slots[j] != 0; j = (j + 1) & mask {
+		home := x.home(x.ends.items[x.slots[j]])
+		if (j-home)&mask >= (j-i)&mask {
+			x.slots[i] = x.slots[j]
+			i = j
+		}
+	}
+	x.slots[i] = 0
+	x.n--
+	x.ends.release(n)
+}

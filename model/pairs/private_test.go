@@ -1,0 +1,34 @@
+package pairs
+
+import (
+	"net/netip"
+	"testing"
+)
+
+// TestPrivate4 checks the byte test against netip's IsPrivate and the shared space's
+// prefix, over every first two octets (the only ones that decide).
+func TestPrivate4(t *testing.T) {
+	cgnat := netip.MustParsePrefix("100.64.0.0/10")
+	for x := range 1 << 16 {
+		a := [4]byte{byte(x >> 8), byte(x), 7, 9}
+		ip := netip.AddrFrom4(a)
+		if want := ip.IsPrivate() || cgnat.Contains(ip); private4(a) != want {
+			t.Fatalf("%s: private4 %v, want %v", ip, private4(a), want)
+		}
+	}
+}
+
+// TestIsMapped: the IPv4 addresses a Key keeps are those As16 maps, and no IPv6 address
+// is taken for one (records hold no mapped IPv6 addresses).
+func TestIsMapped(t *testing.T) {
+	for _, c := range []struct {
+		addr string
+		v4   bool
+	}{{"10.0.0.1", true}, {"0.0.0.0", true}, {"255.255.255.255", true}, {"::", false}, {"::1", false},
+		{"::ffff:0:0", true}, {"1::ffff:a00:1", false}, {"::fffe:a00:1", false}, {"::1:ffff:a00:1", false}, {"2001:db8::1", false}} {
+		a := netip.MustParseAddr(c.addr).As16()
+		if isMapped(&a) != c.v4 {
+			t.Errorf("%s: isMapped %v, want %v", c.addr, isMapped(&a), c.v4)
+		}
+	}
+}
