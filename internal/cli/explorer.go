@@ -186,20 +186,21 @@ Start with the bundled demo, no AWS account needed:
 // What --capacity costs in resident memory (RSS, not the Go heap: what the system
 // sees) while records arrive, measured with scripts/memcheck.sh on generated records of
 // a busy VPC (about 0.45 conversations a record), a million held: default-format
-// records (2,391,762 read into the ring, as in the engine issue) and v5 records, whose
-// fields beyond the default live in a block of their own. Once records stop arriving
-// the explorer returns what the collector no longer needs (returnIdleMemory): about 250
-// and 470-510 bytes a record then. The help says it from these constants, memcheck
-// compares the help with new measurements, and the explorer's memory limit is derived
-// from them. go test ./model/pairs/ -run '^$' -bench ExplorerBytesPerRecord gives the
-// Go heap behind them (230 and 458 bytes a record); the rest is the collector's
-// headroom (GOGC 25) and the program.
+// records (2,391,762 read into the ring, as in the engine issue: 284 MB at the peak,
+// 300 with the conversations view open) and v5 records, whose fields beyond the default
+// live in a block of their own (a million: 499 and 582 MB; five million: 2,550 and
+// 2,677 MB). Once records stop arriving the explorer returns what the collector no
+// longer needs (returnIdleMemory): about 185 and 410-460 bytes a record then. The help
+// says it from these constants, memcheck compares the help with new measurements, and
+// the explorer's memory limit is derived from them. go test ./model/pairs/ -run '^$'
+// -bench ExplorerBytesPerRecord gives the Go heap behind them (176 and 411 bytes a
+// record); the rest is the collector's headroom (GOGC 25) and the program.
 const (
 	residentBaseMB            = 40  // the program, its buffers and the screen, records aside
-	residentPerRecord         = 350 // bytes a default-format record held, once the file is read
-	residentPerRecordPairs    = 365 // the same with the conversations view open
-	residentPerRecordExt      = 530 // bytes a v5 record held
-	residentPerRecordExtPairs = 600 // the same with the conversations view open
+	residentPerRecord         = 250 // bytes a default-format record held, while records arrive
+	residentPerRecordPairs    = 265 // the same with the conversations view open
+	residentPerRecordExt      = 500 // bytes a v5 record held
+	residentPerRecordExtPairs = 540 // the same with the conversations view open
 )
 
 // residentBudget is what the help promises for capacity records of the costliest kind

@@ -5,8 +5,9 @@ package ring
 
 import "github.com/flowlens/flowlens/model"
 
-// DefaultCapacity is the number of records held unless --capacity says otherwise: about
-// 100 MB of default-format records.
+// DefaultCapacity is the number of records held unless --capacity says otherwise: 64 MB
+// of default-format records in the ring, about 250 MB resident with everything the
+// explorer keeps beside them (internal/cli's resident figures).
 const DefaultCapacity = 1_000_000
 
 // Seq is a record's sequence number: the n-th record ever appended has Seq n (from 0).
