@@ -1,6 +1,9 @@
 package pairs
 
-import "math/bits"
+import (
+	"math/bits"
+	"math/rand/v2"
+)
 
 // endpointIndex counts, for each endpoint of an interface, the pairs it takes part in
 // (listening ports). It replaces a map[endpointKey]uint32 beside a slab of counts: the
@@ -14,14 +17,20 @@ import "math/bits"
 type endpointIndex struct {
 	slots  []uint32 // entry numbers, 0 for an empty slot; a power of two
 	shift  uint8    // 64 - log2(len(slots)): the home slot is the hash's top bits
+	seed   uint64   // random, drawn again at each growth (which places every entry anew)
 	n      int
 	ends   slab[endpointKey] // an endpoint names its address by its number in addrStates
 	counts []int32           // by entry number: the pairs that hold the endpoint
 }
 
 // home is the slot where a probe for key k starts. The keys are dense small numbers,
-// so they are spread by a multiplication (Fibonacci hashing), the top bits taken.
-func (x *endpointIndex) home(k endpointKey) uint64 { return uint64(k) * 0x9E3779B97F4A7C15 >> x.shift }
+// so they are spread by a multiplication (Fibonacci hashing), the top bits taken. The
+// ports in them come from the records read: mixed with a random seed first, so that
+// nobody who chooses the ports of the traffic can choose keys that pile up in one run
+// of slots (the pair table's hash is seeded for the same reason).
+func (x *endpointIndex) home(k endpointKey) uint64 {
+	return (uint64(k) ^ x.seed) * 0x9E3779B97F4A7C15 >> x.shift
+}
 
 // add counts one more pair of the endpoint and returns its entry number.
 func (x *endpointIndex) add(addr uint32, port uint16, proto uint8) uint32 {
@@ -57,6 +66,7 @@ func (x *endpointIndex) grow() {
 	size := max(64, 2*len(old))
 	x.slots = make([]uint32, size)
 	x.shift = uint8(64 - bits.TrailingZeros(uint(size)))
+	x.seed = rand.Uint64()
 	mask := uint64(size - 1)
 	for _, n := range old {
 		if n != 0 {
