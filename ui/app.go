@@ -62,7 +62,9 @@ type Options struct {
 	Queries func(expr string, formats []*model.Format, conversations bool) (string, error)
 	// Names names addresses, interfaces and groups (rules, --live-rules, AWS's address
 	// ranges); nil names nothing. It may gain names while the explorer runs (live rules,
-	// ranges downloaded in the background); reading it is safe meanwhile.
+	// ranges downloaded in the background); reading it is safe meanwhile. One that can
+	// AddRules (a *names.Lookup) is given every rules set the explorer takes in: a live
+	// fetch's answer and a reload's, once it succeeded.
 	Names Names
 	// Command is how the explorer was started, without its filter ("flowlens --demo",
 	// "flowlens --rules sg.json flows.log"): a ticket ends with it and a filter for the
@@ -550,6 +552,7 @@ func (m *Model) handleRulesFetched(msg rulesFetchedMsg) {
 		merged.Merge(m.fileRules)
 	}
 	merged.Merge(msg.set)
+	m.learnNames(msg.set)
 	m.setRules(merged, "fetched", false)
 	m.pv.dirty = true
 	m.refreshDetail()

@@ -672,3 +672,48 @@ func TestAFailedReloadLeavesTheNames(t *testing.T) {
 		t.Fatalf("after a reload the group is named %q, want %q", got, name+"-new")
 	}
 }
+
+// The names a live fetch's answer carries join the lookup when the explorer takes the
+// answer in, from a reload's fetch too; an answer made stale by a reload is dropped
+// whole, its names with it.
+func TestLiveRulesNamesJoinWhenTakenIn(t *testing.T) {
+	_, files := simCase(t, appToDB)
+	rs := loadFiles(t, files, nil)
+	var id, name string
+	for _, g := range rs.SecurityGroups() {
+		if g.Name != "" {
+			id, name = g.ID, g.Name
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("no named group in the case")
+	}
+	staleSet := loadFiles(t, files, func(s string) string { return strings.ReplaceAll(s, `"`+name+`"`, `"`+name+`-stale"`) })
+	lookup := names.New(nil, nil)
+	dark := true
+	m := New(Options{Feed: newFakeFeed(), Dark: &dark, Names: lookup, Now: func() time.Time { return testNow },
+		FetchRules:  func([]string) (*rules.Set, error) { return staleSet, nil },
+		ReloadRules: func() (*rules.Set, error) { return rules.NewSet(), nil }})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	recs, _ := simCase(t, appToDB)
+	deliver(m, feed.Batch{Records: recs})
+	m.fetching, m.fetchedFor = false, 0
+	stale := m.fetchRules() // begun, not yet landed
+	if stale == nil {
+		t.Fatal("no live fetch begun")
+	}
+	m.opts.FetchRules = func([]string) (*rules.Set, error) { return rs, nil }
+	for _, msg := range runBatch(press(m, "R")) {
+		m.Update(msg)
+	}
+	if got := lookup.Group(id); got != name {
+		t.Fatalf("after a reload whose live fetch named it, the group is named %q, want %q", got, name)
+	}
+	for _, msg := range runBatch(stale) {
+		m.Update(msg)
+	}
+	if got := lookup.Group(id); got != name {
+		t.Fatalf("a stale live answer renamed the group to %q", got)
+	}
+}

@@ -101,9 +101,7 @@ func (m *Model) handleRulesReloaded(msg rulesReloadedMsg) {
 		m.fileRules = msg.files
 		// Only now, the whole reload having succeeded, do the files' names count: a
 		// reload that failed leaves names and rules as they were.
-		if l, ok := m.opts.Names.(interface{ AddRules(*rules.Set) }); ok {
-			l.AddRules(msg.files)
-		}
+		m.learnNames(msg.files)
 	}
 	merged := rules.NewSet()
 	if m.fileRules != nil {
@@ -112,6 +110,7 @@ func (m *Model) handleRulesReloaded(msg rulesReloadedMsg) {
 	how := "read"
 	if msg.live != nil {
 		merged.Merge(msg.live)
+		m.learnNames(msg.live)
 		m.fetchedFor, how = msg.count, "fetched"
 	}
 	m.setRules(merged, how, true)

@@ -290,7 +290,7 @@ func runExplorer(ctx context.Context, opts *explorerOptions) (err error) {
 
 	// --live-rules: set up before any source opens, so a mistake leaves nothing running.
 	lookup := names.New(nil, nil)
-	fetchRules, err := opts.liveRulesFetcher(ctx, lookup, logger)
+	fetchRules, err := opts.liveRulesFetcher(ctx, logger)
 	if err != nil {
 		return err
 	}
@@ -442,23 +442,24 @@ func loadKeys(stderr io.Writer) (*keymap.Map, []string) {
 	return keys, notices
 }
 
-// rulesReloader reads the --rules files again for the explorer's reload key, and adds
-// what they name to lookup; nil without --rules.
+// rulesReloader reads the --rules files again for the explorer's reload key; nil
+// without --rules.
 func (o *explorerOptions) rulesReloader() func() (*rules.Set, error) {
 	if len(o.rules) == 0 {
 		return nil
 	}
 	paths := o.rules
 	return func() (*rules.Set, error) {
-		// The names the files give are learned by the screen once the whole reload
-		// (files, then the live fetch) succeeded: ui.Options.ReloadRules' contract.
+		// The screen gives the names the files carry to the lookup once the whole
+		// reload (files, then the live fetch) succeeded.
 		return loadRules(paths)
 	}
 }
 
 // liveRulesFetcher is how the explorer asks EC2 for the rules of the interfaces in view
-// with --live-rules; nil without it. What each answer names is added to lookup.
-func (o *explorerOptions) liveRulesFetcher(ctx context.Context, lookup *names.Lookup, log *slog.Logger) (func([]string) (*rules.Set, error), error) {
+// with --live-rules; nil without it. The screen gives the names an answer carries to
+// the lookup when it takes the answer in (ui.Options.Names).
+func (o *explorerOptions) liveRulesFetcher(ctx context.Context, log *slog.Logger) (func([]string) (*rules.Set, error), error) {
 	if !o.liveRules {
 		return nil, nil
 	}
@@ -478,7 +479,6 @@ func (o *explorerOptions) liveRulesFetcher(ctx context.Context, lookup *names.Lo
 		if warning != "" {
 			log.Warn("live rules", "problem", warning)
 		}
-		lookup.AddRules(set)
 		return set, nil
 	}, nil
 }
