@@ -552,7 +552,7 @@ func (m *Model) handleRulesFetched(msg rulesFetchedMsg) {
 		merged.Merge(m.fileRules)
 	}
 	merged.Merge(msg.set)
-	m.learnNames(msg.set)
+	m.addRuleNames(msg.set)
 	m.setRules(merged, "fetched", false)
 	m.pv.dirty = true
 	m.refreshDetail()

@@ -20,10 +20,10 @@ type Names interface {
 // interfaces' tags and descriptions and groups' names).
 type ruleLearner interface{ AddRules(*rules.Set) }
 
-// learnNames gives the names lookup a rules set the explorer has accepted: the one
+// addRuleNames gives the names lookup a rules set the explorer has accepted: the one
 // place names join, so they come from the same rules as the verdicts (not from a live
 // fetch made stale by a reload, nor from a reload that failed half way).
-func (m *Model) learnNames(rs *rules.Set) {
+func (m *Model) addRuleNames(rs *rules.Set) {
 	if l, ok := m.opts.Names.(ruleLearner); ok && rs != nil {
 		l.AddRules(rs)
 	}

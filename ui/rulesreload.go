@@ -101,7 +101,7 @@ func (m *Model) handleRulesReloaded(msg rulesReloadedMsg) {
 		m.fileRules = msg.files
 		// Only now, the whole reload having succeeded, do the files' names count: a
 		// reload that failed leaves names and rules as they were.
-		m.learnNames(msg.files)
+		m.addRuleNames(msg.files)
 	}
 	merged := rules.NewSet()
 	if m.fileRules != nil {
@@ -110,7 +110,7 @@ func (m *Model) handleRulesReloaded(msg rulesReloadedMsg) {
 	how := "read"
 	if msg.live != nil {
 		merged.Merge(msg.live)
-		m.learnNames(msg.live)
+		m.addRuleNames(msg.live)
 		m.fetchedFor, how = msg.count, "fetched"
 	}
 	m.setRules(merged, how, true)
