@@ -120,11 +120,13 @@ func (o pairOrder) cmpRows(a, b *pairRow) int {
 // number of conversations; rows gives their newest members, whose keys break the last
 // ties.
 func (o pairOrder) cmpGroups(a, b *pairGroup, rows []pairRow) int {
-	c := o.cmpColumn(&a.orderKeys, &b.orderKeys)
+	var c int
 	if o.col == sortCount {
 		if c = cmp.Compare(b.n, a.n); o.reverse {
 			c = -c
 		}
+	} else {
+		c = o.cmpColumn(&a.orderKeys, &b.orderKeys)
 	}
 	if c != 0 {
 		return c
