@@ -41,6 +41,11 @@ func FollowFile(ctx context.Context, path string, opts Options) Feed {
 		defer ReportPanic(f.fail)
 		fl := &follower{sourceFeed: f, path: path, name: name, opts: opts}
 		pipeline(f.ctx, fl.produce, opts.Workers, opts.Needles, nil, func(c *Chunk) bool {
+			if c.live {
+				// The history's records, parsed on other goroutines, are all in: the
+				// sink sees the chunks in order. New records do not wait for the screen.
+				f.drop.Store(true)
+			}
 			f.add(c.Records, &c.Stats)
 			if c.Err != nil {
 				f.fail(c.Err)
@@ -71,6 +76,8 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 		head    []byte // the file's first bytes, to notice a rewrite that is not shorter
 		trouble string // why the path cannot be read (a directory stands there): said once
 		poll    = pollEvery
+		// historyRead: what the file held when it was first opened has been read
+		historyRead bool
 	)
 	// sayOnce reports a problem with the path in the status bar and the log, once for as
 	// long as it lasts; polling then backs off.
@@ -91,6 +98,7 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 	drain := func() bool {
 		for {
 			c, err := s.read(file)
+			c.live = historyRead
 			offset, _ = file.Seek(0, io.SeekCurrent)
 			c.Progress = Progress{Input: fl.name, Inputs: 1, Read: offset, Total: max(offset, info.Size()), Following: true, LinesTotal: s.line}
 			if len(c.data) > 0 || c.split.Lines > 0 || c.Err != nil {
@@ -148,7 +156,6 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 		return true
 	}
 	reopen("")
-	historyRead := false
 	for ctx.Err() == nil {
 		if !fl.wait() {
 			return
@@ -157,12 +164,9 @@ func (fl *follower) produce(ctx context.Context, emit func(*Chunk) bool) {
 			if !drain() {
 				return
 			}
-			if !historyRead {
-				// The file's contents so far are all in; from now on the screen is not
-				// waited for.
-				historyRead = true
-				fl.drop.Store(true)
-			}
+			// The file's contents so far are all read; the chunks read from now on are
+			// live (the sink stops waiting for the screen when the first arrives).
+			historyRead = true
 		}
 		select {
 		case <-ctx.Done():

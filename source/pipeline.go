@@ -45,6 +45,9 @@ type Chunk struct {
 	split  model.Stats
 	stream *stream // the stream the chunk was cut from, nil for chunks without one
 	ready  chan struct{}
+	// live: a followed file's chunk read after what the file held when it was opened
+	// (its history); the sink stops waiting for the screen from the first one on.
+	live bool
 }
 
 // stream is what the chunks of one input share: the format they start in and the
