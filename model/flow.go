@@ -126,7 +126,8 @@ const (
 )
 
 // Ext returns the record's fields beyond the default format; nil when it has none.
-// Copies of a record share it.
+// Copies of a record share it. It is for reading: the record's IPv6 addresses live in
+// it, so it must not be overwritten whole (the setters change a field).
 func (r *Flow) Ext() *Ext {
 	if r.present&hasExt == 0 {
 		return nil
@@ -134,10 +135,22 @@ func (r *Flow) Ext() *Ext {
 	return (*Ext)(r.more)
 }
 
-// SetExt gives the record e (nil: none). The record's IPv6 addresses move into e, which
-// is the record's own from then on: a record built by hand (the simulator) gets its
-// fields from it.
+// SetExt gives the record a copy of e (nil: none), for a record built by hand (the
+// simulator). A copy, because the record keeps its IPv6 addresses in its Ext: an Ext
+// given to two records, or changed by its caller, must not move the addresses of
+// either.
 func (r *Flow) SetExt(e *Ext) {
+	if e != nil {
+		c := *e
+		e = &c
+	}
+	r.attachExt(e)
+}
+
+// attachExt gives the record e itself (nil: none), which no other record may hold: the
+// parser's fresh Ext, which it then fills in place. The record's IPv6 addresses move
+// into it.
+func (r *Flow) attachExt(e *Ext) {
 	v := r.v6()
 	if e == nil {
 		r.present &^= hasExt
@@ -514,7 +527,7 @@ func (r *Flow) extForWrite() *Ext {
 		return e
 	}
 	e := &Ext{}
-	r.SetExt(e)
+	r.attachExt(e)
 	return e
 }
 

@@ -230,7 +230,7 @@ func (p *Parser) Parse(line []byte, out *Flow) LineKind {
 	var ext *Ext
 	if f.needsExt {
 		ext = p.newExt(f)
-		out.SetExt(ext)
+		out.attachExt(ext)
 	}
 	n, control, cleaned := 0, false, false
 	badCol, badReason, badDetail := -1, Reason(0), ""

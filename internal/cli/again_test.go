@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,8 @@ func TestAgainCommandKeepsCredentialsOut(t *testing.T) {
 
 // A window written relative to now is written as the times it meant, so that whoever
 // reads the ticket later opens the same records; an absolute time is kept as it is
-// (in UTC), and a source that begins with a dash still follows "--".
+// (in UTC), and a source that begins with a dash is written as a path, so that the
+// --filter the ticket appends is still read as a flag.
 func TestAgainCommandFixesTheWindow(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
 	cmd := newExplorerCommand(streams{})
@@ -51,8 +53,16 @@ func TestAgainCommandFixesTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := againCommand(cmd, cmd.Flags().Args(), now, time.UTC)
-	want := "flowlens --log-group /vpc/flows --since 2026-03-01T12:15:00Z --until 2026-03-01T11:20:00Z -- -odd.log"
+	want := "flowlens --log-group /vpc/flows --since 2026-03-01T12:15:00Z --until 2026-03-01T11:20:00Z ./-odd.log"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// As the ticket uses it: --filter appended, read back as the flag it is.
+	again := newExplorerCommand(streams{})
+	if err := again.ParseFlags(append(strings.Fields(got)[1:], "--filter", "proto=tcp")); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := again.Flags().GetString("filter"); f != "proto=tcp" || !slices.Equal(again.Flags().Args(), []string{"./-odd.log"}) {
+		t.Errorf("read back: filter %q, sources %q", f, again.Flags().Args())
 	}
 }

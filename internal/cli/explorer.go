@@ -60,8 +60,7 @@ type explorerOptions struct {
 // concern this run's terminal (the log file); each word quoted for a POSIX shell.
 // --since and --until written relative to now (15m, 09:10) are written as the times
 // they meant when the explorer started (now, read in zone): the ticket is read later,
-// and "the last 15 minutes" would then be another window. Sources that begin with a
-// dash follow "--", as they must have on the command line.
+// and "the last 15 minutes" would then be another window.
 func againCommand(cmd *cobra.Command, args []string, now time.Time, zone *time.Location) string {
 	words := []string{"flowlens"}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
@@ -92,10 +91,13 @@ func againCommand(cmd *cobra.Command, args []string, now time.Time, zone *time.L
 		}
 		words = append(words, "--"+f.Name, shellWord(v))
 	})
-	if slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-") }) {
-		words = append(words, "--")
-	}
 	for _, a := range args {
+		// A source that begins with a dash is written as a path from here: the ticket
+		// appends --filter after the sources, which a "--" before them would make a
+		// source too. ("-" alone is stdin, no flag.)
+		if len(a) > 1 && a[0] == '-' {
+			a = "./" + a
+		}
 		words = append(words, shellWord(a))
 	}
 	return strings.Join(words, " ")
