@@ -597,3 +597,26 @@ func TestFastPathAgreesOnIDs(t *testing.T) {
 		}
 	}
 }
+
+// An Ext handed to SetExt is copied: the record keeps its IPv6 addresses in its Ext,
+// so one Ext given to two records (or given to an IPv4 record after an IPv6 one) must
+// not move either record's addresses.
+func TestSetExtTakesACopy(t *testing.T) {
+	a, b := netip.MustParseAddr("2001:db8::a"), netip.MustParseAddr("2001:db8::b")
+	shared := &Ext{}
+	var r1, r2, r3 Flow
+	r1.SetSrc(a)
+	r1.SetDst(a)
+	r1.SetExt(shared)
+	r2.SetSrc(b)
+	r2.SetDst(b)
+	r2.SetExt(shared)
+	r3.SetSrc(netip.MustParseAddr("10.0.0.1"))
+	r3.SetExt(shared)
+	if r1.Src() != a || r1.Dst() != a || r2.Src() != b || r2.Dst() != b {
+		t.Fatalf("addresses moved: %v %v, %v %v", r1.Src(), r1.Dst(), r2.Src(), r2.Dst())
+	}
+	if r1.Ext() == shared || r1.Ext() == r2.Ext() {
+		t.Fatal("the records hold the caller's Ext, or one Ext between them")
+	}
+}

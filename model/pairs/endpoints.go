@@ -23,8 +23,9 @@ type endpointIndex struct {
 	counts []int32           // by entry number: the pairs that hold the endpoint
 }
 
-// home is the slot where a probe for key k starts. The keys are dense small numbers,
-// so they are spread by a multiplication (Fibonacci hashing), the top bits taken. The
+// home is the slot where a probe for key k starts: an address's number (dense, small),
+// a port and a protocol, spread by a multiplication (Fibonacci hashing), the top bits
+// taken. The
 // ports in them come from the records read: mixed with a random seed first, so that
 // nobody who chooses the ports of the traffic can choose keys that pile up in one run
 // of slots (the pair table's hash is seeded for the same reason).
@@ -90,6 +91,11 @@ func (x *endpointIndex) drop(n uint32) {
 	mask := uint64(len(x.slots) - 1)
 	i := x.home(x.ends.items[n])
 	for x.slots[i] != n {
+		if x.slots[i] == 0 {
+			// An entry dropped that the table does not hold: a bookkeeping bug, said
+			// now rather than probed for forever.
+			panic("pairs: an endpoint dropped that is not counted")
+		}
 		i = (i + 1) & mask
 	}
 	// Backward shift, as pairTable.remove.

@@ -62,6 +62,10 @@ type Key struct {
 // NewKey returns the key of a conversation between x and y on an interface, in
 // either order: the end that sorts first becomes A.
 func NewKey(ifc model.Sym, proto uint8, x, y netip.AddrPort) Key {
+	// Stored as 16 bytes, an IPv4-mapped address reads back as IPv4: ordered as one
+	// here, as KeyOf's records (which hold none) are.
+	x = netip.AddrPortFrom(x.Addr().Unmap(), x.Port())
+	y = netip.AddrPortFrom(y.Addr().Unmap(), y.Port())
 	if x.Compare(y) > 0 {
 		x, y = y, x
 	}
@@ -204,8 +208,7 @@ type Pair struct {
 // flow-direction or a subnet-id, or lack a start or an end, or when its judgement is
 // cached.
 type pairExtra struct {
-	// What classifying a pair reads comes first, within 80 bytes: most of it in one
-	// cache line.
+	// What classifying a pair reads comes first, together.
 	cache   *judged
 	ways    [2]flowWays
 	flags   [2]flagState
@@ -338,7 +341,7 @@ type flagState struct {
 // dirRare is a direction's state that most directions never need: the run of REJECT
 // records that came after the last ACCEPT (the stray policy) and the queues that keep
 // First and Last exact. The run is out of line again: most directions here hold two
-// timed records and no REJECT, and a pair's two dirRare take 128 bytes instead of 160.
+// timed records and no REJECT, and a pair's two dirRare take 128 bytes instead of 192.
 type dirRare struct {
 	run   *trailRun  // nil while no REJECT came after the newest ACCEPT
 	times timeQueues // in use while the direction holds two timed records or more
@@ -626,7 +629,6 @@ func (e *evidence) detach(c *counters, pk *Key) {
 		delete(e.ifaces, pk.Interface)
 		e.ifaceStates.release(c.iface)
 	}
-	// The endpoints first: their keys hold the addresses' indices.
 	if c.endA != 0 {
 		e.endpoints.drop(c.endA)
 		e.endpoints.drop(c.endB)

@@ -110,10 +110,7 @@ func blockedCodeOf(b string) blockedCode {
 // Initiator says they are not known to be the request.
 func placeEnds(p *Pair, j *Judgement) {
 	req := reqSide(j.Initiator)
-	j.InitiatorAP, j.ResponderAP = p.Key.A(), p.Key.B()
-	if req == BtoA {
-		j.InitiatorAP, j.ResponderAP = j.ResponderAP, j.InitiatorAP
-	}
+	j.InitiatorAP, j.ResponderAP = p.Key.Sender(req), p.Key.Receiver(req)
 	if p.Dirs[req].Records > 0 {
 		j.Request = &p.Dirs[req]
 	}
