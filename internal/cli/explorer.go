@@ -195,7 +195,7 @@ Start with the bundled demo, no AWS account needed:
 // longer needs (returnIdleMemory): about 185 and 410-460 bytes a record then. The help
 // says it from these constants, memcheck compares the help with new measurements, and
 // the explorer's memory limit is derived from them. go test ./model/pairs/ -run '^$'
-// -bench ExplorerBytesPerRecord gives the Go heap behind them (176 and 411 bytes a
+// -bench ExplorerBytesPerRecord gives the Go heap behind them (177 and 396 bytes a
 // record); the rest is the collector's headroom (GOGC 25) and the program.
 const (
 	residentBaseMB            = 40  // the program, its buffers and the screen, records aside

@@ -288,7 +288,7 @@ func (p *Pair) extraState() *pairExtra {
 
 // tidy drops the out-of-line state once nothing in it is in use.
 func (p *Pair) tidy() {
-	if r := p.rare; r != nil && r[0].run == nil && r[1].run == nil && !r[0].times.inUse() && !r[1].times.inUse() {
+	if r := p.rare; r != nil && r[0].run.empty() && r[1].run.empty() && !r[0].times.inUse() && !r[1].times.inUse() {
 		p.rare = nil
 	}
 	if e := p.extra; e != nil && e.subnet == 0 && e.flags[0].flagged == 0 && e.flags[1].flagged == 0 &&
@@ -341,7 +341,7 @@ type flagState struct {
 // dirRare is a direction's state that most directions never need: the run of REJECT
 // records that came after the last ACCEPT (the stray policy) and the queues that keep
 // First and Last exact. The run is out of line again: most directions here hold two
-// timed records and no REJECT, and a pair's two dirRare take 128 bytes instead of 192.
+// timed records and no REJECT, and a pair's two dirRare take 160 bytes instead of 192.
 type dirRare struct {
 	run   *trailRun  // nil while no REJECT came after the newest ACCEPT
 	times timeQueues // in use while the direction holds two timed records or more
@@ -356,6 +356,9 @@ type trailRun struct {
 	trailTeardown int32 // of them, FIN or RST without SYN: packets of a closing connection
 	trailPackets  uint64
 }
+
+// empty reports whether there is no run: none allocated, or one emptied by an ACCEPT.
+func (t *trailRun) empty() bool { return t == nil || t.trail == 0 }
 
 // add counts a REJECT record into the run; flagged: its tcp-flags are known.
 func (t *trailRun) add(r *model.Flow, flagged bool) {
@@ -741,8 +744,10 @@ func (p *Pair) add(s Side, seq uint64, r *model.Flow) {
 	switch r.Action {
 	case model.Accept:
 		d.Accepts++
-		if p.rare != nil {
-			p.rare[s].run = nil
+		if p.rare != nil && p.rare[s].run != nil {
+			// Emptied in place, not dropped: a direction that alternates would
+			// allocate a run for every REJECT after an ACCEPT.
+			*p.rare[s].run = trailRun{}
 		}
 	case model.Reject:
 		d.Rejects++
@@ -872,7 +877,7 @@ type timeQueues struct {
 	adds, removes uint32 // ordinals of the next timed record added and removed
 }
 
-func (t *timeQueues) inUse() bool { return len(t.first) > 0 }
+func (t *timeQueues) inUse() bool { return t.first.len() > 0 }
 
 func (t *timeQueues) push(start, end uint32) {
 	t.first.push(t.adds, start)
@@ -895,29 +900,40 @@ func (t *timeQueues) reset() { *t = timeQueues{} }
 // and loses them at the front, in amortized O(1). Entries are ordinal<<32 | value, their
 // values increasing from the front; an entry is dropped at push once a newer, smaller
 // value makes it unable ever to be the minimum. The front is dropped by slicing it
-// off: the array's space before it is not reused, but append moves the entries held
-// to a new array once the old one is full, so it stays within twice what is held. A
-// slice alone (no head index) keeps a direction's rare state small.
-type minQueue []uint64
+// off by moving head; a full array whose front half is free is compacted in place
+// before it would grow, so a queue of a steady window stops allocating (slicing the
+// front off instead shrank the array's capacity and made every few pushes allocate).
+type minQueue struct {
+	buf  []uint64 // entries buf[head:]
+	head int32
+}
+
+func (m *minQueue) len() int { return len(m.buf) - int(m.head) }
 
 func (m *minQueue) push(ord, v uint32) {
-	q := *m
-	for len(q) > 0 && uint32(q[len(q)-1]) >= v {
+	q := m.buf
+	for len(q) > int(m.head) && uint32(q[len(q)-1]) >= v {
 		q = q[:len(q)-1]
 	}
-	*m = append(q, uint64(ord)<<32|uint64(v))
+	if len(q) == cap(q) && int(m.head) >= len(q)/2 && m.head > 0 {
+		q = q[:copy(q, q[m.head:])]
+		m.head = 0
+	}
+	m.buf = append(q, uint64(ord)<<32|uint64(v))
 }
 
 // pop removes the record with ordinal ord, the oldest held, if it is at the front.
 func (m *minQueue) pop(ord uint32) {
-	if q := *m; len(q) > 0 && uint32(q[0]>>32) == ord {
-		*m = q[1:]
+	if m.len() > 0 && uint32(m.buf[m.head]>>32) == ord {
+		if m.head++; int(m.head) == len(m.buf) {
+			m.buf, m.head = m.buf[:0], 0
+		}
 	}
 }
 
 func (m *minQueue) front() uint32 {
-	if len(*m) == 0 {
+	if m.len() == 0 {
 		return 0
 	}
-	return uint32((*m)[0])
+	return uint32(m.buf[m.head])
 }

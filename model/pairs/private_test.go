@@ -1,7 +1,9 @@
 package pairs
 
 import (
+	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"testing"
 )
 
@@ -30,5 +32,48 @@ func TestIsMapped(t *testing.T) {
 		if isMapped(&a) != c.v4 {
 			t.Errorf("%s: isMapped %v, want %v", c.addr, isMapped(&a), c.v4)
 		}
+	}
+}
+
+// A minQueue gives the least value of its window, checked against a scan of the window
+// over random values, and a steady window stops allocating once its array is grown.
+func TestMinQueue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var q minQueue
+	var window []uint32
+	var added, removed uint32
+	for i := 0; i < 20000; i++ {
+		if len(window) == 0 || rng.IntN(2) == 0 && len(window) < 40 {
+			v := rng.Uint32N(1000)
+			q.push(added, v)
+			window = append(window, v)
+			added++
+		} else {
+			q.pop(removed)
+			window = window[1:]
+			removed++
+		}
+		want := uint32(0)
+		if len(window) > 0 {
+			want = slices.Min(window)
+		}
+		if got := q.front(); got != want {
+			t.Fatalf("step %d: front %d, the window's least %d", i, got, want)
+		}
+	}
+	var steady minQueue
+	var ord uint32
+	for ; ord < 64; ord++ { // grown, a window of two held
+		steady.push(ord, ord)
+		if ord >= 2 {
+			steady.pop(ord - 2)
+		}
+	}
+	if allocs := testing.AllocsPerRun(1000, func() {
+		steady.push(ord, ord)
+		steady.pop(ord - 2)
+		ord++
+	}); allocs != 0 {
+		t.Errorf("a steady window allocates %.2f times a record", allocs)
 	}
 }
