@@ -59,7 +59,22 @@ type exportJob struct {
 	rows   []pairRow
 	judged []pairs.Row
 	links  []pairs.Link
-	at     int
+	// dirs holds the copies of the directions the rows point to, in blocks that never
+	// move (a pointer into one stays good), not one allocation each
+	dirs []pairs.Dir
+	at   int
+}
+
+// dirCopy is a copy of a direction's counts in the job's blocks, nil for none.
+func (j *exportJob) dirCopy(d *pairs.Dir) *pairs.Dir {
+	if d == nil {
+		return nil
+	}
+	if len(j.dirs) == cap(j.dirs) {
+		j.dirs = make([]pairs.Dir, 0, 4096)
+	}
+	j.dirs = append(j.dirs, *d)
+	return &j.dirs[len(j.dirs)-1]
 }
 
 func (j *exportJob) done() int {
@@ -215,9 +230,9 @@ func (m *Model) exportPairsStep(j *exportJob) {
 		// The judgement's directions point into the pair, which the next batch changes
 		// while the file is written on another goroutine: the writer gets copies.
 		jd := m.pairs.Judge(p, m.rules)
-		jd.Request, jd.Response = dirCopy(jd.Request), dirCopy(jd.Response)
+		jd.Request, jd.Response = j.dirCopy(jd.Request), j.dirCopy(jd.Response)
 		link := m.pairs.Link(p, m.rules, m.pairNamer())
-		link.Joint.Request, link.Joint.Response = dirCopy(link.Joint.Request), dirCopy(link.Joint.Response)
+		link.Joint.Request, link.Joint.Response = j.dirCopy(link.Joint.Request), j.dirCopy(link.Joint.Response)
 		j.judged = append(j.judged, pairs.Row{Pair: p, Judgement: jd})
 		j.links = append(j.links, link)
 		m.pairs.Forget(p) // the full judgement is in the row now
@@ -233,15 +248,6 @@ func (m *Model) exportPairsStep(j *exportJob) {
 		path, err := writePairsExport(path, name, kind, rows, links, namer)
 		return exportedMsg{path: path, n: len(rows), what: "conversations", err: err}
 	})
-}
-
-// dirCopy is a copy of a direction's counts, nil for none.
-func dirCopy(d *pairs.Dir) *pairs.Dir {
-	if d == nil {
-		return nil
-	}
-	c := *d
-	return &c
 }
 
 func writePairsExport(path, name, kind string, rows []pairs.Row, links []pairs.Link, namer pairs.Namer) (string, error) {
