@@ -441,6 +441,24 @@ func TestTicketOfALinkedConnectionUsesTheJointVerdict(t *testing.T) {
 			t.Errorf("the ticket lacks %q:\n%s", want, text)
 		}
 	}
+
+	// A name is a tag anyone with the right to tag sets: in the joint explanation too,
+	// it is escaped for Markdown.
+	names["eni-b"] = "db_1 *ENI*"
+	text = ticketText(t, m)
+	if strings.Contains(text, "*ENI*") || !strings.Contains(text, `db\_1 \*ENI\*`) {
+		t.Errorf("a name with Markdown in it, unescaped:\n%s", text)
+	}
+}
+
+func ticketText(t *testing.T, m *Model) string {
+	t.Helper()
+	written := exportVia(t, m, "T", "").(ticketWrittenMsg)
+	data, err := os.ReadFile(written.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
 
 // A path that is a directory gets the default name in it; a directory that does not

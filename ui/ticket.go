@@ -188,7 +188,7 @@ func (m *Model) ticketHead(p *pairs.Pair, j pairs.Judgement, link pairs.Link) ti
 			rule = link.Joint.Rule
 		}
 		if link.Joint.Verdict != j.Verdict || link.Joint.Explanation != j.Explanation {
-			h.ownVerdict = fmt.Sprintf("`%s` on `%s` alone: %s", j.Verdict, ifc, j.Explanation)
+			h.ownVerdict = fmt.Sprintf("`%s` on `%s` alone: %s", j.Verdict, ifc, mdEscape(j.Explanation))
 		}
 	} else {
 		item("Other end: not in these records (only this interface logged the conversation)")
@@ -199,7 +199,10 @@ func (m *Model) ticketHead(p *pairs.Pair, j pairs.Judgement, link pairs.Link) ti
 	if d := j.Response; d != nil && d.Records > 0 {
 		item("Reply: %s, %s, %s, %s to %s", counted(int(d.Records), "record", "records"), counted(d.Packets, "packet", "packets"), humanBytes(d.Bytes), isoTime(d.First, true), isoTime(d.Last, true))
 	}
+	// The explanations quote names from tags, which anyone with the right to tag sets:
+	// escaped for Markdown as named() escapes the ones the ticket writes itself.
 	what, fix := splitFix(sentence)
+	what, fix = mdEscape(what), mdEscape(fix)
 	h.verdict = fmt.Sprintf("**%s**: %s", verdict, what)
 	h.rule, h.ruleContext = rule, j.RuleContext
 	switch {
