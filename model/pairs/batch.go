@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
+	"math/rand/v2"
 	"net/netip"
 	"sync"
 
@@ -380,6 +381,7 @@ func (b *Batch) finish(workers int) {
 type endpointTable struct {
 	slots []endpointSlot
 	n     int
+	seed  uint64 // random: the ports in the keys come from the traffic (see endpointIndex.home)
 }
 
 type endpointSlot struct {
@@ -392,11 +394,11 @@ func newEndpointTable(expect int) *endpointTable {
 	for size*3 < expect*4 {
 		size *= 2
 	}
-	return &endpointTable{slots: make([]endpointSlot, size)}
+	return &endpointTable{slots: make([]endpointSlot, size), seed: rand.Uint64()}
 }
 
 func (t *endpointTable) home(k endpointKey) uint64 {
-	return (uint64(k) * 0x9E3779B97F4A7C15 >> 17) & uint64(len(t.slots)-1)
+	return ((uint64(k) ^ t.seed) * 0x9E3779B97F4A7C15 >> 17) & uint64(len(t.slots)-1)
 }
 
 // add counts one more conversation of endpoint k.
