@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -315,7 +314,7 @@ func (m *Model) handleFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 // the path prompt or the filter bar, cleaned of control characters first; elsewhere a
 // paste means nothing.
 func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
-	msg.Content = model.CleanText(strings.ReplaceAll(msg.Content, "\n", " "))
+	msg.Content = model.CleanText(msg.Content) // a newline becomes a space
 	var cmd tea.Cmd
 	switch {
 	case m.picker != nil || m.overlay != overlayNone:
