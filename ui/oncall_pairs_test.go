@@ -637,16 +637,7 @@ func TestAFetchBegunBeforeAReloadIsStale(t *testing.T) {
 func TestAFailedReloadLeavesTheNames(t *testing.T) {
 	_, files := simCase(t, appToDB)
 	rs := loadFiles(t, files, nil)
-	var id, name string
-	for _, g := range rs.SecurityGroups() {
-		if g.Name != "" {
-			id, name = g.ID, g.Name
-			break
-		}
-	}
-	if id == "" {
-		t.Fatal("no named group in the case")
-	}
+	id, name := namedGroup(t, rs)
 	lookup := names.New(rs, nil)
 	renamed := func(s string) string { return strings.ReplaceAll(s, `"`+name+`"`, `"`+name+`-new"`) }
 	fetchErr := errors.New("no credentials")
@@ -679,16 +670,7 @@ func TestAFailedReloadLeavesTheNames(t *testing.T) {
 func TestLiveRulesNamesJoinWhenTakenIn(t *testing.T) {
 	_, files := simCase(t, appToDB)
 	rs := loadFiles(t, files, nil)
-	var id, name string
-	for _, g := range rs.SecurityGroups() {
-		if g.Name != "" {
-			id, name = g.ID, g.Name
-			break
-		}
-	}
-	if id == "" {
-		t.Fatal("no named group in the case")
-	}
+	id, name := namedGroup(t, rs)
 	staleSet := loadFiles(t, files, func(s string) string { return strings.ReplaceAll(s, `"`+name+`"`, `"`+name+`-stale"`) })
 	lookup := names.New(nil, nil)
 	dark := true
@@ -716,4 +698,16 @@ func TestLiveRulesNamesJoinWhenTakenIn(t *testing.T) {
 	if got := lookup.Group(id); got != name {
 		t.Fatalf("a stale live answer renamed the group to %q", got)
 	}
+}
+
+// namedGroup is a security group of rs that has a name: its ID and name.
+func namedGroup(t *testing.T, rs *rules.Set) (id, name string) {
+	t.Helper()
+	for _, g := range rs.SecurityGroups() {
+		if g.Name != "" {
+			return g.ID, g.Name
+		}
+	}
+	t.Fatal("no named group in the case")
+	return "", ""
 }
