@@ -677,11 +677,7 @@ func (m *Model) applyPairsFilter(expr string, remember bool, formats []*model.Fo
 // moment, times without an offset in the zone shown (UTC, or local after t or
 // --local-time), the one rule docs/filter.md states for every place that reads a time.
 func (m *Model) filterOptions(formats []*model.Format) filter.Options {
-	opts := filter.Options{Formats: formats, Now: m.now(), Location: time.UTC}
-	if m.local {
-		opts.Location = time.Local
-	}
-	return opts
+	return filter.Options{Formats: formats, Now: m.now(), Location: shownZone(m.local)}
 }
 
 // toggleMode switches between the flows table and the conversations view; each keeps

@@ -311,15 +311,8 @@ func portMeaning(r *model.Flow, f model.Field) string {
 }
 
 func timeMeaning(sec uint32, local bool, now time.Time) string {
-	t := time.Unix(int64(sec), 0)
-	zone := "UTC"
-	if local {
-		zone = t.Local().Format("MST")
-		t = t.Local()
-	} else {
-		t = t.UTC()
-	}
-	return t.Format("2006-01-02 15:04:05") + " " + zone + ", " + age(now.Sub(t))
+	t := time.Unix(int64(sec), 0).In(shownZone(local))
+	return t.Format("2006-01-02 15:04:05 MST") + ", " + age(now.Sub(t))
 }
 
 // age says how long ago, the way people say it.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/stats"
 )
@@ -10,6 +11,15 @@ import (
 
 // WaitScreen waits until the program's output shows every want.
 var WaitScreen = waitScreen
+
+// Take takes recs in as a batch from the source, every slice of it, as the program
+// would over several Updates.
+func (m *Model) Take(recs []model.Flow) {
+	m.Update(batchMsg{batch: feed.Batch{Records: recs}, ok: true})
+	for len(m.backlog) > 0 {
+		m.Update(ingestMsg{})
+	}
+}
 
 // Held is the number of records in the ring.
 func (m *Model) Held() int { return m.ring.Len() }

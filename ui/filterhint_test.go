@@ -46,9 +46,9 @@ func TestFilterTimeOfDayInTheZoneShown(t *testing.T) {
 	if m.bar.err != nil || m.view.Len() != 120 {
 		t.Fatalf("start>=2m: err %v, %d matches, want 120", m.bar.err, m.view.Len())
 	}
-	saved := time.Local
-	defer func() { time.Local = saved }()
-	time.Local = time.FixedZone("PLUS2", 2*3600)
+	saved := localZone
+	defer func() { localZone = saved }()
+	localZone = time.FixedZone("PLUS2", 2*3600)
 	m.local = true
 	m.applyFilter("start>=13:58", true) // 11:58 UTC
 	if m.bar.err != nil || m.view.Len() != 120 {

@@ -334,7 +334,7 @@ func TestConversationsSortAndHold(t *testing.T) {
 	}
 	deliver(m, feed.Batch{Records: []model.Flow{big}})
 	m.Update(tickMsg(testNow))
-	m.Update(workMsg{})
+	settle(m)
 	n := len(m.pv.rows)
 	if m.pv.rows[0].p != top || m.pv.rows[n-1].p.Key.A().Addr().String() != "10.0.1.5" && m.pv.rows[n-1].p.Key.B().Addr().String() != "198.51.100.200" {
 		t.Fatalf("the order did not hold: first %v, last %v", m.pv.rows[0].p.Key, m.pv.rows[n-1].p.Key)
@@ -574,7 +574,7 @@ func TestCollapsedOrderHolds(t *testing.T) {
 	}
 	deliver(m, feed.Batch{Records: recs})
 	m.Update(tickMsg(testNow))
-	m.Update(workMsg{})
+	settle(m)
 	if len(m.pv.groups) != len(before)+1 {
 		t.Fatalf("%d groups after one new, were %d", len(m.pv.groups), len(before))
 	}
@@ -591,15 +591,21 @@ func TestCollapsedOrderHolds(t *testing.T) {
 	}
 }
 
+// settle lets the work under way finish, one workMsg at a time, as a busy machine
+// spreads it: a step stops at 8 ms, so one message may not be enough under -race.
+func settle(m *Model) {
+	for i := 0; m.busy() && i < 100_000; i++ {
+		m.Update(workMsg{})
+	}
+}
+
 // pressDone presses keys as press does, and after each lets the work it started finish
 // (the steps a busy machine spreads over several messages: a step stops at 8 ms), so
 // that what a test sees does not depend on the machine's load.
 func pressDone(m *Model, keys ...string) {
 	for _, k := range keys {
 		press(m, k)
-		for i := 0; m.busy() && i < 100_000; i++ {
-			m.Update(workMsg{})
-		}
+		settle(m)
 	}
 }
 

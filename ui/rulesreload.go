@@ -50,10 +50,7 @@ func (m *Model) verdictRules() {
 
 // clockOf is t's time of day in the zone shown.
 func (m *Model) clockOf(t time.Time) string {
-	if m.local {
-		return t.Local().Format("15:04:05")
-	}
-	return t.UTC().Format("15:04:05")
+	return t.In(shownZone(m.local)).Format("15:04:05")
 }
 
 // reloadRules starts a reload: the files read again and the live rules fetched again

@@ -171,10 +171,7 @@ func timeAxis(buckets []stats.Bucket, step time.Duration, bw, width int, local b
 		if col < next {
 			continue
 		}
-		t := b.Start
-		if local {
-			t = t.Local()
-		}
+		t := b.Start.In(shownZone(local))
 		label := t.Format(layout)
 		if col+len(label) > width {
 			break

@@ -597,15 +597,24 @@ func (t *flowTable) rowText(r *model.Flow) rowText {
 	return rowText{pre: pre.String(), action: action, post: post.String()}
 }
 
+// localZone is the zone "local time" shows: the machine's. A variable so that a test
+// can show another without writing time.Local, which every timer's goroutine reads.
+var localZone = time.Local
+
+// shownZone is the zone times are shown and read in: UTC, or local after t or
+// --local-time.
+func shownZone(local bool) *time.Location {
+	if local {
+		return localZone
+	}
+	return time.UTC
+}
+
 func clock(sec uint32, ok, local bool) string {
 	if !ok {
 		return "-"
 	}
-	tm := time.Unix(int64(sec), 0)
-	if !local {
-		tm = tm.UTC()
-	}
-	return tm.Format("15:04:05") // the date is in the detail pane; rows are mostly one day
+	return time.Unix(int64(sec), 0).In(shownZone(local)).Format("15:04:05") // the date is in the detail pane; rows are mostly one day
 }
 
 // shortID keeps the start and the end of a long ID ("eni-…c123456789"), the parts that
