@@ -66,3 +66,28 @@ func TestAgainCommandFixesTheWindow(t *testing.T) {
 		t.Errorf("read back: filter %q, sources %q", f, again.Flags().Args())
 	}
 }
+
+// A windowed source given without --since read its default window back from when the
+// explorer started: the ticket writes that start, not nothing, which would mean the
+// default window before whenever the ticket is read. Files have no window.
+func TestAgainCommandWritesTheDefaultWindow(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--log-group", "/vpc/flows"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows"},
+		{[]string{"--log-group", "/vpc/flows", "--until", "12:20"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows --until 2026-03-01T12:20:00Z"},
+		{[]string{"s3://b/AWSLogs/"}, "flowlens --since 2026-03-01T11:30:00Z s3://b/AWSLogs/"},
+		{[]string{"--since", "1h", "s3://b/AWSLogs/"}, "flowlens --since 2026-03-01T11:30:00Z s3://b/AWSLogs/"},
+		{[]string{"flows.log"}, "flowlens flows.log"},
+	} {
+		cmd := newExplorerCommand(streams{})
+		if err := cmd.ParseFlags(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := againCommand(cmd, cmd.Flags().Args(), now, time.UTC); got != c.want {
+			t.Errorf("%v:\ngot  %s\nwant %s", c.args, got, c.want)
+		}
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"github.com/flowlens/flowlens/source/awsclient"
 	"github.com/flowlens/flowlens/source/cloudwatch"
 	"github.com/flowlens/flowlens/source/liverules"
+	s3src "github.com/flowlens/flowlens/source/s3"
 	"github.com/flowlens/flowlens/ui"
 )
 
@@ -60,9 +61,25 @@ type explorerOptions struct {
 // concern this run's terminal (the log file); each word quoted for a POSIX shell.
 // --since and --until written relative to now (15m, 09:10) are written as the times
 // they meant when the explorer started (now, read in zone): the ticket is read later,
-// and "the last 15 minutes" would then be another window.
+// and "the last 15 minutes" would then be another window. For the same reason a
+// windowed source (a log group, S3) given without --since gets the start of its
+// default window written out.
 func againCommand(cmd *cobra.Command, args []string, now time.Time, zone *time.Location) string {
 	words := []string{"flowlens"}
+	if !cmd.Flags().Changed("since") {
+		window := time.Duration(0)
+		switch {
+		case cmd.Flags().Changed("log-group"):
+			window = cloudwatch.DefaultSince
+		case isS3(args):
+			window = s3src.DefaultSince
+		}
+		if window > 0 {
+			// Written first: the other flags keep their order, and a reader sees the
+			// window that was not typed at once.
+			words = append(words, "--since", now.Add(-window).UTC().Format(time.RFC3339))
+		}
+	}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
 		if f.Name == "filter" || f.Name == "log-file" {
 			return
