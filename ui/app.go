@@ -63,8 +63,9 @@ type Options struct {
 	// Names names addresses, interfaces and groups (rules, --live-rules, AWS's address
 	// ranges); nil names nothing. It may gain names while the explorer runs (live rules,
 	// ranges downloaded in the background); reading it is safe meanwhile. One that can
-	// AddRules (a *names.Lookup) is given every rules set the explorer takes in: a live
-	// fetch's answer and a reload's, once it succeeded.
+	// Use a names.Snapshot (a *names.Lookup) is given the names of the rules the
+	// explorer judges with, each time they change: a live fetch's answer, a reload's
+	// once it succeeded.
 	Names Names
 	// Command is how the explorer was started, without its filter ("flowlens --demo",
 	// "flowlens --rules sg.json flows.log"): a ticket ends with it and a filter for the
@@ -513,6 +514,7 @@ type rulesFetchedMsg struct {
 	count int
 	err   error
 	gen   int // m.rulesGen when the fetch began: a reload since makes it stale
+	taken rulesTaken
 }
 
 // fetchRules asks for the rules behind the interfaces seen, when new ones appeared and
@@ -527,10 +529,14 @@ func (m *Model) fetchRules() tea.Cmd {
 	for ifc := range m.interfaces {
 		ids = append(ids, ifc.String())
 	}
-	fetch, gen := m.opts.FetchRules, m.rulesGen
+	fetch, gen, files, take := m.opts.FetchRules, m.rulesGen, m.fileRules, m.takeRules()
 	return func() tea.Msg {
 		set, err := fetch(ids)
-		return rulesFetchedMsg{set: set, count: len(ids), err: err, gen: gen}
+		msg := rulesFetchedMsg{set: set, count: len(ids), err: err, gen: gen}
+		if err == nil {
+			msg.taken = take(files, set)
+		}
+		return msg
 	}
 }
 
@@ -547,15 +553,7 @@ func (m *Model) handleRulesFetched(msg rulesFetchedMsg) {
 		m.notify("live rules: "+msg.err.Error(), true, 15*time.Second)
 		return
 	}
-	merged := rules.NewSet()
-	if m.fileRules != nil {
-		merged.Merge(m.fileRules)
-	}
-	merged.Merge(msg.set)
-	m.addRuleNames(msg.set)
-	m.setRules(merged, "fetched", false)
-	m.pv.dirty = true
-	m.refreshDetail()
+	m.useRules(msg.taken, "fetched", false)
 	m.notify(fmt.Sprintf("live rules: %s security groups, %s network ACLs for %s interfaces", thousands(len(msg.set.SecurityGroups())), thousands(len(msg.set.NetworkACLs())), thousands(msg.count)), false, 8*time.Second)
 }
 

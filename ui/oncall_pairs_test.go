@@ -334,7 +334,7 @@ func TestConversationsSortAndHold(t *testing.T) {
 	}
 	deliver(m, feed.Batch{Records: []model.Flow{big}})
 	m.Update(tickMsg(testNow))
-	settle(m)
+	runWork(m)
 	n := len(m.pv.rows)
 	if m.pv.rows[0].p != top || m.pv.rows[n-1].p.Key.A().Addr().String() != "10.0.1.5" && m.pv.rows[n-1].p.Key.B().Addr().String() != "198.51.100.200" {
 		t.Fatalf("the order did not hold: first %v, last %v", m.pv.rows[0].p.Key, m.pv.rows[n-1].p.Key)
@@ -574,7 +574,7 @@ func TestCollapsedOrderHolds(t *testing.T) {
 	}
 	deliver(m, feed.Batch{Records: recs})
 	m.Update(tickMsg(testNow))
-	settle(m)
+	runWork(m)
 	if len(m.pv.groups) != len(before)+1 {
 		t.Fatalf("%d groups after one new, were %d", len(m.pv.groups), len(before))
 	}
@@ -591,9 +591,9 @@ func TestCollapsedOrderHolds(t *testing.T) {
 	}
 }
 
-// settle lets the work under way finish, one workMsg at a time, as a busy machine
+// runWork lets the work under way finish, one workMsg at a time, as a busy machine
 // spreads it: a step stops at 8 ms, so one message may not be enough under -race.
-func settle(m *Model) {
+func runWork(m *Model) {
 	for i := 0; m.busy() && i < 100_000; i++ {
 		m.Update(workMsg{})
 	}
@@ -605,7 +605,7 @@ func settle(m *Model) {
 func pressDone(m *Model, keys ...string) {
 	for _, k := range keys {
 		press(m, k)
-		settle(m)
+		runWork(m)
 	}
 }
 
@@ -703,6 +703,28 @@ func TestLiveRulesNamesJoinWhenTakenIn(t *testing.T) {
 	}
 	if got := lookup.Group(id); got != name {
 		t.Fatalf("a stale live answer renamed the group to %q", got)
+	}
+}
+
+// The names are the rules': a reload whose files no longer name a group leaves it
+// without a name, as the verdicts are left without its rules.
+func TestReloadedRulesTakeTheirNamesAway(t *testing.T) {
+	_, files := simCase(t, appToDB)
+	rs := loadFiles(t, files, nil)
+	id, name := namedGroup(t, rs)
+	lookup := names.New(rs, nil)
+	dark := true
+	m := New(Options{Feed: newFakeFeed(), Dark: &dark, Rules: rs, Names: lookup, Now: func() time.Time { return testNow },
+		ReloadRules: func() (*rules.Set, error) { return rules.NewSet(), nil }})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	if got := lookup.Group(id); got != name {
+		t.Fatalf("before the reload the group is named %q, want %q", got, name)
+	}
+	for _, msg := range runBatch(press(m, "R")) {
+		m.Update(msg)
+	}
+	if got := lookup.Group(id); got != "" || !m.rules.Empty() {
+		t.Fatalf("after a reload of empty files the group is still named %q", got)
 	}
 }
 

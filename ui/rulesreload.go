@@ -21,6 +21,7 @@ type rulesReloadedMsg struct {
 	files *rules.Set // nil: no files to read
 	live  *rules.Set // nil: not fetched
 	count int        // interfaces the live rules were fetched for
+	taken rulesTaken // what the explorer takes in, built in the command
 	err   error
 }
 
@@ -72,17 +73,22 @@ func (m *Model) reloadRules() tea.Cmd {
 		ids = append(ids, ifc.String())
 	}
 	m.notify("reloading the rules… ("+m.keys.Short(keymap.ReloadRules)+")", false, time.Minute)
+	files, take := m.fileRules, m.takeRules()
 	return func() tea.Msg {
 		var msg rulesReloadedMsg
 		if reload != nil {
 			if msg.files, msg.err = reload(); msg.err != nil {
 				return msg
 			}
+			files = msg.files
 		}
 		if fetch != nil && len(ids) > 0 {
-			msg.live, msg.err = fetch(ids)
+			if msg.live, msg.err = fetch(ids); msg.err != nil {
+				return msg
+			}
 			msg.count = len(ids)
 		}
+		msg.taken = take(files, msg.live)
 		return msg
 	}
 }
@@ -94,25 +100,17 @@ func (m *Model) handleRulesReloaded(msg rulesReloadedMsg) {
 		m.notify("reloading the rules failed, the previous ones stay: "+msg.err.Error(), true, 15*time.Second)
 		return
 	}
+	// Only now, the whole reload having succeeded, do its rules and names count: a
+	// reload that failed leaves them as they were.
 	if msg.files != nil {
 		m.fileRules = msg.files
-		// Only now, the whole reload having succeeded, do the files' names count: a
-		// reload that failed leaves names and rules as they were.
-		m.addRuleNames(msg.files)
-	}
-	merged := rules.NewSet()
-	if m.fileRules != nil {
-		merged.Merge(m.fileRules)
 	}
 	how := "read"
 	if msg.live != nil {
-		merged.Merge(msg.live)
-		m.addRuleNames(msg.live)
 		m.fetchedFor, how = msg.count, "fetched"
 	}
-	m.setRules(merged, how, true)
-	m.pv.dirty = true
-	m.refreshDetail()
+	m.useRules(msg.taken, how, true)
+	merged := msg.taken.set
 	m.notify(fmt.Sprintf("rules reloaded: %s, %s", plural(uint64(len(merged.SecurityGroups())), "security group"), plural(uint64(len(merged.NetworkACLs())), "network ACL")), false, 8*time.Second)
 }
 

@@ -136,6 +136,38 @@ func TestAddRules(t *testing.T) {
 	}
 }
 
+// Use replaces what the rules named (the explorer gives it the rules it judges with,
+// whole), and keeps the AWS ranges; Prepare reads nil as no rules.
+func TestPrepareAndUse(t *testing.T) {
+	first, err := rules.Load(strings.NewReader(`{"NetworkInterfaces":[{"NetworkInterfaceId":"eni-1","PrivateIpAddress":"10.0.0.1","TagSet":[{"Key":"Name","Value":"web-1"}]}]}`), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := rules.Load(strings.NewReader(`{"NetworkInterfaces":[{"NetworkInterfaceId":"eni-2","PrivateIpAddress":"10.0.0.2","TagSet":[{"Key":"Name","Value":"db-1"}]}]}`), "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ranges, err := ParseRanges(strings.NewReader(`{"syncToken":"1","createDate":"2026-01-01-00-00-00","prefixes":[{"ip_prefix":"52.216.0.0/15","region":"us-east-1","service":"S3"}],"ipv6_prefixes":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(first, ranges)
+	snap := Prepare(second)
+	if l.Addr(addr("10.0.0.1")) != "web-1" {
+		t.Fatal("Prepare changed the lookup before Use")
+	}
+	l.Use(snap)
+	if l.Addr(addr("10.0.0.1")) != "" || l.Interface("eni-2") != "db-1" || l.Name(addr("52.216.1.1")) != "S3" {
+		t.Errorf("after Use: %q %q %q", l.Addr(addr("10.0.0.1")), l.Interface("eni-2"), l.Name(addr("52.216.1.1")))
+	}
+	l.Use(Prepare(nil))
+	if l.Interface("eni-2") != "" || l.Name(addr("52.216.1.1")) != "S3" {
+		t.Errorf("after Use(Prepare(nil)): %q %q", l.Interface("eni-2"), l.Name(addr("52.216.1.1")))
+	}
+	var none *Lookup
+	none.Use(snap) // a nil lookup names nothing, and takes nothing
+}
+
 // Readers see a whole snapshot while rules and ranges are added (run with -race).
 func TestLookupConcurrentReads(t *testing.T) {
 	l := New(nil, nil)

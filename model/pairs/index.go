@@ -387,7 +387,6 @@ var flagBits = [4]uint8{decode.FlagFIN, decode.FlagSYN, decode.FlagRST, 16}
 // An Index is not safe for concurrent use; Judge caches into the pairs.
 type Index struct {
 	pairs pairTable
-	alts  canonicalAlts // for Peer, under the last rules it was given
 	evidence
 }
 

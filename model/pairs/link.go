@@ -43,19 +43,7 @@ const linkSlack = 600
 // of a loaded interface is replaced by the interface's primary private IPv4 (the first
 // IPv4 of its private IPs), by which its own records show it.
 func canonical(a netip.Addr, rs *rules.Set) netip.Addr {
-	if rs == nil || !a.Is4() {
-		return a
-	}
-	ifc, ok := rs.InterfaceByAddr(a)
-	if !ok {
-		return a
-	}
-	for _, p := range ifc.PrivateIPs {
-		if p.Is4() {
-			return p
-		}
-	}
-	return a
+	return rs.PrimaryIPv4(a)
 }
 
 // ownership is how an end's interface is known to hold its address.
@@ -141,33 +129,11 @@ func timesOf(d0, d1 *Dir) (from, to uint32, ok bool) {
 	return from, to, ok
 }
 
-// canonicalAlts answers which addresses stand for the same canonical address under one
-// rules set; built once per set, and rebuilt when Peer is given another: a set is
-// read-only once built (rules.Set), and a reload makes a new one.
-type canonicalAlts struct {
-	rs   *rules.Set
-	alts map[netip.Addr][]netip.Addr // canonical -> the loaded IPv4 addresses it stands for
-}
-
-// of returns every address whose canonical address is c.
-func (ca *canonicalAlts) of(c netip.Addr, rs *rules.Set) []netip.Addr {
-	if rs == nil {
-		return []netip.Addr{c}
-	}
-	if ca.rs != rs {
-		ca.rs, ca.alts = rs, map[netip.Addr][]netip.Addr{}
-		for _, ifc := range rs.Interfaces() {
-			for _, a := range ifc.PrivateIPs {
-				if a.Is4() {
-					k := canonical(a, rs)
-					if !slices.Contains(ca.alts[k], a) {
-						ca.alts[k] = append(ca.alts[k], a)
-					}
-				}
-			}
-		}
-	}
-	out := ca.alts[c]
+// alternatesOf returns every address whose canonical address is c: the loaded IPv4
+// addresses that stand for it (the rules index them once per set), and c itself when
+// it stands for itself.
+func alternatesOf(c netip.Addr, rs *rules.Set) []netip.Addr {
+	out := rs.SameHost(c)
 	if canonical(c, rs) == c && !slices.Contains(out, c) {
 		out = append(slices.Clip(out), c)
 	}
@@ -197,7 +163,7 @@ func (ix *Index) Peer(p *Pair, rs *rules.Set) (peer *Pair, inferred bool) {
 	// The group: every pair of the same protocol whose ends stand for the same two
 	// canonical ends. Such a pair's interface holds both of its addresses, so it is
 	// among the interfaces that saw an address of the end seen on fewer.
-	xs, ys := ix.alts.of(ends[0].Addr(), rs), ix.alts.of(ends[1].Addr(), rs)
+	xs, ys := alternatesOf(ends[0].Addr(), rs), alternatesOf(ends[1].Addr(), rs)
 	if ix.spread(ys) < ix.spread(xs) {
 		xs, ys = ys, xs
 		ends[0], ends[1] = ends[1], ends[0]

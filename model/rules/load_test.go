@@ -276,3 +276,28 @@ func TestInterfaceWithoutGroups(t *testing.T) {
 		t.Errorf("reply SG %q by tracking %v", a.Reply.SG.Rule, a.Reply.SGByTracking)
 	}
 }
+
+// An interface's addresses stand for its primary IPv4, the first of its private IPv4s,
+// and SameHost lists them; an address no interface holds, and IPv6, stand for
+// themselves. When two interfaces claim one address, the later id holds it.
+func TestPrimaryIPv4AndSameHost(t *testing.T) {
+	set := load(t, `{"NetworkInterfaces":[
+{"NetworkInterfaceId":"eni-1","PrivateIpAddresses":[{"PrivateIpAddress":"10.0.0.10","Primary":true},{"PrivateIpAddress":"10.0.0.11"}],"Ipv6Addresses":[{"Ipv6Address":"2600:1f18::10"}]},
+{"NetworkInterfaceId":"eni-2","PrivateIpAddresses":[{"PrivateIpAddress":"10.0.0.20","Primary":true},{"PrivateIpAddress":"10.0.0.11"}]}]}`)
+	a := netip.MustParseAddr
+	for in, want := range map[string]string{"10.0.0.10": "10.0.0.10", "10.0.0.11": "10.0.0.20", "10.0.0.20": "10.0.0.20", "10.9.9.9": "10.9.9.9", "2600:1f18::10": "2600:1f18::10"} {
+		if got := set.PrimaryIPv4(a(in)); got != a(want) {
+			t.Errorf("PrimaryIPv4(%s) = %s, want %s", in, got, want)
+		}
+	}
+	if got := set.SameHost(a("10.0.0.20")); len(got) != 2 || got[0] != a("10.0.0.11") || got[1] != a("10.0.0.20") {
+		t.Errorf("SameHost(10.0.0.20) = %v", got)
+	}
+	if got := set.SameHost(a("10.0.0.10")); len(got) != 1 || got[0] != a("10.0.0.10") {
+		t.Errorf("SameHost(10.0.0.10) = %v", got)
+	}
+	var none *rules.Set
+	if none.PrimaryIPv4(a("10.0.0.10")) != a("10.0.0.10") || none.SameHost(a("10.0.0.10")) != nil {
+		t.Error("a nil set knows addresses")
+	}
+}

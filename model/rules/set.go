@@ -167,6 +167,18 @@ type Set struct {
 	subnetVPC     map[string]string
 	subnetCIDRs   []subnetCIDR
 	vpcV6Prefixes []netip.Prefix // /56 of every loaded interface IPv6 address
+	// sameHost lists, by primary IPv4 (PrimaryIPv4), the loaded IPv4 addresses that
+	// stand for it: what linking the two ends of a connection looks up per pair.
+	sameHost map[netip.Addr][]netip.Addr
+	// The lists, sorted by id once per load or merge: a large account's 20,000
+	// interfaces take milliseconds to sort, and readers ask often.
+	sorted struct {
+		groups     []*SecurityGroup
+		acls       []*NetworkACL
+		interfaces []*Interface
+		subnets    []*Subnet
+		instances  []*Instance
+	}
 }
 
 type subnetCIDR struct {
@@ -281,8 +293,7 @@ func (s *Set) Instance(id string) (*Instance, bool) {
 
 // Instances lists the loaded instances by id.
 func (s *Set) Instances() []*Instance {
-	s = s.orEmpty()
-	return sortedValues(s.instances)
+	return slices.Clone(s.orEmpty().sorted.instances)
 }
 
 // GroupName is a security group's name: the GroupName of the loaded group, or else the
@@ -311,26 +322,22 @@ func (s *Set) Subnet(id string) (*Subnet, bool) {
 
 // SecurityGroups lists the loaded groups by id.
 func (s *Set) SecurityGroups() []*SecurityGroup {
-	s = s.orEmpty()
-	return sortedValues(s.groups)
+	return slices.Clone(s.orEmpty().sorted.groups)
 }
 
 // NetworkACLs lists the loaded ACLs by id.
 func (s *Set) NetworkACLs() []*NetworkACL {
-	s = s.orEmpty()
-	return sortedValues(s.acls)
+	return slices.Clone(s.orEmpty().sorted.acls)
 }
 
 // Interfaces lists the loaded interfaces by id.
 func (s *Set) Interfaces() []*Interface {
-	s = s.orEmpty()
-	return sortedValues(s.interfaces)
+	return slices.Clone(s.orEmpty().sorted.interfaces)
 }
 
 // Subnets lists the loaded subnets by id.
 func (s *Set) Subnets() []*Subnet {
-	s = s.orEmpty()
-	return sortedValues(s.subnets)
+	return slices.Clone(s.orEmpty().sorted.subnets)
 }
 
 func sortedValues[T any](m map[string]*T) []*T {
@@ -366,6 +373,11 @@ func (s *Set) ACLForSubnet(subnet string) (acl *NetworkACL, assumedDefault bool,
 
 // reindex rebuilds every derived index from the primary maps.
 func (s *Set) reindex() {
+	s.sorted.groups = sortedValues(s.groups)
+	s.sorted.acls = sortedValues(s.acls)
+	s.sorted.interfaces = sortedValues(s.interfaces)
+	s.sorted.subnets = sortedValues(s.subnets)
+	s.sorted.instances = sortedValues(s.instances)
 	s.byAddr = map[netip.Addr]*Interface{}
 	s.members = map[string]map[netip.Addr]bool{}
 	s.aclBySubnet = map[string]*NetworkACL{}
@@ -420,4 +432,43 @@ func (s *Set) reindex() {
 		}
 	}
 	slices.SortFunc(s.subnetCIDRs, func(x, y subnetCIDR) int { return cmp.Compare(x.subnet, y.subnet) })
+	// After byAddr is whole: an address's primary is that of the interface byAddr
+	// gives it, which id order decides when two claim one address.
+	s.sameHost = map[netip.Addr][]netip.Addr{}
+	for _, ifc := range s.sorted.interfaces {
+		for _, a := range ifc.PrivateIPs {
+			if a.Is4() {
+				p := s.PrimaryIPv4(a)
+				if !slices.Contains(s.sameHost[p], a) {
+					s.sameHost[p] = append(s.sameHost[p], a)
+				}
+			}
+		}
+	}
+}
+
+// PrimaryIPv4 is the address that stands for a when the two ends of a connection are
+// linked: for an IPv4 address of a loaded interface, the interface's primary private
+// IPv4 (the first IPv4 of its private IPs), by which its own records show it; a itself
+// otherwise.
+func (s *Set) PrimaryIPv4(a netip.Addr) netip.Addr {
+	if !a.Is4() {
+		return a
+	}
+	ifc, ok := s.InterfaceByAddr(a)
+	if !ok {
+		return a
+	}
+	for _, p := range ifc.PrivateIPs {
+		if p.Is4() {
+			return p
+		}
+	}
+	return a
+}
+
+// SameHost lists the loaded IPv4 addresses whose PrimaryIPv4 is p, in interface id
+// order; nil when none. The slice is shared: the caller must not change it.
+func (s *Set) SameHost(p netip.Addr) []netip.Addr {
+	return s.orEmpty().sameHost[p]
 }
