@@ -618,3 +618,48 @@ func TestPasteIntoThePathPrompt(t *testing.T) {
 		t.Fatalf("the prompt holds %q", got)
 	}
 }
+
+// Installing a sort keeps the record selected when it began, at the row the sort found
+// it in; a record selected while the sort ran, or a ring that dropped records
+// meanwhile, is looked for among the rows instead.
+func TestSortInstallFindsTheSelection(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		during func(m *Model) ring.Seq // returns the record that must end selected
+	}{
+		{"unchanged", func(m *Model) ring.Seq { return m.table.selSeq }},
+		{"moved", func(m *Model) ring.Seq {
+			m.table.sel, m.table.selSeq = 50, m.view.At(50)
+			return m.table.selSeq
+		}},
+		{"dropped", func(m *Model) ring.Seq {
+			deliver(m, feed.Batch{Records: testRecords(350)[300:]})
+			return m.table.selSeq
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dark := true
+			m := New(Options{Feed: newFakeFeed(), Capacity: 300, Dark: &dark, Now: func() time.Time { return testNow }})
+			m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+			deliver(m, feed.Batch{Records: testRecords(300)})
+			m.table.sel, m.table.selSeq, m.table.following = 100, m.view.At(100), false // a row chosen: not following
+			m.table.setSort(sortSpec{on: true, col: colBytes, desc: true}, true)
+			_, cmd := m.table.sortStep(1<<20, time.Now().Add(time.Hour))
+			if cmd == nil {
+				t.Fatal("the sort did not read every key in one step")
+			}
+			want := c.during(m)
+			if !m.table.installSort(cmd().(flowsSortedMsg)) {
+				t.Fatal("the order was not installed")
+			}
+			if got := m.table.seqAt(m.table.sel); got != want || m.table.selSeq != want {
+				t.Fatalf("row %d holds %d selected (selSeq %d), want %d", m.table.sel, got, m.table.selSeq, want)
+			}
+			for _, s := range m.table.order.seqs {
+				if s < m.ring.First() {
+					t.Fatalf("the order holds %d, which the ring dropped (first %d)", s, m.ring.First())
+				}
+			}
+		})
+	}
+}

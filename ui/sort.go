@@ -60,6 +60,12 @@ type sortEntry struct {
 type flowsSortedMsg struct {
 	gen  int
 	seqs []ring.Seq
+	// What installing the order would otherwise walk every row for, on the update
+	// loop (a few milliseconds at 5M): the oldest record in it, and where the record
+	// selected when the sort began (sel) went; selPos is -1 when it is not a row.
+	minSeq ring.Seq
+	sel    ring.Seq
+	selPos int
 }
 
 // syncSortRows is the most rows sorted within a step, on the update loop: a few
@@ -241,13 +247,13 @@ func (t *flowTable) sortStep(budget int, deadline time.Time) (int, tea.Cmd) {
 		return n, nil
 	}
 	j.sorting = true
-	entries, spec, gen := j.entries, j.spec, j.gen
-	return n, func() tea.Msg { return sortFlows(entries, spec, gen) }
+	entries, spec, gen, sel := j.entries, j.spec, j.gen, t.selSeq
+	return n, func() tea.Msg { return sortFlows(entries, spec, gen, sel) }
 }
 
 // sortFlows sorts a snapshot: by key in the direction asked, ties in the order of
 // arrival. It runs off the update loop and reads nothing the loop changes.
-func sortFlows(entries []sortEntry, spec sortSpec, gen int) tea.Msg {
+func sortFlows(entries []sortEntry, spec sortSpec, gen int, sel ring.Seq) tea.Msg {
 	if text := sortText(spec.col); text != nil {
 		rankText(entries, text)
 	}
@@ -261,11 +267,16 @@ func sortFlows(entries []sortEntry, spec sortSpec, gen int) tea.Msg {
 		}
 		return cmp.Compare(a.seq, b.seq)
 	})
-	seqs := make([]ring.Seq, len(entries))
+	msg := flowsSortedMsg{gen: gen, seqs: make([]ring.Seq, len(entries)), minSeq: ring.Seq(1<<64 - 1), sel: sel, selPos: -1}
 	for i := range entries {
-		seqs[i] = entries[i].seq
+		s := entries[i].seq
+		msg.seqs[i] = s
+		msg.minSeq = min(msg.minSeq, s)
+		if s == sel {
+			msg.selPos = i
+		}
 	}
-	return flowsSortedMsg{gen: gen, seqs: seqs}
+	return msg
 }
 
 // rankText replaces each key by the rank of its text among the distinct keys: a handful
@@ -304,14 +315,21 @@ func (t *flowTable) installSort(msg flowsSortedMsg) bool {
 		return false
 	}
 	t.job = nil
-	t.order = &frozenOrder{spec: j.spec, seqs: msg.seqs, upTo: j.upTo}
+	t.order = &frozenOrder{spec: j.spec, seqs: msg.seqs, upTo: j.upTo, minSeq: msg.minSeq}
 	t.following = false
 	// dropGone keeps the selection by row, which in a new order is another record:
-	// the record selected before is the one to find again.
+	// the record selected before is the one to find again. The sort found it, unless
+	// the selection moved or records left the ring meanwhile (then the rows are
+	// searched: the rare case).
 	prev := t.selSeq
+	compacted := len(msg.seqs) > 0 && msg.minSeq < t.ring.First()
 	t.dropGone()
 	t.selSeq = prev
-	if i, ok := t.indexOf(prev); ok && j.keepSel {
+	i, ok := msg.selPos, msg.selPos >= 0
+	if msg.sel != prev || compacted {
+		i, ok = t.indexOf(prev)
+	}
+	if ok && j.keepSel {
 		t.sel = i
 		t.top = t.sel - t.rows()/2
 	} else {
