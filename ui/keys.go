@@ -311,13 +311,17 @@ func (m *Model) handleFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // handlePaste types pasted text (bracketed paste, on by default) where text is typed:
-// the path prompt or the filter bar, cleaned of control characters first; elsewhere a
-// paste means nothing.
+// the picker's query, the path prompt or the filter bar, cleaned of control characters
+// first; elsewhere a paste means nothing.
 func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 	msg.Content = model.CleanText(msg.Content) // a newline becomes a space
 	var cmd tea.Cmd
 	switch {
-	case m.picker != nil || m.overlay != overlayNone:
+	case m.picker != nil:
+		if !m.picker.starting { // once the choice is made the query no longer counts
+			cmd = m.picker.typeInto(msg)
+		}
+	case m.overlay != overlayNone:
 	case m.prompt != nil:
 		m.prompt.input, cmd = m.prompt.input.Update(msg)
 	case m.bar.active:

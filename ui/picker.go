@@ -69,7 +69,8 @@ func newPicker(spec *Picker) *picker {
 
 func (p *picker) refilter() {
 	p.shown = p.shown[:0]
-	q := strings.ToLower(p.query.Value())
+	// Stream names hold no spaces: the ones around a query are a paste's line end.
+	q := strings.ToLower(strings.TrimSpace(p.query.Value()))
 	for i, it := range p.spec.Items {
 		if q == "" || strings.Contains(strings.ToLower(it.Name), q) || strings.Contains(strings.ToLower(it.ENI), q) {
 			p.shown = append(p.shown, i)
@@ -153,15 +154,20 @@ func (m *Model) handlePickerKey(msg tea.KeyPressMsg) tea.Cmd {
 	case m.isTyping(msg, keymap.Picker, keymap.PageDown):
 		p.sel = min(last, p.sel+p.rows(m.height))
 	default:
-		before := p.query.Value()
-		var cmd tea.Cmd
-		p.query, cmd = p.query.Update(msg)
-		if p.query.Value() != before {
-			p.refilter()
-		}
-		return cmd
+		return p.typeInto(msg)
 	}
 	return nil
+}
+
+// typeInto gives the query a key or a paste, and lists what matches the new query.
+func (p *picker) typeInto(msg tea.Msg) tea.Cmd {
+	before := p.query.Value()
+	var cmd tea.Cmd
+	p.query, cmd = p.query.Update(msg)
+	if p.query.Value() != before {
+		p.refilter()
+	}
+	return cmd
 }
 
 func (m *Model) handleFeedStarted(msg feedStartedMsg) tea.Cmd {

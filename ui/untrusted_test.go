@@ -147,3 +147,23 @@ func assertCleanFrame(t *testing.T, frame string) {
 func clean(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f && r < 0xa0 })
 }
+
+// A paste types into the picker's query, cleaned, and narrows the list as typing does.
+func TestPasteIntoThePicker(t *testing.T) {
+	dark := true
+	spec := &Picker{Group: "/vpc/flows", Items: []PickItem{
+		{Name: "eni-0aaa-all", ENI: "eni-0aaa"},
+		{Name: "eni-0bbb-all", ENI: "eni-0bbb"},
+	}, Start: func([]string) (Feed, error) { return nil, errors.New("not here") }}
+	m := New(Options{Picker: spec, Dark: &dark, Now: func() time.Time { return testNow }})
+	m.Init()
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m.Update(tea.PasteMsg{Content: "0bb\x1b[2J\n"})
+	if got := m.picker.query.Value(); got != "0bb " {
+		t.Fatalf("the query is %q after the paste", got)
+	}
+	if len(m.picker.shown) != 1 || spec.Items[m.picker.shown[0]].ENI != "eni-0bbb" {
+		t.Fatalf("the paste did not narrow the list: %v", m.picker.shown)
+	}
+	assertCleanFrame(t, m.render())
+}
