@@ -267,11 +267,7 @@ end:
 // than hashing or comparing the bytes, and a stream repeats a few dozen IDs.
 func (p *Parser) fastID(line []byte, pos, col int) (Sym, int, bool) {
 	if pos+24 > len(line) {
-		tok, next, ok := fastToken(line, pos)
-		if !ok {
-			return 0, pos, false
-		}
-		return p.intern(col, tok), next, true
+		return p.tokenID(line, pos, col)
 	}
 	b := line[pos : pos+24 : pos+24]
 	w0, w1, w2 := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:]), binary.LittleEndian.Uint64(b[16:])
@@ -288,11 +284,7 @@ func (p *Parser) fastID(line []byte, pos, col int) (Sym, int, bool) {
 		n = 16 + bits.TrailingZeros64(m)>>3
 		w2 &= lowBytes(n - 16)
 	} else {
-		tok, next, ok := fastToken(line, pos) // a long ID
-		if !ok {
-			return 0, pos, false
-		}
-		return p.intern(col, tok), next, true
+		return p.tokenID(line, pos, col) // a long ID
 	}
 	if n == 0 || b[n] != ' ' || n == 1 && b[0] == '-' {
 		return 0, pos, false
@@ -302,6 +294,16 @@ func (p *Parser) fastID(line []byte, pos, col int) (Sym, int, bool) {
 		*e = idEntry{w: [3]uint64{w0, w1, w2}, sym: p.intern(col, b[:n])}
 	}
 	return e.sym, pos + n + 1, true
+}
+
+// tokenID is fastID for an ID that is not read as three words: near the end of the
+// line, or longer than 23 bytes.
+func (p *Parser) tokenID(line []byte, pos, col int) (Sym, int, bool) {
+	tok, next, ok := fastToken(line, pos)
+	if !ok {
+		return 0, pos, false
+	}
+	return p.intern(col, tok), next, true
 }
 
 // idEntry is an ID of up to 23 bytes as three words, and its Sym (0: the entry is
