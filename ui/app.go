@@ -72,6 +72,10 @@ type Options struct {
 	// conversation, the command that opens the same records again. Empty: "flowlens"
 	// and the source's name.
 	Command string
+	// CommandOpen says Command's window ends when it runs (a log group or S3 read
+	// without --until): the ticket writes the time it is written as --until, so that the
+	// command opens the same records whenever it is run.
+	CommandOpen bool
 	// Restored, when set, is called by Run once the terminal is restored and before the
 	// feed is closed: from then on nothing is left on screen to put back.
 	Restored func()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/pairs"
 	"github.com/flowlens/flowlens/model/ring"
 )
 
@@ -661,5 +662,20 @@ func TestSortInstallFindsTheSelection(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The command a ticket ends with opens the same records later: a window that ends
+// when the command runs gets the ticket's time as its end; a closed one is kept.
+func TestTicketCommandClosesAnOpenWindow(t *testing.T) {
+	var k pairs.Key
+	m, _ := newTestModel(t, true, 160, 48)
+	m.opts.Command = "flowlens --since 2024-05-01T11:45:00Z --log-group /vpc/flows"
+	if got := m.seeAgain(k); strings.Contains(got, "--until") {
+		t.Errorf("a closed window got an end: %s", got)
+	}
+	m.opts.CommandOpen = true
+	if got := m.seeAgain(k); !strings.HasPrefix(got, m.opts.Command+" --until 2024-05-01T12:00:00Z --filter ") {
+		t.Errorf("the open window is not closed at the ticket's time (12:00 UTC): %s", got)
 	}
 }

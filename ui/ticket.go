@@ -247,6 +247,9 @@ func (m *Model) seeAgain(k pairs.Key) string {
 		}
 	}
 	cmd := m.opts.Command
+	if cmd != "" && m.opts.CommandOpen {
+		cmd += " --until " + m.now().UTC().Format(time.RFC3339)
+	}
 	if cmd == "" {
 		cmd = "flowlens"
 		if m.src.Source != "" {

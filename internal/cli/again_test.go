@@ -15,7 +15,7 @@ func TestAgainCommandDropsTheFilter(t *testing.T) {
 	if err := cmd.ParseFlags(args); err != nil {
 		t.Fatal(err)
 	}
-	got := againCommand(cmd, cmd.Flags().Args(), time.Now(), time.UTC)
+	got, _ := againCommand(cmd, cmd.Flags().Args(), time.Now(), time.UTC)
 	want := "flowlens --local-time --rules sg.json --rules 'my eni.json' flows.log"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
@@ -35,7 +35,7 @@ func TestAgainCommandKeepsCredentialsOut(t *testing.T) {
 		if err := cmd.ParseFlags([]string{"--endpoint-url", c.in, "--region", "eu-west-1"}); err != nil {
 			t.Fatal(err)
 		}
-		got := againCommand(cmd, nil, time.Now(), time.UTC)
+		got, _ := againCommand(cmd, nil, time.Now(), time.UTC)
 		if strings.Contains(got, "s3cret") || strings.Contains(got, "alice") || !strings.Contains(got, c.want) {
 			t.Errorf("%s: the command is %s, want %s in it", c.in, got, c.want)
 		}
@@ -52,7 +52,7 @@ func TestAgainCommandFixesTheWindow(t *testing.T) {
 	if err := cmd.ParseFlags([]string{"--log-group", "/vpc/flows", "--since", "15m", "--until", "2026-03-01T12:20:00+01:00", "--", "-odd.log"}); err != nil {
 		t.Fatal(err)
 	}
-	got := againCommand(cmd, cmd.Flags().Args(), now, time.UTC)
+	got, _ := againCommand(cmd, cmd.Flags().Args(), now, time.UTC)
 	want := "flowlens --log-group /vpc/flows --since 2026-03-01T12:15:00Z --until 2026-03-01T11:20:00Z ./-odd.log"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
@@ -69,25 +69,31 @@ func TestAgainCommandFixesTheWindow(t *testing.T) {
 
 // A windowed source given without --since read its default window back from when the
 // explorer started: the ticket writes that start, not nothing, which would mean the
-// default window before whenever the ticket is read. Files have no window.
+// default window before whenever the ticket is read. Without --until (and not told to
+// follow) the window is open: the ticket writes its own time as the end. Files have no
+// window.
 func TestAgainCommandWritesTheDefaultWindow(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
 	for _, c := range []struct {
 		args []string
 		want string
+		open bool
 	}{
-		{[]string{"--log-group", "/vpc/flows"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows"},
-		{[]string{"--log-group", "/vpc/flows", "--until", "12:20"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows --until 2026-03-01T12:20:00Z"},
-		{[]string{"s3://b/AWSLogs/"}, "flowlens --since 2026-03-01T11:30:00Z s3://b/AWSLogs/"},
-		{[]string{"--since", "1h", "s3://b/AWSLogs/"}, "flowlens --since 2026-03-01T11:30:00Z s3://b/AWSLogs/"},
-		{[]string{"flows.log"}, "flowlens flows.log"},
+		{[]string{"--log-group", "/vpc/flows"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows", true},
+		{[]string{"--log-group", "/vpc/flows", "--until", "12:20"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows --until 2026-03-01T12:20:00Z", false},
+		{[]string{"--log-group", "/vpc/flows", "--follow"}, "flowlens --since 2026-03-01T12:15:00Z --follow --log-group /vpc/flows", false},
+		{[]string{"--log-group", "/vpc/flows", "--follow=false"}, "flowlens --since 2026-03-01T12:15:00Z --follow=false --log-group /vpc/flows", true},
+		{[]string{"s3://b/AWSLogs/"}, "flowlens --since 2026-03-01T11:30:00Z s3://b/AWSLogs/", true},
+		{[]string{"--since", "1h", "s3://b/AWSLogs/"}, "flowlens --since 2026-03-01T11:30:00Z s3://b/AWSLogs/", true},
+		{[]string{"flows.log"}, "flowlens flows.log", false},
+		{[]string{"--follow", "flows.log"}, "flowlens --follow flows.log", false},
 	} {
 		cmd := newExplorerCommand(streams{})
 		if err := cmd.ParseFlags(c.args); err != nil {
 			t.Fatal(err)
 		}
-		if got := againCommand(cmd, cmd.Flags().Args(), now, time.UTC); got != c.want {
-			t.Errorf("%v:\ngot  %s\nwant %s", c.args, got, c.want)
+		if got, open := againCommand(cmd, cmd.Flags().Args(), now, time.UTC); got != c.want || open != c.open {
+			t.Errorf("%v:\ngot  %s (open %v)\nwant %s (open %v)", c.args, got, open, c.want, c.open)
 		}
 	}
 }

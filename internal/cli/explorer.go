@@ -52,8 +52,10 @@ type explorerOptions struct {
 	// athenaTable is the table the queries key's SQL reads.
 	athenaTable string
 	// again is the command line that opens the same source, without --filter: the
-	// explorer's ticket ends with it (ui.Options.Command).
-	again string
+	// explorer's ticket ends with it (ui.Options.Command). againOpen: its window ends
+	// when it runs (ui.Options.CommandOpen).
+	again     string
+	againOpen bool
 }
 
 // againCommand writes the command line as given, the flags that were set and the
@@ -63,17 +65,22 @@ type explorerOptions struct {
 // they meant when the explorer started (now, read in zone): the ticket is read later,
 // and "the last 15 minutes" would then be another window. For the same reason a
 // windowed source (a log group, S3) given without --since gets the start of its
-// default window written out.
-func againCommand(cmd *cobra.Command, args []string, now time.Time, zone *time.Location) string {
+// default window written out. open reports that the window has no end but the moment
+// the command runs (a windowed source without --until, not told to --follow): the
+// ticket then writes its own time as --until, which this start-up cannot know.
+func againCommand(cmd *cobra.Command, args []string, now time.Time, zone *time.Location) (line string, open bool) {
 	words := []string{"flowlens"}
-	if !cmd.Flags().Changed("since") {
-		window := time.Duration(0)
-		switch {
-		case cmd.Flags().Changed("log-group"):
-			window = cloudwatch.DefaultSince
-		case isS3(args):
-			window = s3src.DefaultSince
-		}
+	fl := cmd.Flags()
+	window := time.Duration(0)
+	switch {
+	case fl.Changed("log-group"):
+		window = cloudwatch.DefaultSince
+	case isS3(args):
+		window = s3src.DefaultSince
+	}
+	follow, _ := fl.GetBool("follow")
+	open = window > 0 && !fl.Changed("until") && !(fl.Changed("follow") && follow)
+	if !fl.Changed("since") {
 		if window > 0 {
 			// Written first: the other flags keep their order, and a reader sees the
 			// window that was not typed at once.
@@ -117,7 +124,7 @@ func againCommand(cmd *cobra.Command, args []string, now time.Time, zone *time.L
 		}
 		words = append(words, shellWord(a))
 	}
-	return strings.Join(words, " ")
+	return strings.Join(words, " "), open
 }
 
 // bareURL is a URL flag's value as the ticket may show it: scheme, host and path,
@@ -181,7 +188,7 @@ Start with the bundled demo, no AWS account needed:
 				return err
 			}
 			opts.sources = args
-			opts.again = againCommand(cmd, args, time.Now(), displayZone(opts.local))
+			opts.again, opts.againOpen = againCommand(cmd, args, time.Now(), displayZone(opts.local))
 			return runExplorer(cmd.Context(), opts)
 		},
 	}
@@ -341,6 +348,7 @@ func runExplorer(ctx context.Context, opts *explorerOptions) (err error) {
 		Queries:     opts.queries,
 		Names:       lookup,
 		Command:     opts.again,
+		CommandOpen: opts.againOpen,
 		// Once the terminal is back, the source is closed; a signal during that wait
 		// (Ctrl+C in a cooked terminal is one) means now.
 		Restored: func() { screen.down(); watch.makeUrgent() },
