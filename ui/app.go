@@ -525,7 +525,10 @@ type rulesFetchedMsg struct {
 // no fetch is under way. The answer replaces the previous one, merged onto the rules
 // from files.
 func (m *Model) fetchRules() tea.Cmd {
-	if m.opts.FetchRules == nil || m.fetching || len(m.interfaces) == m.fetchedFor {
+	// Not during a reload: the fetch would merge its answer with the files as they were
+	// before the reload, and, begun after the reload's generation, would be taken in
+	// after it. The reload fetches for every interface seen anyway.
+	if m.opts.FetchRules == nil || m.fetching || m.reloading || len(m.interfaces) == m.fetchedFor {
 		return nil
 	}
 	m.fetching = true
@@ -538,7 +541,7 @@ func (m *Model) fetchRules() tea.Cmd {
 		set, err := fetch(ids)
 		msg := rulesFetchedMsg{set: set, count: len(ids), err: err, gen: gen}
 		if err == nil {
-			msg.taken = take(files, set)
+			msg.taken = take(files, set, set)
 		}
 		return msg
 	}

@@ -19,7 +19,10 @@ type Names interface {
 
 // ruleLearner is a Names that also reads names out of rules sets (a *names.Lookup reads
 // interfaces' tags and descriptions and groups' names).
-type ruleLearner interface{ Use(*names.Snapshot) }
+type ruleLearner interface {
+	Prepare(*rules.Set) *names.Snapshot
+	Use(*names.Snapshot)
+}
 
 // rulesTaken is what the explorer takes in when rules arrive (a live fetch's answer, a
 // reload's): the rules it judges with and the names they give, both built in the
@@ -32,17 +35,22 @@ type rulesTaken struct {
 }
 
 // takeRules is the function a rules command calls, on its own goroutine, to build what
-// the explorer takes in from files (may be nil) and live (may be nil): it reads only
-// what it is given, and the rules sets are read-only once built.
-func (m *Model) takeRules() func(files, live *rules.Set) rulesTaken {
-	_, learns := m.opts.Names.(ruleLearner)
-	return func(files, live *rules.Set) rulesTaken {
+// the explorer takes in from files (may be nil) and live (may be nil), naming what
+// named says (a fetch's answer; nil: the files and the answer, as a reload names both,
+// the answer last): it reads only what it is
+// given and the names' current snapshot, and the rules sets are read-only once built.
+func (m *Model) takeRules() func(files, live, named *rules.Set) rulesTaken {
+	learner, learns := m.opts.Names.(ruleLearner)
+	return func(files, live, named *rules.Set) rulesTaken {
 		merged := rules.NewSet()
 		merged.Merge(files)
 		merged.Merge(live)
 		t := rulesTaken{set: merged}
 		if learns {
-			t.names = names.Prepare(merged)
+			if named == nil {
+				named = merged
+			}
+			t.names = learner.Prepare(named)
 		}
 		return t
 	}

@@ -706,25 +706,70 @@ func TestLiveRulesNamesJoinWhenTakenIn(t *testing.T) {
 	}
 }
 
-// The names are the rules': a reload whose files no longer name a group leaves it
-// without a name, as the verdicts are left without its rules.
-func TestReloadedRulesTakeTheirNamesAway(t *testing.T) {
+// A live answer names what it mentions: an interface it no longer mentions (a
+// Lambda's, deleted since, whose records the ring still holds) keeps its name.
+func TestLiveNamesOutliveTheirInterface(t *testing.T) {
 	_, files := simCase(t, appToDB)
 	rs := loadFiles(t, files, nil)
-	id, name := namedGroup(t, rs)
-	lookup := names.New(rs, nil)
-	dark := true
-	m := New(Options{Feed: newFakeFeed(), Dark: &dark, Rules: rs, Names: lookup, Now: func() time.Time { return testNow },
-		ReloadRules: func() (*rules.Set, error) { return rules.NewSet(), nil }})
-	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
-	if got := lookup.Group(id); got != name {
-		t.Fatalf("before the reload the group is named %q, want %q", got, name)
+	var named *rules.Interface
+	for _, ifc := range rs.Interfaces() {
+		if n := names.New(rs, nil).Interface(ifc.ID); n != "" {
+			named = ifc
+			break
+		}
 	}
-	for _, msg := range runBatch(press(m, "R")) {
+	if named == nil {
+		t.Fatal("no named interface in the case")
+	}
+	lookup := names.New(nil, nil)
+	answer := rs
+	dark := true
+	m := New(Options{Feed: newFakeFeed(), Dark: &dark, Names: lookup, Now: func() time.Time { return testNow },
+		FetchRules: func([]string) (*rules.Set, error) { return answer, nil }})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	recs, _ := simCase(t, appToDB)
+	deliver(m, feed.Batch{Records: recs})
+	m.fetching, m.fetchedFor = false, 0
+	for _, msg := range runBatch(m.fetchRules()) {
 		m.Update(msg)
 	}
-	if got := lookup.Group(id); got != "" || !m.rules.Empty() {
-		t.Fatalf("after a reload of empty files the group is still named %q", got)
+	want := lookup.Interface(named.ID)
+	if want == "" {
+		t.Fatal("the live answer named nothing")
+	}
+	answer = rules.NewSet() // the interface is gone
+	m.fetchedFor = 0
+	for _, msg := range runBatch(m.fetchRules()) {
+		m.Update(msg)
+	}
+	if got := lookup.Interface(named.ID); got != want {
+		t.Fatalf("after an answer without it the interface is named %q, want %q", got, want)
+	}
+}
+
+// A fetch never starts while a reload is under way: begun after the reload's
+// generation, it would be taken in after it, with the files as they were before.
+func TestNoFetchDuringAReload(t *testing.T) {
+	recs, _ := simCase(t, appToDB)
+	dark := true
+	m := New(Options{Feed: newFakeFeed(), Dark: &dark, Now: func() time.Time { return testNow },
+		FetchRules:  func([]string) (*rules.Set, error) { return rules.NewSet(), nil },
+		ReloadRules: func() (*rules.Set, error) { return rules.NewSet(), nil }})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	deliver(m, feed.Batch{Records: recs})
+	m.fetching, m.fetchedFor = false, 0
+	reload := press(m, "R")
+	if reload == nil || !m.reloading {
+		t.Fatal("R started no reload")
+	}
+	if m.fetchRules() != nil {
+		t.Fatal("a live fetch started while the rules were being reloaded")
+	}
+	for _, msg := range runBatch(reload) {
+		m.Update(msg)
+	}
+	if m.reloading {
+		t.Fatal("the reload did not end")
 	}
 }
 

@@ -54,7 +54,7 @@ func BenchmarkLiveRulesArrive(b *testing.B) {
 	take := m.takeRules()
 	for b.Loop() {
 		b.StopTimer()
-		msg := rulesFetchedMsg{set: set, count: 20_000, gen: m.rulesGen, taken: take(nil, set)}
+		msg := rulesFetchedMsg{set: set, count: 20_000, gen: m.rulesGen, taken: take(nil, set, set)}
 		b.StartTimer()
 		m.handleRulesFetched(msg)
 	}
@@ -68,6 +68,6 @@ func BenchmarkLiveRulesTake(b *testing.B) {
 	m.opts.Names = names.New(nil, nil)
 	take := m.takeRules()
 	for b.Loop() {
-		take(nil, set)
+		take(nil, set, set)
 	}
 }

@@ -88,7 +88,7 @@ func (m *Model) reloadRules() tea.Cmd {
 			}
 			msg.count = len(ids)
 		}
-		msg.taken = take(files, msg.live)
+		msg.taken = take(files, msg.live, nil)
 		return msg
 	}
 }

@@ -62,7 +62,7 @@ type flowsSortedMsg struct {
 	seqs []ring.Seq
 	// What installing the order would otherwise walk every row for, on the update
 	// loop (a few milliseconds at 5M): the oldest record in it, and where the record
-	// selected when the sort began (sel) went; selPos is -1 when it is not a row.
+	// selected when the last key was read (sel) went; selPos is -1 when it is not a row.
 	minSeq ring.Seq
 	sel    ring.Seq
 	selPos int
@@ -326,7 +326,7 @@ func (t *flowTable) installSort(msg flowsSortedMsg) bool {
 	t.dropGone()
 	t.selSeq = prev
 	i, ok := msg.selPos, msg.selPos >= 0
-	if msg.sel != prev || compacted {
+	if j.keepSel && (msg.sel != prev || compacted) {
 		i, ok = t.indexOf(prev)
 	}
 	if ok && j.keepSel {

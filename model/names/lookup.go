@@ -39,40 +39,41 @@ func New(rs *rules.Set, ranges *Ranges) *Lookup {
 	return l
 }
 
-// AddRules adds the names of a rules set (more --live-rules answers, a reloaded file).
-// What it says about an interface, instance or group overrides what was known.
+// AddRules adds the names of a rules set (the --rules files at start; the explorer
+// adds its live answers and reloads with Prepare and Use, off its update loop). What it
+// says about an interface, instance or group overrides what was known; what it does
+// not mention stays known (an interface deleted since, a Lambda's, keeps its name).
 func (l *Lookup) AddRules(rs *rules.Set) {
 	if l == nil || rs == nil {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	merged := rules.NewSet()
-	if old := l.names.Load(); old != nil {
-		merged.Merge(old.set)
-	}
-	merged.Merge(rs)
-	l.names.Store(build(merged))
+	l.names.Store(l.Prepare(rs).ix)
 }
 
-// Snapshot is the names one rules set gives. Prepare builds it, at a cost that grows
-// with the set (a large account's 20,000 interfaces take tens of milliseconds), where
-// that cost blocks nobody; Use puts it in place at once.
+// Snapshot is the names a lookup would have with a rules set added (Prepare). Building
+// it costs what the set's size does (a large account's 20,000 interfaces take tens of
+// milliseconds), so it is built where that blocks nobody; Use puts it in place at once.
 type Snapshot struct{ ix *index }
 
-// Prepare builds the names rs gives (nil: none). It reads rs only, and may run on any
-// goroutine.
-func Prepare(rs *rules.Set) *Snapshot {
-	if rs == nil {
-		rs = rules.NewSet()
+// Prepare builds what AddRules(rs) would make the names, without changing them: the
+// names known now with rs's added over them. It only reads the lookup, and may run on
+// any goroutine; a Use of another snapshot between Prepare and Use is lost when this
+// one is used, so a caller prepares one at a time (the explorer drops a fetch's answer
+// that a reload overtook).
+func (l *Lookup) Prepare(rs *rules.Set) *Snapshot {
+	merged := rules.NewSet()
+	if l != nil {
+		if old := l.names.Load(); old != nil {
+			merged.Merge(old.set)
+		}
 	}
-	return &Snapshot{build(rs)}
+	merged.Merge(rs)
+	return &Snapshot{build(merged)}
 }
 
-// Use replaces every name the rules gave so far with s's; the AWS ranges stay. The
-// explorer gives it the rules it judges with (the files and the live answers merged),
-// so that names and verdicts come from the same rules, and a name the rules no longer
-// give goes.
+// Use puts s in place: what AddRules would have done when s was prepared.
 func (l *Lookup) Use(s *Snapshot) {
 	if l == nil || s == nil {
 		return

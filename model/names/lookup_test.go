@@ -136,10 +136,12 @@ func TestAddRules(t *testing.T) {
 	}
 }
 
-// Use replaces what the rules named (the explorer gives it the rules it judges with,
-// whole), and keeps the AWS ranges; Prepare reads nil as no rules.
+// Prepare builds what AddRules would make the names without changing them, and Use
+// puts that in place: later answers override, what they do not mention stays (an
+// interface deleted since keeps its name), and the AWS ranges stay.
 func TestPrepareAndUse(t *testing.T) {
-	first, err := rules.Load(strings.NewReader(`{"NetworkInterfaces":[{"NetworkInterfaceId":"eni-1","PrivateIpAddress":"10.0.0.1","TagSet":[{"Key":"Name","Value":"web-1"}]}]}`), "a")
+	first, err := rules.Load(strings.NewReader(`{"NetworkInterfaces":[{"NetworkInterfaceId":"eni-1","PrivateIpAddress":"10.0.0.1","TagSet":[{"Key":"Name","Value":"web-1"}]},
+{"NetworkInterfaceId":"eni-2","PrivateIpAddress":"10.0.0.2","TagSet":[{"Key":"Name","Value":"db-old"}]}]}`), "a")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,19 +154,18 @@ func TestPrepareAndUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := New(first, ranges)
-	snap := Prepare(second)
-	if l.Addr(addr("10.0.0.1")) != "web-1" {
+	snap := l.Prepare(second)
+	if l.Interface("eni-2") != "db-old" {
 		t.Fatal("Prepare changed the lookup before Use")
 	}
 	l.Use(snap)
-	if l.Addr(addr("10.0.0.1")) != "" || l.Interface("eni-2") != "db-1" || l.Name(addr("52.216.1.1")) != "S3" {
+	if l.Addr(addr("10.0.0.1")) != "web-1" || l.Interface("eni-2") != "db-1" || l.Name(addr("52.216.1.1")) != "S3" {
 		t.Errorf("after Use: %q %q %q", l.Addr(addr("10.0.0.1")), l.Interface("eni-2"), l.Name(addr("52.216.1.1")))
 	}
-	l.Use(Prepare(nil))
-	if l.Interface("eni-2") != "" || l.Name(addr("52.216.1.1")) != "S3" {
-		t.Errorf("after Use(Prepare(nil)): %q %q", l.Interface("eni-2"), l.Name(addr("52.216.1.1")))
-	}
 	var none *Lookup
+	if s := none.Prepare(second); s == nil {
+		t.Error("a nil lookup prepared nothing")
+	}
 	none.Use(snap) // a nil lookup names nothing, and takes nothing
 }
 
