@@ -125,7 +125,7 @@ var defaults = []Binding{
 	{StatsExpand, Stats, []string{"z"}, "expand the panel to the whole screen, or back"},
 	{StatsMetric, Stats, []string{"c"}, "rank by flows, bytes, packets or rejects (cycles)"},
 	{StatsDrill, Stats, []string{"enter"}, "add the row to the filter (srcaddr=...) and show its flows; a click does the same"},
-	{PairsCollapse, Pairs, []string{"c"}, "fold repeated conversations (same initiator, responder and port, protocol, verdict) into one row with a count, or unfold; enter on a group lists its conversations"},
+	{PairsCollapse, Pairs, []string{"c"}, "fold repeated conversations (same initiator, responder and port, protocol, verdict) into one row with a count, or unfold; enter on a group lists its conversations or folds them again"},
 	{Sort, Lists, []string{"o"}, "sort by the next column (time, bytes, packets, count, verdict, ...; then arrival order), shown in the header; the order holds still while records arrive"},
 	{SortReverse, Lists, []string{"O"}, "reverse the sort"},
 	{Resort, Lists, []string{"u"}, "sort again, taking in the records that arrived since the order was held"},

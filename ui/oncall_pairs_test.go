@@ -14,6 +14,7 @@ import (
 	"github.com/flowlens/flowlens/internal/sim"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/names"
+	"github.com/flowlens/flowlens/model/ring"
 	"github.com/flowlens/flowlens/model/rules"
 )
 
@@ -404,6 +405,26 @@ func TestConversationsCollapse(t *testing.T) {
 	pressDone(m, "c")
 	if m.pv.collapsed || m.pv.lines() != flat {
 		t.Fatalf("c did not unfold: %d lines of %d", m.pv.lines(), flat)
+	}
+
+	// Enter on one of an expanded group's conversations opens its records, as it does
+	// unfolded (it folded the group).
+	pressDone(m, "c")
+	for i, g := range m.pv.groups {
+		if g.n == 120 {
+			m.pv.sel = m.pv.itemOf(int32(i), -1)
+		}
+	}
+	m.pv.clamp()
+	pressDone(m, "enter", "j")
+	member := m.pv.selected()
+	if m.pv.onGroupLine() || member == nil {
+		t.Fatal("no member of the group selected")
+	}
+	want := ring.Seq(newestSeq(m.pairs, m.rules, member))
+	pressDone(m, "enter")
+	if m.mode != modeFlows || m.table.selSeq != want {
+		t.Fatalf("enter on a group's conversation: mode %v, record %d selected, want %d", m.mode, m.table.selSeq, want)
 	}
 }
 

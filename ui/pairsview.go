@@ -286,11 +286,11 @@ func (v *pairsView) lines() int {
 	return len(v.rows)
 }
 
-// toggleGroup expands the selected group, or folds the group of the selected line; it
-// reports whether a group was selected.
+// toggleGroup expands the selected group or folds it again; it reports whether a
+// group's line was selected (on a conversation's line, enter opens its records).
 func (v *pairsView) toggleGroup() bool {
-	if !v.collapsed || v.sel >= len(v.items) {
-		return false
+	if !v.onGroupLine() {
+		return false // a conversation's line: enter opens its records
 	}
 	it := v.items[v.sel]
 	g := &v.groups[it.group]
