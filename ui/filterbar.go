@@ -110,11 +110,17 @@ func (f *filterBar) browse(delta int) bool {
 // key is the label of the filter key (/ unless rebound); what counts the matches
 // ("" for records, "conversations" in the pairs view).
 func (f *filterBar) Render(s Styles, key string, matches, total int, filtered bool, what string) string {
-	var marker, right string
+	var marker, right, showing string
 	switch {
 	case f.err != nil:
 		marker = s.Invalid.Render("✗ " + key)
 		right = s.Invalid.Render(errorText(f.err))
+		// The table keeps the last valid expression, which may be a prefix of what is
+		// typed ("no" on the way to "not"): say which, so rows are not misread.
+		showing = s.Muted.Render("showing all")
+		if filtered {
+			showing = s.Muted.Render("showing " + f.applied + ": " + matchCount(matches, total, what))
+		}
 	case f.active || filtered:
 		marker = s.Valid.Render("✓ " + key)
 		if filtered {
@@ -144,7 +150,14 @@ func (f *filterBar) Render(s Styles, key string, matches, total int, filtered bo
 		for _, l := range f.errorLines() {
 			b.WriteString(fit("  "+s.Invalid.Render(l), f.width) + "\n")
 		}
+		if sw := ansi.StringWidth(showing); lw+sw+2 <= f.width {
+			return b.String() + fit(left+spaces(f.width-lw-sw)+showing, f.width)
+		}
 		return b.String() + fit(left, f.width)
+	}
+	if showing != "" {
+		right += "  " + showing
+		rw = ansi.StringWidth(right)
 	}
 	if lw+rw+2 > f.width {
 		right = ansi.Truncate(right, max(0, f.width-lw-2), "…")

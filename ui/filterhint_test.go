@@ -55,3 +55,22 @@ func TestFilterTimeOfDayInTheZoneShown(t *testing.T) {
 		t.Fatalf("start>=13:58 in local time (+02:00): err %v, %d matches, want 120", m.bar.err, m.view.Len())
 	}
 }
+
+// While the expression typed is invalid the table keeps the last valid one, which may
+// be a prefix of it ("rej" on the way to "rej and"): the bar says which, and how many
+// it lets through, beside the error.
+func TestAnInvalidFilterSaysWhatIsShown(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, feed.Batch{Records: testRecords(300)})
+	press(m, "/")
+	typeText(m, "rej")
+	m.Update(debounceMsg{gen: m.bar.gen})
+	typeText(m, " and")
+	m.Update(debounceMsg{gen: m.bar.gen})
+	if m.bar.err == nil || m.bar.applied != "rej" {
+		t.Fatalf("err %v, applied %q", m.bar.err, m.bar.applied)
+	}
+	if bar := lineWith(screen(m), "✗ /"); !strings.Contains(bar, "showing rej: 100 of 300 match") {
+		t.Errorf("the bar does not say what is shown: %s", bar)
+	}
+}
