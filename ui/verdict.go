@@ -169,6 +169,9 @@ func (v *verdictPane) setPair(ix *pairs.Index, r *model.Flow, rs *rules.Set) {
 			note := "nothing recorded"
 			if i == 1 && j.Initiator != pairs.SideUnknown {
 				note = "no reply recorded (yet)"
+				if req := p.Dir(first); req != nil && req.Records > 0 && req.Action() == "REJECT" {
+					note = "none: the request was rejected"
+				}
 			}
 			add(mark+padRight(label, 9)+" "+note, vsMuted, false)
 		default:
