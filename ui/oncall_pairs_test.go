@@ -805,3 +805,15 @@ func namedGroup(t *testing.T, rs *rules.Set) (id, name string) {
 	t.Fatal("no named group in the case")
 	return "", ""
 }
+
+// The count beside the title tells the conversations the index holds but the list does
+// not yet apart from the title's "new at the end" (listed since the order was made).
+func TestConversationsNotListedYetAreNotNew(t *testing.T) {
+	v := &pairsView{rows: make([]pairRow, 5), height: 20}
+	for _, room := range []int{200, 30} {
+		got := v.counts(8, room)
+		if !strings.HasSuffix(got, " 3 not listed yet") || strings.Contains(got, "new") {
+			t.Errorf("room %d: %q", room, got)
+		}
+	}
+}

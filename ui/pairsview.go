@@ -656,8 +656,10 @@ func (v *pairsView) counts(total, room int) string {
 		long = on + " · every one of " + thousands(total) + " conversations"
 		short = on + " · all"
 	case listed < total:
-		long = on + " · " + thousands(listed) + " listed of " + thousands(total) + " conversations: " + thousands(total-listed) + " came in since"
-		short = on + " · " + thousands(total-listed) + " new"
+		// Not "new": the title's "new at the end" are conversations listed since the
+		// order was made; these are not listed yet (the next refresh lists them).
+		long = on + " · " + thousands(listed) + " listed of " + thousands(total) + " conversations: " + thousands(total-listed) + " not listed yet"
+		short = on + " · " + thousands(total-listed) + " not listed yet"
 	default:
 		long = on + " · " + thousands(listed) + " listed of " + thousands(total) + " conversations: " + thousands(listed-total) + " gone since"
 		short = on + " · " + thousands(listed-total) + " gone"
