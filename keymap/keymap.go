@@ -35,6 +35,9 @@ const (
 	Prompt Context = "prompt" // typing the path an export or a ticket is written to
 )
 
+// contexts are all the contexts, in the order the README's key table lists them.
+var contexts = []Context{Global, Move, Table, Pairs, Lists, Stats, Filter, Picker, Prompt}
+
 // typing are the contexts where keys type text, and the actions of other contexts that
 // still work there, by their keys that type nothing: ctrl+c quits while a filter is
 // typed, the arrows move through the streams while their names are typed.
@@ -386,7 +389,7 @@ func displayKeys(keys []string) string {
 func (m *Map) Markdown() string {
 	var b strings.Builder
 	b.WriteString("| where | keys | action | does |\n|---|---|---|---|\n")
-	for _, c := range []Context{Global, Move, Table, Pairs, Stats, Filter, Picker} {
+	for _, c := range contexts {
 		for _, bd := range m.Bindings(c) {
 			keys := make([]string, len(bd.Keys))
 			for i, k := range bd.Keys {

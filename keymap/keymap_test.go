@@ -183,3 +183,15 @@ func TestListsKeysConflictInBothLists(t *testing.T) {
 		t.Error("resort was not rebound to z, a key of another view")
 	}
 }
+
+// The README's key table lists every binding: a context left out of it (the lists' sort
+// keys once were) leaves keys a reader cannot find.
+func TestMarkdownListsEveryBinding(t *testing.T) {
+	m := Default()
+	table := m.Markdown()
+	for _, b := range defaults {
+		if !strings.Contains(table, "| "+string(b.Context)+" | ") || !strings.Contains(table, "`"+string(b.Action)+"`") {
+			t.Errorf("%s (%s) is not in the key table", b.Action, b.Context)
+		}
+	}
+}
