@@ -48,10 +48,10 @@ func (o *athenaOptions) check(changed func(string) bool) error {
 		return nil
 	}
 	if o.output != "" && !strings.HasPrefix(o.output, "s3://") {
-		return usagef("bad --athena-output %q: want s3://bucket/prefix/", o.output)
+		return valuef("bad --athena-output %q: want s3://bucket/prefix/", o.output)
 	}
 	if strings.TrimSpace(o.table) == "" || strings.ContainsAny(o.table, `".`) {
-		return usagef("bad --athena-table %q: give the table's name, and its database with --athena-database", o.table)
+		return valuef("bad --athena-table %q: give the table's name, and its database with --athena-database", o.table)
 	}
 	return nil
 }
@@ -78,13 +78,13 @@ func (r *sourceRequest) athenaQuery(now time.Time) (athena.Query, error) {
 	var err error
 	if r.since != "" {
 		if q.Since, err = cloudwatch.ParseWhen(r.since, now, r.zone); err != nil {
-			return q, usagef("bad --since: %v", err)
+			return q, valuef("bad --since: %v", err)
 		}
 	}
 	q.Until = now
 	if r.until != "" {
 		if q.Until, err = cloudwatch.ParseWhen(r.until, now, r.zone); err != nil {
-			return q, usagef("bad --until: %v", err)
+			return q, valuef("bad --until: %v", err)
 		}
 	}
 	if !q.Until.After(q.Since) {

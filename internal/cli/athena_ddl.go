@@ -67,7 +67,7 @@ func runAthenaDDL(ctx context.Context, opts *athenaDDLOptions) error {
 	}
 	for _, name := range []string{opts.table, opts.database} {
 		if strings.ContainsAny(name, "`.\"") {
-			return usagef("bad table or database name %q", name)
+			return valuef("bad table or database name %q", name)
 		}
 	}
 	read := readOptions{format: opts.format}

@@ -33,6 +33,10 @@ type ExitError struct {
 	// Usage adds the command's usage after the message: for mistakes in the shape of the
 	// command line, where the list of flags is the help that is needed.
 	Usage bool
+	// Hint adds a line that points at the command's help instead: for a flag whose value
+	// is wrong, where the message says how (a filter's caret, a time's forms) and forty
+	// lines of flags after it would push it off the screen.
+	Hint bool
 }
 
 func (e *ExitError) Error() string {
@@ -50,6 +54,12 @@ func usageError(err error) error { return &ExitError{Code: ExitUsage, Err: err, 
 
 func usagef(format string, args ...any) error { return usageError(fmt.Errorf(format, args...)) }
 
+// valuef is a usage error in a flag's value ("bad --filter: ..."): status 2, the
+// message, and where the help is.
+func valuef(format string, args ...any) error {
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...), Hint: true}
+}
+
 // inputError is a flag whose value names input that cannot be used, such as a --rules
 // file that is missing or is not describe-* JSON. It is the command line's fault, so the
 // status is 2 as for any usage mistake, but the usage is left out: a list of flags would
@@ -61,8 +71,8 @@ func silent(code int) error { return &ExitError{Code: code} }
 
 // exitStatus reports err on stderr as the command line's contract says, and returns the
 // status to exit with. cmdUsage is the usage of the command that failed, printed after a
-// usage error.
-func exitStatus(err error, stderr io.Writer, cmdUsage func() string) int {
+// usage error; cmdPath is its name ("flowlens print"), for a hint.
+func exitStatus(err error, stderr io.Writer, cmdUsage func() string, cmdPath string) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -74,8 +84,11 @@ func exitStatus(err error, stderr io.Writer, cmdUsage func() string) int {
 	if exit.Err != nil {
 		fmt.Fprintf(stderr, "flowlens: %v\n", err)
 	}
-	if exit.Usage && cmdUsage != nil {
+	switch {
+	case exit.Usage && cmdUsage != nil:
 		fmt.Fprintf(stderr, "\n%s", cmdUsage())
+	case exit.Hint && cmdPath != "":
+		fmt.Fprintf(stderr, "(%s --help lists the flags)\n", cmdPath)
 	}
 	return exit.Code
 }

@@ -51,7 +51,7 @@ func (o *readOptions) parsedFormat() (*model.Format, error) {
 	}
 	fm, err := model.ParseFormat(o.format)
 	if err != nil {
-		return nil, usagef("bad --format: %v", err)
+		return nil, valuef("bad --format: %v", err)
 	}
 	return fm, nil
 }
@@ -94,9 +94,9 @@ func filterUsageError(expr string, err error) error {
 	var fe *filter.Error
 	if errors.As(err, &fe) {
 		shown, caret := caretWindow(expr, fe.Pos)
-		return usagef("bad --filter: %v\n  %s\n  %s^", err, shown, strings.Repeat(" ", caret))
+		return valuef("bad --filter: %v\n  %s\n  %s^", err, shown, strings.Repeat(" ", caret))
 	}
-	return usagef("bad --filter: %v", err)
+	return valuef("bad --filter: %v", err)
 }
 
 // caretHalf is how many characters are shown on each side of the caret: a mistake in a
@@ -250,11 +250,11 @@ func (o *cloudWatchOptions) config(followByDefault bool, now time.Time) (cloudwa
 		return cfg, usageError(err)
 	}
 	if cfg.Since, err = cloudwatch.ParseWhen(o.since, now, o.zone); err != nil {
-		return cfg, usagef("bad --since: %v", err)
+		return cfg, valuef("bad --since: %v", err)
 	}
 	if o.until != "" {
 		if cfg.Until, err = cloudwatch.ParseWhen(o.until, now, o.zone); err != nil {
-			return cfg, usagef("bad --until: %v", err)
+			return cfg, valuef("bad --until: %v", err)
 		}
 	}
 	cfg.Follow = followByDefault && o.until == ""

@@ -30,11 +30,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root := newRootCommand(streams{in: stdin, out: stdout, errOut: stderr})
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
-	usage := root.UsageString
+	usage, path := root.UsageString, root.CommandPath()
 	if cmd != nil {
-		usage = cmd.UsageString
+		usage, path = cmd.UsageString, cmd.CommandPath()
 	}
-	return exitStatus(err, stderr, usage)
+	return exitStatus(err, stderr, usage, path)
 }
 
 // newRootCommand builds the whole command tree; completions and the man pages are

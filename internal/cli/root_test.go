@@ -96,6 +96,7 @@ func TestExitStatus(t *testing.T) {
 		{"runtime", errors.New("the disk is on fire"), ExitRuntime, "flowlens: the disk is on fire\n"},
 		{"wrapped", fmt.Errorf("reading: %w", usagef("bad --x")), ExitUsage, "flowlens: reading: bad --x\n\nUsage: flowlens x\n"},
 		{"usage", usagef("bad --x"), ExitUsage, "flowlens: bad --x\n\nUsage: flowlens x\n"},
+		{"value", valuef("bad --x: no"), ExitUsage, "flowlens: bad --x: no\n(flowlens x --help lists the flags)\n"},
 		{"input", inputError(errors.New("bad --rules: f.json:1:2: oops")), ExitUsage, "flowlens: bad --rules: f.json:1:2: oops\n"},
 		{"already reported", silent(ExitRuntime), ExitRuntime, ""},
 		{"SIGINT", silent(signalStatus(syscall.SIGINT)), 130, ""},
@@ -104,7 +105,7 @@ func TestExitStatus(t *testing.T) {
 		{"SIGTERM", silent(signalStatus(syscall.SIGTERM)), ExitOK, ""},
 	} {
 		var stderr bytes.Buffer
-		if code := exitStatus(tc.err, &stderr, usage); code != tc.code || stderr.String() != tc.want {
+		if code := exitStatus(tc.err, &stderr, usage, "flowlens x"); code != tc.code || stderr.String() != tc.want {
 			t.Errorf("%s: exit %d, stderr %q; want %d, %q", tc.name, code, stderr.String(), tc.code, tc.want)
 		}
 	}
@@ -118,7 +119,7 @@ func TestStopped(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if code := exitStatus(stopped(ctx), io.Discard, nil); code != 130 {
+	if code := exitStatus(stopped(ctx), io.Discard, nil, ""); code != 130 {
 		t.Errorf("a cancelled context: exit %d, want 130", code)
 	}
 	for sig, want := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: ExitOK, syscall.SIGHUP: 129} {
@@ -127,7 +128,7 @@ func TestStopped(t *testing.T) {
 			t.Fatal(err)
 		}
 		<-ctx.Done()
-		if code := exitStatus(stopped(ctx), io.Discard, nil); code != want {
+		if code := exitStatus(stopped(ctx), io.Discard, nil, ""); code != want {
 			t.Errorf("%v: exit %d, want %d", sig, code, want)
 		}
 		stop()
@@ -148,7 +149,7 @@ func TestSecondSignalIsUrgent(t *testing.T) {
 	if s := <-firsts; s != syscall.SIGQUIT {
 		t.Fatalf("first hook got %v", s)
 	}
-	if code := exitStatus(stopped(w.ctx), io.Discard, nil); code != 131 {
+	if code := exitStatus(stopped(w.ctx), io.Discard, nil, ""); code != 131 {
 		t.Errorf("SIGQUIT: exit %d, want 131", code)
 	}
 	syscall.Kill(syscall.Getpid(), syscall.SIGINT)
@@ -170,6 +171,25 @@ func TestSecondSignalIsUrgent(t *testing.T) {
 	}
 	if w2.ctx.Err() != nil || len(firsts) != 0 {
 		t.Error("an urgent watch stopped in order instead of at once")
+	}
+}
+
+// A flag's bad value ends with the message and where the help is, not forty lines of
+// flags that push the message (a filter's caret) off the screen; a mistake in the shape
+// of the command line still gets the usage.
+func TestABadValueIsNotBuriedUnderTheUsage(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f.log")
+	if err := os.WriteFile(file, []byte("2 123456789012 eni-0a1b2c3d4e5f6a7b0 10.0.1.5 10.0.2.9 443 51000 6 10 840 1714564800 1714564860 ACCEPT OK\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runForOutput(t, "print", "--filter", "dsport=22", file)
+	if code != ExitUsage || !strings.Contains(errOut, "did you mean 'dstport'") || !strings.HasSuffix(errOut, "(flowlens print --help lists the flags)\n") || strings.Contains(errOut, "Usage:") {
+		t.Errorf("exit %d:\n%s", code, errOut)
+	}
+	code, _, errOut = runForOutput(t, "print", "--no-such-flag", file)
+	if code != ExitUsage || !strings.Contains(errOut, "Usage:") {
+		t.Errorf("an unknown flag: exit %d:\n%s", code, errOut)
 	}
 }
 

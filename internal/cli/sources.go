@@ -92,7 +92,7 @@ func checkSourceFlags(args []string, s3 *s3Options, changed func(string) bool, s
 	}
 	for _, a := range s3.accounts {
 		if !isAccountID(strings.TrimSpace(a)) {
-			return usagef("bad --s3-account %q: want a 12-digit AWS account ID", a)
+			return valuef("bad --s3-account %q: want a 12-digit AWS account ID", a)
 		}
 	}
 	return nil
@@ -117,12 +117,12 @@ func (r *sourceRequest) s3Config(now time.Time) (s3src.Config, error) {
 	var err error
 	if r.since != "" {
 		if cfg.Since, err = cloudwatch.ParseWhen(r.since, now, r.zone); err != nil {
-			return cfg, usagef("bad --since: %v", err)
+			return cfg, valuef("bad --since: %v", err)
 		}
 	}
 	if r.until != "" {
 		if cfg.Until, err = cloudwatch.ParseWhen(r.until, now, r.zone); err != nil {
-			return cfg, usagef("bad --until: %v", err)
+			return cfg, valuef("bad --until: %v", err)
 		}
 	}
 	if r.follow && r.until != "" {

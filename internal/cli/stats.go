@@ -174,23 +174,23 @@ func (o *statsOptions) spec(format *model.Format) (stats.Spec, error) {
 	var spec stats.Spec
 	var err error
 	if spec.By, err = stats.ParseColumns(o.by, fopts); err != nil {
-		return spec, usagef("bad --by: %v", err)
+		return spec, valuef("bad --by: %v", err)
 	}
 	if strings.TrimSpace(o.bin) != "" {
 		if spec.Bin, err = stats.ParseBin(o.bin); err != nil {
-			return spec, usagef("bad --bin: %v", err)
+			return spec, valuef("bad --bin: %v", err)
 		}
 	}
 	if strings.TrimSpace(o.distinct) != "" {
 		c, err := stats.ParseColumn(o.distinct, fopts)
 		if err != nil {
-			return spec, usagef("bad --distinct: %v", err)
+			return spec, valuef("bad --distinct: %v", err)
 		}
 		spec.Distinct = &c
 	}
 	if strings.TrimSpace(o.sort) != "" {
 		if spec.Sort, err = stats.ParseMetric(o.sort); err != nil {
-			return spec, usagef("bad --sort: %v", err)
+			return spec, valuef("bad --sort: %v", err)
 		}
 		if spec.Sort == stats.Distinct && spec.Distinct == nil {
 			return spec, usagef("--sort distinct needs --distinct FIELD: the field whose distinct values are counted")
