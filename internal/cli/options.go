@@ -193,7 +193,10 @@ func (o *cloudWatchOptions) bind(cmd *cobra.Command) {
 	fl.StringArrayVar(&o.logGroups, "log-group", nil, "read flow logs from the CloudWatch Logs `GROUP` (repeatable, up to 10; flowlens groups lists them)")
 	fl.StringArrayVar(&o.enis, "eni", nil, "only the network interface `ID`, such as eni-0abc1234def567890 (repeatable; flowlens enis lists them)")
 	fl.StringVar(&o.streamPrefix, "stream-prefix", "", "only the log streams whose name starts with `PREFIX`")
-	fl.StringVar(&o.since, "since", "15m", "read from `WHEN`: a duration before now (15m, 2h, 1d), a time of day (09:10) or a time (2025-03-01T12:00:00Z, '2025-03-01 12:00'), without an offset in the zone times are shown in (UTC, or local with the explorer's --local-time); the records whose start is at or after it (default for an s3:// source and --athena: 1h)")
+	fl.StringVar(&o.since, "since", "15m", "read from `WHEN`: a duration before now (15m, 2h, 1d), a time of day (09:10) or a time (2025-03-01T12:00:00Z, '2025-03-01 12:00'), without an offset in the zone times are shown in (UTC, or local with the explorer's --local-time); the records whose start is at or after it (default 15m with --log-group, 1h for an s3:// source and --athena; files are read whole)")
+	// The value behind the flag is CloudWatch's default; pflag's own "(default 15m)" would
+	// say it of every source.
+	fl.Lookup("since").DefValue = ""
 	fl.StringVar(&o.until, "until", "", "read up to `WHEN` (a duration before now, or a time read as --since reads it), then stop")
 	fl.BoolVarP(&o.follow, "follow", "f", false, "with --log-group, keep reading new records (Live Tail) until interrupted")
 	fl.BoolVar(&o.poll, "poll", false, "follow by polling FilterLogEvents instead of Live Tail")
