@@ -146,7 +146,7 @@ var defaults = []Binding{
 	{ExportCSV, Global, []string{"E"}, "export the view (flows or conversations) as CSV"},
 	{ExportRaw, Global, []string{"w"}, "write the flows in view as flow-log text with its header line: flowlens FILE opens the same records"},
 	{Ticket, Global, []string{"T"}, "write a Markdown ticket of the selected verdict (both ends, the rule, the fix, the records) and copy it (OSC 52)"},
-	{Queries, Global, []string{"y"}, "write the view's filter as a Logs Insights query, a filter pattern, Athena SQL and an alarm to a file and the clipboard"},
+	{Queries, Global, []string{"y"}, "write the view's filter as a Logs Insights query, a filter pattern, Athena SQL and an alarm to a file (asks where) and the clipboard"},
 	{Help, Global, []string{"?"}, "help"},
 	{Quit, Global, []string{"q", "ctrl+c"}, "quit; a key that types nothing (ctrl+c) quits even while typing"},
 

@@ -594,7 +594,8 @@ func TestExportInThePairsViewWritesConversations(t *testing.T) {
 	}
 }
 
-// y writes the view's filter in the forms AWS runs to a file, and sets the clipboard.
+// y asks for a path, as the exports do, then writes the view's filter in the forms AWS
+// runs to it, and sets the clipboard.
 func TestQueriesKeyWritesTheViewsQueries(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
 	var asked string
@@ -605,9 +606,18 @@ func TestQueriesKeyWritesTheViewsQueries(t *testing.T) {
 	}
 	deliver(m, feed.Batch{Records: testRecords(10)})
 	m.applyFilter("reject", true)
-	cmd := press(m, "y")
+	press(m, "y")
+	if m.prompt == nil || !strings.HasPrefix(m.prompt.input.Value(), filepath.Join(m.opts.ExportDir, "flowlens-queries-")) {
+		t.Fatal("y asked for no path")
+	}
+	press(m, "ctrl+u")
+	typeText(m, "q.txt") // a path typed out of habit goes to the prompt, not the filter
+	cmd := press(m, "enter")
 	if cmd == nil {
 		t.Fatal("y gave no command")
+	}
+	if m.bar.applied != "reject" {
+		t.Fatalf("the filter became %q", m.bar.applied)
 	}
 	var written queriesWrittenMsg
 	clipboard := false
@@ -627,11 +637,11 @@ func TestQueriesKeyWritesTheViewsQueries(t *testing.T) {
 	if !clipboard {
 		t.Error("no clipboard command")
 	}
-	if !strings.Contains(m.message, "written to "+written.path) {
-		t.Errorf("message %q", m.message)
+	if written.path != filepath.Join(m.opts.ExportDir, "q.txt") || !strings.HasPrefix(m.message, "wrote "+written.path) {
+		t.Errorf("written to %s, message %q", written.path, m.message)
 	}
 	press(m, "p")
-	press(m, "y")
+	press(m, "y", "enter")
 	if !askedPairs {
 		t.Error("the conversations view did not ask for the both-directions part")
 	}

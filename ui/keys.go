@@ -90,7 +90,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case m.is(msg, keymap.Ticket):
 		return m.askTicket()
 	case m.is(msg, keymap.Queries):
-		return m.writeQueries()
+		return m.askQueries()
 	case m.is(msg, keymap.VerdictZoom) && m.mode != modeStats:
 		m.zoomVerdict(!m.verdictZoom)
 	case m.is(msg, keymap.ReloadRules):

@@ -38,10 +38,10 @@ func exportName(kind string, conversations bool, now time.Time) string {
 	if conversations {
 		base += "pairs-"
 	}
-	if kind == "ticket" {
-		base = "flowlens-ticket-"
+	if kind == "ticket" || kind == "queries" {
+		base = "flowlens-" + kind + "-"
 	}
-	ext := map[string]string{"jsonl": "jsonl", "csv": "csv", "raw": "log", "ticket": "md"}[kind]
+	ext := map[string]string{"jsonl": "jsonl", "csv": "csv", "raw": "log", "ticket": "md", "queries": "txt"}[kind]
 	return base + now.UTC().Format("20060102-150405") + "." + ext
 }
 
@@ -68,7 +68,7 @@ func (m *Model) askTicket() tea.Cmd {
 
 // askPath opens the prompt for an export or a ticket.
 func (m *Model) askPath(kind, what string) tea.Cmd {
-	name := exportName(kind, m.mode == modePairs && kind != "ticket" && kind != "raw", m.now())
+	name := exportName(kind, m.mode == modePairs && kind != "ticket" && kind != "raw" && kind != "queries", m.now())
 	in := textinput.New()
 	in.Prompt = ""
 	in.CharLimit = 4096
@@ -101,9 +101,12 @@ func (m *Model) handlePromptKey(msg tea.KeyPressMsg) tea.Cmd {
 	case m.is(msg, keymap.PromptConfirm):
 		m.prompt = nil
 		to := exportTarget{path: m.resolvePath(p.input.Value(), p.name), name: p.name}
-		if p.kind == "ticket" {
+		switch p.kind {
+		case "ticket":
 			m.startTicket(to)
-		} else {
+		case "queries":
+			return m.writeQueries(to)
+		default:
 			m.export(p.kind, to)
 		}
 		return nil

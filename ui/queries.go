@@ -17,17 +17,21 @@ type queriesWrittenMsg struct {
 	err  error
 }
 
-// writeQueries writes the current view's filter in the forms AWS runs (Options.Queries:
-// the Logs Insights query, the CloudWatch filter pattern, Athena SQL and, when the
-// pattern is exact, the commands of an alarm) to a file, and puts them on the clipboard
-// with OSC 52, which terminals that allow it (and tmux with set-clipboard on) take; the
-// others ignore it, so the file is where they always are. In the conversations view
-// the forms say only the part of the filter that keeps both directions.
-func (m *Model) writeQueries() tea.Cmd {
+// askQueries opens the prompt for the file the view's queries are written to, as the
+// exports and the ticket do: a path typed out of habit after y must not land in the
+// filter bar.
+func (m *Model) askQueries() tea.Cmd {
 	if m.opts.Queries == nil {
 		m.notify("the queries of the view cannot be written here", true, 5*time.Second)
 		return nil
 	}
+	return m.askPath("queries", "the view's queries (Insights, filter pattern, Athena, alarm)")
+}
+
+// writeQueries writes the filter applied in the forms AWS runs (the text of
+// --show-query) for the formats seen, to the file of to, off the update loop, and
+// copies it to the clipboard.
+func (m *Model) writeQueries(to exportTarget) tea.Cmd {
 	formats := make([]*model.Format, 0, len(m.formats))
 	for _, f := range m.formats {
 		formats = append(formats, f)
@@ -38,9 +42,8 @@ func (m *Model) writeQueries() tea.Cmd {
 		m.notify("no queries: "+err.Error(), true, 8*time.Second)
 		return nil
 	}
-	dir, base := m.opts.ExportDir, "flowlens-queries-"+m.now().UTC().Format("20060102-150405")
 	write := func() tea.Msg {
-		path, err := writeNew(dir, base, "txt", func(w io.Writer) error {
+		path, err := writeTo(to.path, to.name, func(w io.Writer) error {
 			_, err := io.WriteString(w, text)
 			return err
 		})
@@ -59,5 +62,6 @@ func (m *Model) handleQueriesWritten(msg queriesWrittenMsg) {
 	if err != nil {
 		abs = msg.path
 	}
-	m.notify("queries (Insights, filter pattern, Athena, alarm) written to "+abs+" and copied to the clipboard where the terminal allows it (OSC 52)", false, 15*time.Second)
+	// The path first: a narrow status bar cuts the end of a message.
+	m.notify("wrote "+abs+": the queries (Insights, filter pattern, Athena, alarm), also copied to the clipboard where the terminal allows it (OSC 52)", false, 15*time.Second)
 }
