@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowlens/flowlens/feed"
 	"github.com/flowlens/flowlens/model"
@@ -238,4 +239,25 @@ func diffState(before, after map[string]string) string {
 		diffs = append(diffs[:20], fmt.Sprintf("  and %d more", len(diffs)-20))
 	}
 	return strings.Join(diffs, "\n")
+}
+
+// On a small terminal the help wraps a long description under itself instead of cutting
+// it: every line fits in the box, and the end of each description is there.
+func TestHelpWrapsOnASmallTerminal(t *testing.T) {
+	m, _ := newTestModel(t, true, 80, 24)
+	press(m, "?")
+	lines := m.overlayLines()
+	var all strings.Builder
+	for _, l := range lines {
+		plain := ansi.Strip(l)
+		if w := ansi.StringWidth(plain); w > 80-2 {
+			t.Fatalf("a help line of %d columns in a box of 78: %q", w, plain)
+		}
+		all.WriteString(strings.TrimSpace(plain) + " ")
+	}
+	for _, want := range []string{"clear the filter", "the order holds still while records arrive"} {
+		if !strings.Contains(all.String(), want) {
+			t.Errorf("the help lost %q", want)
+		}
+	}
 }

@@ -264,10 +264,22 @@ func (m *Model) renderOverlay(w, h int) string {
 func (m *Model) helpLines() []string {
 	s := m.styles
 	var lines []string
+	// A description longer than the line is wrapped under itself, not cut: on a
+	// small terminal the help is where the keys must be readable. (The box's border
+	// takes two columns, the indent three.)
+	item := func(key string, keyW int, keyStyle lipgloss.Style, desc string) {
+		k := padRight(key, keyW)
+		for i, part := range wrap(desc, 0, max(16, m.width-2-3-keyW-1)) {
+			if i > 0 {
+				k = padRight("", keyW)
+			}
+			lines = append(lines, "   "+keyStyle.Render(k)+s.Text.Render(part))
+		}
+	}
 	section := func(title string, c keymap.Context) {
 		lines = append(lines, "", s.Header.Render(" "+title))
 		for _, b := range m.keys.Help(c) {
-			lines = append(lines, "   "+s.Key.Render(padRight(b.Help().Key, 16))+s.Text.Render(b.Help().Desc))
+			item(b.Help().Key, 16, s.Key, b.Help().Desc)
 		}
 	}
 	section("Anywhere", keymap.Global)
@@ -278,16 +290,17 @@ func (m *Model) helpLines() []string {
 	section("Stats view", keymap.Stats)
 	section("Filter bar", keymap.Filter)
 	section("Path prompt (exports, the ticket)", keymap.Prompt)
-	lines = append(lines, "",
-		s.Header.Render(" Filter language")+s.Muted.Render("  (docs/filter.md has it all)"),
-		"   "+s.Text.Render("action=REJECT dstport=22      terms side by side must all match"),
-		"   "+s.Text.Render("src=10.0.0.0/8 dport=1024-65535   CIDRs and port ranges"),
-		"   "+s.Text.Render("proto=tcp  flags=syn  dport=ssh    names for protocols, flags, services"),
-		"   "+s.Text.Render("reject or (icmp and not egress)   and, or, not / !, parentheses"),
-		"   "+s.Text.Render("addr=X  port=X                     either side; bare words search the record"),
-		"",
-		s.Muted.Render(" Keys can be rebound by action name in "+keymap.ConfigPath()),
-	)
+	lines = append(lines, "", s.Header.Render(" Filter language")+s.Muted.Render("  (docs/filter.md has it all)"))
+	for _, ex := range [][2]string{
+		{"action=REJECT dstport=22", "terms side by side must all match"},
+		{"src=10.0.0.0/8 dport=1024-65535", "CIDRs and port ranges"},
+		{"proto=tcp  flags=syn  dport=ssh", "names for protocols, flags, services"},
+		{"reject or (icmp and not egress)", "and, or, not / !, parentheses"},
+		{"addr=X  port=X", "either side; bare words search the record"},
+	} {
+		item(ex[0], 34, s.Text, ex[1])
+	}
+	lines = append(lines, "", s.Muted.Render(" Keys can be rebound by action name in "+keymap.ConfigPath()))
 	return lines
 }
 
