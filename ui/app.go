@@ -63,9 +63,9 @@ type Options struct {
 	// Names names addresses, interfaces and groups (rules, --live-rules, AWS's address
 	// ranges); nil names nothing. It may gain names while the explorer runs (live rules,
 	// ranges downloaded in the background); reading it is safe meanwhile. One that can
-	// Use a names.Snapshot (a *names.Lookup) is given the names of the rules the
-	// explorer judges with, each time they change: a live fetch's answer, a reload's
-	// once it succeeded.
+	// Prepare and Use a names.Snapshot (a *names.Lookup) learns the names of every rules
+	// set the explorer takes in: a live fetch's answer, a reload's once it succeeded
+	// (prepared in the command that fetched them, put in place on the update loop).
 	Names Names
 	// Command is how the explorer was started, without its filter ("flowlens --demo",
 	// "flowlens --rules sg.json flows.log"): a ticket ends with it and a filter for the

@@ -27,8 +27,8 @@ type ruleLearner interface {
 // rulesTaken is what the explorer takes in when rules arrive (a live fetch's answer, a
 // reload's): the rules it judges with and the names they give, both built in the
 // command that fetched them. For a large account (20,000 interfaces) merging the sets
-// and building the names take about 100 ms, which the update loop must not spend
-// (BenchmarkLiveRulesArrive).
+// and building the names take tens of milliseconds, which the update loop must not
+// spend (BenchmarkLiveRulesTake; BenchmarkLiveRulesArrive is what is left on it).
 type rulesTaken struct {
 	set   *rules.Set      // the files' rules with the live answer merged over them
 	names *names.Snapshot // nil when the names cannot learn
@@ -37,8 +37,8 @@ type rulesTaken struct {
 // takeRules is the function a rules command calls, on its own goroutine, to build what
 // the explorer takes in from files (may be nil) and live (may be nil), naming what
 // named says (a fetch's answer; nil: the files and the answer, as a reload names both,
-// the answer last): it reads only what it is
-// given and the names' current snapshot, and the rules sets are read-only once built.
+// the answer last). It reads only what it is given and the names' current snapshot,
+// and the rules sets are read-only once built.
 func (m *Model) takeRules() func(files, live, named *rules.Set) rulesTaken {
 	learner, learns := m.opts.Names.(ruleLearner)
 	return func(files, live, named *rules.Set) rulesTaken {
