@@ -28,9 +28,13 @@ func (m *Model) askQueries() tea.Cmd {
 	return m.askPath("queries", "the view's queries (Insights, filter pattern, Athena, alarm)")
 }
 
-// writeQueries writes the filter applied in the forms AWS runs (the text of
-// --show-query) for the formats seen, to the file of to, off the update loop, and
-// copies it to the clipboard.
+// writeQueries writes the filter applied in the forms AWS runs (Options.Queries: the
+// Logs Insights query, the CloudWatch filter pattern, Athena SQL and, when the pattern
+// is exact, the commands of an alarm) for the formats seen to the file of to, off the
+// update loop, and puts them on the clipboard with OSC 52, which terminals that allow
+// it (and tmux with set-clipboard on) take; the others ignore it, so the file is where
+// they always are. In the conversations view the forms say only the part of the filter
+// that keeps both directions.
 func (m *Model) writeQueries(to exportTarget) tea.Cmd {
 	formats := make([]*model.Format, 0, len(m.formats))
 	for _, f := range m.formats {
