@@ -32,7 +32,7 @@ const (
 	Stats  Context = "stats"  // the stats view's panels
 	Filter Context = "filter" // typing a filter
 	Picker Context = "picker" // choosing the log streams to tail, typing to narrow them
-	Prompt Context = "prompt" // typing the path an export or a ticket is written to
+	Prompt Context = "prompt" // typing the path an export, a ticket or the queries are written to
 )
 
 // contexts are all the contexts, in the order the README's key table lists them.

@@ -93,17 +93,17 @@ server=$(tm display-message -p '#{pid}')
 # (a control client has been seen to drop a command under load): the caller resyncs.
 ctl() {
   printf '%s\n' "$1" >&"${CTL[1]}"
-  local line inblk=0 t0=${EPOCHREALTIME/[.,]/}
+  local line inblk=0 left t0=${EPOCHREALTIME/[.,]/}
   reply=()
-  while IFS= read -r -t 3 line <&"${CTL[0]}"; do
+  # Three seconds in all, not per line: a stream of lines that never ends the answer
+  # once held a soak for ten minutes with no key sent.
+  while left=$(( 3000000 - (${EPOCHREALTIME/[.,]/} - t0) )); (( left > 0 )); do
+    IFS= read -r -t "$(( left / 1000000 )).$(printf '%06d' $(( left % 1000000 )))" line <&"${CTL[0]}" || return 1
     case $line in
       %begin*) inblk=1; reply=() ;;
       %end*|%error*) if [ "$inblk" = 1 ]; then return 0; fi ;;
       *) if [ "$inblk" = 1 ]; then reply+=("$line"); fi ;;
     esac
-    # Three seconds in all, not per line: a stream of lines that never ends the answer
-    # once held a soak for ten minutes with no key sent.
-    (( ${EPOCHREALTIME/[.,]/} - t0 < 3000000 )) || return 1
   done
   return 1
 }

@@ -119,7 +119,8 @@ func (f *filterBar) Render(s Styles, key string, matches, total int, filtered bo
 		// typed ("no" on the way to "not"): say which, so rows are not misread.
 		showing = s.Muted.Render("showing all")
 		if filtered {
-			showing = s.Muted.Render("showing " + f.applied + ": " + matchCount(matches, total, what))
+			// A long expression is shortened, not the count after it.
+			showing = s.Muted.Render("showing " + truncate(f.applied, 40) + ": " + matchCount(matches, total, what))
 		}
 	case f.active || filtered:
 		marker = s.Valid.Render("✓ " + key)

@@ -57,8 +57,8 @@ func (m *Model) takeRules() func(files, live, named *rules.Set) rulesTaken {
 }
 
 // useRules puts rules the explorer has accepted in use, with their names: the one place
-// names join, so they come from the same rules as the verdicts (not from a live fetch
-// made stale by a reload, nor from a reload that failed half way).
+// names join while the explorer runs, so they come only from rules it took in (not from
+// a live fetch made stale by a reload, nor from a reload that failed half way).
 func (m *Model) useRules(t rulesTaken, how string, reload bool) {
 	if l, ok := m.opts.Names.(ruleLearner); ok && t.names != nil {
 		l.Use(t.names)

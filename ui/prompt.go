@@ -17,13 +17,13 @@ import (
 	"github.com/flowlens/flowlens/keymap"
 )
 
-// pathPrompt asks where an export or a ticket goes: one line, in place of the filter
+// pathPrompt asks where an export, a ticket or the queries go: one line, in place of the filter
 // bar, with the default path filled in; Enter writes there, Esc cancels. A relative
 // path is relative to the export directory (the working directory unless the explorer
 // was given one), ~/ is the home directory, and a directory gets the default name.
 type pathPrompt struct {
 	input textinput.Model
-	kind  string // "jsonl", "csv", "raw" or "ticket"
+	kind  string // "jsonl", "csv", "raw", "ticket" or "queries"
 	what  string // what is written, for the prompt: "the flows as CSV"
 	name  string // the default file name
 }
@@ -66,7 +66,7 @@ func (m *Model) askTicket() tea.Cmd {
 	return m.askPath("ticket", "the ticket (Markdown)")
 }
 
-// askPath opens the prompt for an export or a ticket.
+// askPath opens the prompt for an export, a ticket or the queries.
 func (m *Model) askPath(kind, what string) tea.Cmd {
 	name := exportName(kind, m.mode == modePairs && kind != "ticket" && kind != "raw" && kind != "queries", m.now())
 	in := textinput.New()
@@ -94,7 +94,7 @@ func (m *Model) promptHint() string {
 	return m.keys.Label(keymap.PromptConfirm) + " writes · " + m.keys.Label(keymap.PromptCancel) + " cancels"
 }
 
-// handlePromptKey edits the path; Enter starts the export or the ticket, Esc cancels.
+// handlePromptKey edits the path; Enter starts the writing, Esc cancels.
 func (m *Model) handlePromptKey(msg tea.KeyPressMsg) tea.Cmd {
 	p := m.prompt
 	switch {

@@ -25,7 +25,24 @@ func (m *Model) askQueries() tea.Cmd {
 		m.notify("the queries of the view cannot be written here", true, 5*time.Second)
 		return nil
 	}
-	return m.askPath("queries", "the view's queries (Insights, filter pattern, Athena, alarm)")
+	// A filter AWS cannot run is said now, not after a path was typed (the filter
+	// cannot change while the prompt is open). Compiling it again on Enter is cheap.
+	if _, err := m.viewQueries(); err != nil {
+		m.notify("no queries: "+err.Error(), true, 8*time.Second)
+		return nil
+	}
+	return m.askPath("queries", "the queries") // short: the label leaves the path its room at 80 columns
+}
+
+// viewQueries is the text of the view's queries: the filter applied, for the formats
+// seen.
+func (m *Model) viewQueries() (string, error) {
+	formats := make([]*model.Format, 0, len(m.formats))
+	for _, f := range m.formats {
+		formats = append(formats, f)
+	}
+	slices.SortFunc(formats, func(a, b *model.Format) int { return int(a.ID) - int(b.ID) })
+	return m.opts.Queries(m.bar.applied, formats, m.mode == modePairs)
 }
 
 // writeQueries writes the filter applied in the forms AWS runs (Options.Queries: the
@@ -36,12 +53,7 @@ func (m *Model) askQueries() tea.Cmd {
 // they always are. In the conversations view the forms say only the part of the filter
 // that keeps both directions.
 func (m *Model) writeQueries(to exportTarget) tea.Cmd {
-	formats := make([]*model.Format, 0, len(m.formats))
-	for _, f := range m.formats {
-		formats = append(formats, f)
-	}
-	slices.SortFunc(formats, func(a, b *model.Format) int { return int(a.ID) - int(b.ID) })
-	text, err := m.opts.Queries(m.bar.applied, formats, m.mode == modePairs)
+	text, err := m.viewQueries()
 	if err != nil {
 		m.notify("no queries: "+err.Error(), true, 8*time.Second)
 		return nil

@@ -289,7 +289,7 @@ func (m *Model) helpLines() []string {
 	section("Both lists", keymap.Lists)
 	section("Stats view", keymap.Stats)
 	section("Filter bar", keymap.Filter)
-	section("Path prompt (exports, the ticket)", keymap.Prompt)
+	section("Path prompt (exports, the ticket, the queries)", keymap.Prompt)
 	lines = append(lines, "", s.Header.Render(" Filter language")+s.Muted.Render("  (docs/filter.md has it all)"))
 	for _, ex := range [][2]string{
 		{"action=REJECT dstport=22", "terms side by side must all match"},

@@ -69,8 +69,10 @@ func TestAgainCommandFixesTheWindow(t *testing.T) {
 
 // A windowed source given without --since read its default window back from when the
 // explorer started: the ticket writes that start, not nothing, which would mean the
-// default window before whenever the ticket is read. Without --until (and not told to
-// follow) the window is open: the ticket writes its own time as the end. Files have no
+// default window before whenever the ticket is read. Without --until the window is
+// open when the explorer followed (by default, or told to): the ticket writes its own
+// time as the end, and the command follows no more (--poll without following is
+// refused); with --follow=false it ended at start-up, written here. Files have no
 // window.
 func TestAgainCommandWritesTheDefaultWindow(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
@@ -81,8 +83,10 @@ func TestAgainCommandWritesTheDefaultWindow(t *testing.T) {
 	}{
 		{[]string{"--log-group", "/vpc/flows"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows", true},
 		{[]string{"--log-group", "/vpc/flows", "--until", "12:20"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows --until 2026-03-01T12:20:00Z", false},
-		{[]string{"--log-group", "/vpc/flows", "--follow"}, "flowlens --since 2026-03-01T12:15:00Z --follow --log-group /vpc/flows", false},
-		{[]string{"--log-group", "/vpc/flows", "--follow=false"}, "flowlens --since 2026-03-01T12:15:00Z --follow=false --log-group /vpc/flows", true},
+		{[]string{"--log-group", "/vpc/flows", "--follow"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows", true},
+		{[]string{"--log-group", "/vpc/flows", "--poll", "-f"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows", true},
+		{[]string{"--log-group", "/vpc/flows", "--follow=false"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows --until 2026-03-01T12:30:00Z", false},
+		{[]string{"--log-group", "/vpc/flows", "--until", "12:20", "--poll"}, "flowlens --since 2026-03-01T12:15:00Z --log-group /vpc/flows --poll --until 2026-03-01T12:20:00Z", false},
 		{[]string{"s3://b/AWSLogs/"}, "flowlens --since 2026-03-01T11:30:00Z s3://b/AWSLogs/", true},
 		{[]string{"--since", "1h", "s3://b/AWSLogs/"}, "flowlens --since 2026-03-01T11:30:00Z s3://b/AWSLogs/", true},
 		{[]string{"flows.log"}, "flowlens flows.log", false},

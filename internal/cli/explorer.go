@@ -65,9 +65,12 @@ type explorerOptions struct {
 // they meant when the explorer started (now, read in zone): the ticket is read later,
 // and "the last 15 minutes" would then be another window. For the same reason a
 // windowed source (a log group, S3) given without --since gets the start of its
-// default window written out. open reports that the window has no end but the moment
-// the command runs (a windowed source without --until, not told to --follow): the
-// ticket then writes its own time as --until, which this start-up cannot know.
+// default window written out. A windowed source without --until read up to the
+// moment the explorer started (--follow=false: that moment is written as --until) or
+// followed (by default, or told to): then open reports it, and the ticket writes its
+// own time as --until, which this start-up cannot know. Either way the command it
+// writes reads a closed window and does not follow: --follow and --poll are left out
+// (--poll without following, and --follow with --until on S3, are refused).
 func againCommand(cmd *cobra.Command, args []string, now time.Time, zone *time.Location) (line string, open bool) {
 	words := []string{"flowlens"}
 	fl := cmd.Flags()
@@ -78,8 +81,10 @@ func againCommand(cmd *cobra.Command, args []string, now time.Time, zone *time.L
 	case isS3(args):
 		window = s3src.DefaultSince
 	}
-	follow, _ := fl.GetBool("follow")
-	open = window > 0 && !fl.Changed("until") && !(fl.Changed("follow") && follow)
+	closing := window > 0 && !fl.Changed("until") // the window's end is ours to write
+	if follow, _ := fl.GetBool("follow"); closing {
+		open = !fl.Changed("follow") || follow
+	}
 	if !fl.Changed("since") {
 		if window > 0 {
 			// Written first: the other flags keep their order, and a reader sees the
@@ -88,7 +93,7 @@ func againCommand(cmd *cobra.Command, args []string, now time.Time, zone *time.L
 		}
 	}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if f.Name == "filter" || f.Name == "log-file" {
+		if f.Name == "filter" || f.Name == "log-file" || closing && (f.Name == "follow" || f.Name == "poll") {
 			return
 		}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
@@ -115,6 +120,9 @@ func againCommand(cmd *cobra.Command, args []string, now time.Time, zone *time.L
 		}
 		words = append(words, "--"+f.Name, shellWord(v))
 	})
+	if closing && !open {
+		words = append(words, "--until", now.UTC().Format(time.RFC3339))
+	}
 	for _, a := range args {
 		// A source that begins with a dash is written as a path from here: the ticket
 		// appends --filter after the sources, which a "--" before them would make a
