@@ -55,8 +55,16 @@ func TestTimeValues(t *testing.T) {
 		{"start>=2024-05-01T10:00Z", plus2, unix(2024, 5, 1, 10, 0, 0), math.MaxUint64},
 		{"start>=2024-05-01T10:00:00+02:00", nil, unix(2024, 5, 1, 8, 0, 0), math.MaxUint64},
 		{`start>="2024-05-01 10:00"`, plus2, unix(2024, 5, 1, 8, 0, 0), math.MaxUint64},
-		// Unix seconds are Unix seconds.
+		// Unix seconds are Unix seconds; milliseconds are divided (docs/filter.md).
 		{"end>=1714557600", plus2, 1714557600, math.MaxUint64},
+		{"end>=1714557600000", nil, 1714557600, math.MaxUint64},
+		{"end=1714557600000-1714557660999", nil, 1714557600, 1714557660},
+		// Ranges of dates and of dates and times: the range's dash is the one that leaves
+		// a time on each side, not one of the dates' own.
+		{"start=2024-05-01T10:00-2024-05-01T10:20", nil, unix(2024, 5, 1, 10, 0, 0), unix(2024, 5, 1, 10, 20, 59)},
+		{"start=2024-05-01T10:00:00Z-2024-05-01T10:20:00Z", plus2, unix(2024, 5, 1, 10, 0, 0), unix(2024, 5, 1, 10, 20, 0)},
+		{"start=2024-05-01T10:00-05:00-2024-05-01T10:20-05:00", nil, unix(2024, 5, 1, 15, 0, 0), unix(2024, 5, 1, 15, 20, 59)},
+		{"start=2024-04-30-2024-05-01", nil, unix(2024, 4, 30, 0, 0, 0), unix(2024, 5, 1, 23, 59, 59)},
 	} {
 		n, err := Parse(c.expr)
 		if err != nil {

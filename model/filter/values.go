@@ -152,17 +152,28 @@ func (c *compiler) numericValue(t *Term, f model.Field, kind model.Kind, name st
 	}
 	if kind == model.KindTime && isRange {
 		// A range of times: 09:10-09:20 is from the first second of one to the last of
-		// the other.
-		if x, ok := c.timeValue(lo); ok {
-			if y, ok := c.timeValue(hi); ok {
-				if x.lo > y.hi {
-					return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("empty range '%s'", v), Hint: fmt.Sprintf("write it as %s-%s", hi, lo)}
-				}
-				if t.Op != OpEq && t.Op != OpNe {
-					return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("a range compares only with = or !=, not %s", t.Op)}
-				}
-				return interval{x.lo, y.hi}, nil
+		// the other. Dates hold dashes themselves (2025-03-14T09:10-2025-03-14T09:20,
+		// and offsets such as -05:00): the range's dash is the one that leaves a time
+		// on each side.
+		for i := range len(v) - 1 {
+			if i == 0 || v[i] != '-' {
+				continue
 			}
+			x, ok := c.timeValue(v[:i])
+			if !ok {
+				continue
+			}
+			y, ok := c.timeValue(v[i+1:])
+			if !ok {
+				continue
+			}
+			if x.lo > y.hi {
+				return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("empty range '%s'", v), Hint: fmt.Sprintf("write it as %s-%s", v[i+1:], v[:i])}
+			}
+			if t.Op != OpEq && t.Op != OpNe {
+				return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("a range compares only with = or !=, not %s", t.Op)}
+			}
+			return interval{x.lo, y.hi}, nil
 		}
 	}
 	a, okA := ParseAmount(lo, kind == model.KindNumber)
@@ -198,6 +209,16 @@ func (c *compiler) numericValue(t *Term, f model.Field, kind model.Kind, name st
 		}
 		return bad("a number or a range such as 1-5")
 	}
+	if kind == model.KindTime {
+		// Milliseconds, as records may carry them: divided before the range is
+		// checked, which they are always out of.
+		if a > 1e11 {
+			a /= 1000
+		}
+		if b > 1e11 {
+			b /= 1000
+		}
+	}
 	if a > limit || b > limit {
 		return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("value '%s' out of range for %s", v, name), Hint: fmt.Sprintf("at most %d", limit)}
 	}
@@ -206,14 +227,6 @@ func (c *compiler) numericValue(t *Term, f model.Field, kind model.Kind, name st
 	}
 	if isRange && t.Op != OpEq && t.Op != OpNe {
 		return interval{}, &Error{Pos: t.ValuePos, Msg: fmt.Sprintf("a range compares only with = or !=, not %s", t.Op)}
-	}
-	if kind == model.KindTime {
-		if a > 1e11 { // milliseconds, as records may carry them
-			a /= 1000
-		}
-		if b > 1e11 {
-			b /= 1000
-		}
 	}
 	return interval{a, b}, nil
 }
