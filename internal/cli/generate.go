@@ -39,10 +39,15 @@ With --rules-dir, also write what aws ec2 describe-security-groups,
 describe-network-acls, describe-network-interfaces and describe-subnets would print
 for the simulated VPC, for flowlens pairs --rules.`,
 		Example: `  flowlens generate --records 2000000 -o flows.log
-  flowlens generate --scenario incident --format v5 --header -o incident.log.gz --rules-dir rules/`,
+  flowlens generate --scenario incident --format v5 -o incident.log.gz --rules-dir rules/`,
 		GroupID: "other",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// v5's fields are in the simulator's order, which no reader can tell from
+			// the lines: without its header line the file could not be read back.
+			if opts.format != "v2" && !cmd.Flags().Changed("header") {
+				opts.header = true
+			}
 			return runGenerate(opts)
 		},
 	}
@@ -51,7 +56,7 @@ for the simulated VPC, for flowlens pairs --rules.`,
 	fl.IntVarP(&opts.records, "records", "n", 1_000_000, "how many records (0: the whole scenario; the realistic one is endless)")
 	fl.StringVar(&opts.format, "format", "v2", "v2 (the default format) or v5 (with tcp-flags, flow-direction and more)")
 	fl.Int64Var(&opts.seed, "seed", 1, "random seed: the same seed gives the same records")
-	fl.BoolVar(&opts.header, "header", false, "start with an S3-style header line")
+	fl.BoolVar(&opts.header, "header", false, "start with an S3-style header line (always with --format v5, whose fields are in an order only the header tells, unless --header=false)")
 	fl.StringVarP(&opts.output, "output", "o", "-", "write to `FILE` (gzip when it ends in .gz)")
 	fl.StringVar(&opts.rulesDir, "rules-dir", "", "also write the simulated VPC's security groups, NACLs, interfaces and subnets as AWS CLI JSON into `DIR`")
 	return cmd
