@@ -286,6 +286,7 @@ func New(opts Options) *Model {
 	m.setStyles(dark)
 	for _, f := range opts.Formats {
 		m.formats[f.ID] = f
+		m.table.learnFormat(f)
 	}
 	if len(opts.Notices) > 0 {
 		m.notify(strings.Join(opts.Notices, "; "), true, 15*time.Second)

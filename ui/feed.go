@@ -161,6 +161,7 @@ func (m *Model) take(recs []model.Flow) {
 			last = id
 			if _, ok := m.formats[id]; !ok {
 				m.formats[id] = model.FormatByID(id)
+				m.table.learnFormat(m.formats[id])
 			}
 		}
 		if ifc := recs[i].Interface; ifc != lastIf && ifc != 0 {

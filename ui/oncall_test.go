@@ -679,3 +679,25 @@ func TestTicketCommandClosesAnOpenWindow(t *testing.T) {
 		t.Errorf("the open window is not closed at the ticket's time (12:00 UTC): %s", got)
 	}
 }
+
+// The default format has no tcp-flags and no flow-direction: the table lays out no
+// FLAGS or DIR column, always empty, and packets take the room. A format that has them
+// brings them in, for good.
+func TestFlagsAndDirColumnsComeWithTheirFields(t *testing.T) {
+	m, _ := newTestModel(t, true, 160, 48)
+	deliver(m, feed.Batch{Records: testRecords(50)})
+	header := lineWith(screen(m), "TIME ")
+	if strings.Contains(header, "FLAGS") || strings.Contains(header, " DIR ") || !strings.Contains(header, "PKTS") {
+		t.Fatalf("v2 records: %s", header)
+	}
+	p := model.NewParser("v5", model.MustParseFormat("version srcaddr dstaddr srcport dstport protocol start end packets bytes interface-id action tcp-flags flow-direction log-status"))
+	var r model.Flow
+	if p.Parse([]byte("5 10.0.1.5 10.0.2.9 443 51000 6 1714564800 1714564860 10 840 eni-0a1b2c3d4e5f6a7b0 ACCEPT 19 egress OK"), &r) != model.LineRecord {
+		t.Fatal(p.Stats().Samples)
+	}
+	deliver(m, feed.Batch{Records: []model.Flow{r}})
+	m.Update(tea.WindowSizeMsg{Width: 220, Height: 48})
+	if header := lineWith(screen(m), "TIME "); !strings.Contains(header, "FLAGS") || !strings.Contains(header, "DIR") {
+		t.Fatalf("after a record with tcp-flags and flow-direction: %s", header)
+	}
+}

@@ -167,11 +167,12 @@ func sortColumnName(c colID) string {
 
 // nextSort is the order after spec in the cycle of the sort key: every column that
 // sorts, in the table's order (those a narrow table hides too: the title names the
-// column), then back to arrival order.
+// column; not FLAGS and DIR before a format with their fields came), then back to
+// arrival order.
 func (t *flowTable) nextSort(spec sortSpec) sortSpec {
 	var cycle []colID
 	for _, c := range allColumns {
-		if c.id != colArrow && !c.name {
+		if c.id != colArrow && !c.name && (!t.named.optional(c.id) || t.named.has(c.id)) {
 			cycle = append(cycle, c.id)
 		}
 	}

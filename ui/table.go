@@ -39,9 +39,11 @@ type flowTable struct {
 	cache         map[ring.Seq]rowText
 
 	names *nameCache
-	// named: the name columns laid out, each once a row on screen had a name for it
-	// (sticky: the columns do not come and go as the rows scroll by)
-	named namedCols
+	// named: the optional columns laid out. A name column joins once a row on screen
+	// had a name for it, FLAGS and DIR once a format seen has tcp-flags or
+	// flow-direction (the default format has neither: two columns always empty would
+	// push out packets). Sticky: the columns do not come and go as the rows scroll by.
+	named optionalCols
 
 	sortBy sortSpec     // the order asked for; arrival order when !sortBy.on
 	order  *frozenOrder // the sorted rows, nil in arrival order
@@ -168,10 +170,10 @@ func (t *flowTable) SetSize(w, h int) {
 // layoutColumns fits the columns into inner cells: the least needed go first (a name
 // column shrinks to its minimum before it goes), the addresses give way before the
 // action does, and room to spare goes to the names, then to the addresses.
-func layoutColumns(inner int, named namedCols) []column {
+func layoutColumns(inner int, named optionalCols) []column {
 	cols := make([]column, 0, len(allColumns))
 	for _, c := range allColumns {
-		if !c.name || named.has(c.id) {
+		if !named.optional(c.id) || named.has(c.id) {
 			cols = append(cols, c)
 		}
 	}
@@ -417,10 +419,11 @@ func (t *flowTable) prepare() {
 	}
 }
 
-// namedCols says which name columns the table lays out.
-type namedCols struct{ iface, src, dst bool }
+// optionalCols says which optional columns the table lays out: the names, and the
+// fields not every format has.
+type optionalCols struct{ iface, src, dst, flags, dir bool }
 
-func (n namedCols) has(c colID) bool {
+func (n optionalCols) has(c colID) bool {
 	switch c {
 	case colInterfaceName:
 		return n.iface
@@ -428,14 +431,44 @@ func (n namedCols) has(c colID) bool {
 		return n.src
 	case colDestName:
 		return n.dst
+	case colFlags:
+		return n.flags
+	case colDir:
+		return n.dir
 	}
 	return false
+}
+
+// optional reports whether column c is laid out only when has says so.
+func (optionalCols) optional(c colID) bool {
+	switch c {
+	case colInterfaceName, colSourceName, colDestName, colFlags, colDir:
+		return true
+	}
+	return false
+}
+
+// learnFormat lays out the columns of the fields f has that no format seen before had;
+// it reports whether one joined.
+func (t *flowTable) learnFormat(f *model.Format) bool {
+	if f == nil {
+		return false
+	}
+	before := t.named
+	t.named.flags = t.named.flags || f.Has(model.FTCPFlags)
+	t.named.dir = t.named.dir || f.Has(model.FFlowDirection)
+	if t.named == before || t.width == 0 {
+		return false
+	}
+	t.cols = layoutColumns(t.width-3-gutter, t.named)
+	t.invalidate()
+	return true
 }
 
 // learnNames notes the name columns r has a name for; it reports whether one was new.
 // The lookups are the cache's, which the row's cells ask next anyway.
 func (t *flowTable) learnNames(r *model.Flow) bool {
-	if t.names.names == nil || t.named == (namedCols{true, true, true}) || !r.IsData() {
+	if t.names.names == nil || t.named.iface && t.named.src && t.named.dst || !r.IsData() {
 		return false
 	}
 	before := t.named
