@@ -189,8 +189,17 @@ func TestLargeResultsComeFromTheCSV(t *testing.T) {
 	f.srv.ResetCalls()
 	viaPages := read(noS3)
 	pages := f.srv.CallsTo("GetQueryResults")
-	if len(pages) != 3 {
-		t.Errorf("%d pages for %d rows", len(pages), len(viaPages))
+	// Pages, not calls: on a loaded machine the SDK may retry a call, which asks for
+	// the same page (the same NextToken) again.
+	tokens := map[string]bool{}
+	for _, p := range pages {
+		tokens[p.String("NextToken")] = true
+	}
+	if len(tokens) != 3 {
+		t.Errorf("%d pages for %d rows", len(tokens), len(viaPages))
+	}
+	if len(pages) != len(tokens) {
+		t.Logf("%d calls for %d pages: a call was retried", len(pages), len(tokens))
 	}
 	for _, p := range pages {
 		if n, _ := p.Int("MaxResults"); n > 1000 {
