@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
-	"math/rand/v2"
 	"net/netip"
 	"sync"
 
@@ -344,17 +343,17 @@ func (b *Batch) finish(workers int) {
 		go func() {
 			defer wg.Done()
 			mine := func(addr uint32) bool { return int(addr%uint32(shards)) == shard }
-			t := newEndpointTable(b.n / shards)
+			t := newEndpointIndex(b.n / shards)
 			for i := range b.n {
 				k := &b.conv(uint32(i)).key
 				if !hasPorts(k.proto) {
 					continue
 				}
 				if mine(k.a) {
-					t.add(endpointOf(k.a, k.aPort, k.proto))
+					t.add(k.a, k.aPort, k.proto)
 				}
 				if mine(k.b) {
-					t.add(endpointOf(k.b, k.bPort, k.proto))
+					t.add(k.b, k.bPort, k.proto)
 				}
 			}
 			for i := range b.n {
@@ -364,83 +363,15 @@ func (b *Batch) finish(workers int) {
 					continue
 				}
 				if mine(k.a) {
-					c.listen[AtoB] = uint8(min(t.count(endpointOf(k.a, k.aPort, k.proto)), listenerMin))
+					c.listen[AtoB] = uint8(min(t.countOf(endpointOf(k.a, k.aPort, k.proto)), listenerMin))
 				}
 				if mine(k.b) {
-					c.listen[BtoA] = uint8(min(t.count(endpointOf(k.b, k.bPort, k.proto)), listenerMin))
+					c.listen[BtoA] = uint8(min(t.countOf(endpointOf(k.b, k.bPort, k.proto)), listenerMin))
 				}
 			}
 		}()
 	}
 	wg.Wait()
-}
-
-// endpointTable counts the conversations of endpoints: open addressing with linear
-// probing over keys that are never 0 (address numbers start at 1), cheaper than a map
-// for a million small entries.
-type endpointTable struct {
-	slots []endpointSlot
-	n     int
-	seed  uint64 // random: the ports in the keys come from the traffic (see endpointIndex.home)
-}
-
-type endpointSlot struct {
-	key   endpointKey
-	count int32
-}
-
-func newEndpointTable(expect int) *endpointTable {
-	size := 1024
-	for size*3 < expect*4 {
-		size *= 2
-	}
-	return &endpointTable{slots: make([]endpointSlot, size), seed: rand.Uint64()}
-}
-
-func (t *endpointTable) home(k endpointKey) uint64 {
-	return ((uint64(k) ^ t.seed) * 0x9E3779B97F4A7C15 >> 17) & uint64(len(t.slots)-1)
-}
-
-// add counts one more conversation of endpoint k.
-func (t *endpointTable) add(k endpointKey) {
-	if (t.n+1)*4 > len(t.slots)*3 {
-		old := t.slots
-		t.slots = make([]endpointSlot, 2*len(old))
-		for _, e := range old {
-			if e.key != 0 {
-				i := t.home(e.key)
-				for t.slots[i].key != 0 {
-					i = (i + 1) & uint64(len(t.slots)-1)
-				}
-				t.slots[i] = e
-			}
-		}
-	}
-	mask := uint64(len(t.slots) - 1)
-	for i := t.home(k); ; i = (i + 1) & mask {
-		switch t.slots[i].key {
-		case k:
-			t.slots[i].count++
-			return
-		case 0:
-			t.slots[i] = endpointSlot{k, 1}
-			t.n++
-			return
-		}
-	}
-}
-
-// count is how many conversations endpoint k was added for.
-func (t *endpointTable) count(k endpointKey) int32 {
-	mask := uint64(len(t.slots) - 1)
-	for i := t.home(k); ; i = (i + 1) & mask {
-		switch t.slots[i].key {
-		case k:
-			return t.slots[i].count
-		case 0:
-			return 0
-		}
-	}
 }
 
 // counters are a conversation's counts in the evidence, as an Index's pair keeps them.

@@ -13,7 +13,8 @@ import (
 // addressing with linear probing over the entries' numbers, a deletion shifting back
 // the entries after it as in pairTable. A pair names its endpoints by entry number,
 // which stays put while the endpoint lives, so only attaching a new pair and deleting
-// one look anything up.
+// one look anything up. A Batch counts its endpoints in one too (newEndpointIndex,
+// countOf), without dropping any.
 type endpointIndex struct {
 	slots  []uint32 // entry numbers, 0 for an empty slot; a power of two
 	shift  uint8    // 64 - log2(len(slots)): the home slot is the hash's top bits
@@ -62,9 +63,23 @@ func (x *endpointIndex) add(addr uint32, port uint16, proto uint8) uint32 {
 	return n
 }
 
-func (x *endpointIndex) grow() {
+// newEndpointIndex returns an index with room for about expect endpoints before it
+// grows (a Batch knows how many conversations it counts).
+func newEndpointIndex(expect int) *endpointIndex {
+	size := 64
+	for size*3 < expect*4 {
+		size *= 2
+	}
+	x := &endpointIndex{}
+	x.resize(size)
+	return x
+}
+
+func (x *endpointIndex) grow() { x.resize(max(64, 2*len(x.slots))) }
+
+// resize places every entry anew in size slots, with a new seed.
+func (x *endpointIndex) resize(size int) {
 	old := x.slots
-	size := max(64, 2*len(old))
 	x.slots = make([]uint32, size)
 	x.shift = uint8(64 - bits.TrailingZeros(uint(size)))
 	x.seed = rand.Uint64()
@@ -82,6 +97,20 @@ func (x *endpointIndex) grow() {
 
 // count is the number of pairs that hold entry n.
 func (x *endpointIndex) count(n uint32) int32 { return x.counts[n] }
+
+// countOf is the number of pairs that hold endpoint k, 0 when none does.
+func (x *endpointIndex) countOf(k endpointKey) int32 {
+	if len(x.slots) == 0 {
+		return 0
+	}
+	mask := uint64(len(x.slots) - 1)
+	for i := x.home(k); x.slots[i] != 0; i = (i + 1) & mask {
+		if n := x.slots[i]; x.ends.items[n] == k {
+			return x.counts[n]
+		}
+	}
+	return 0
+}
 
 // drop counts one pair fewer of entry n, and forgets the endpoint once none holds it.
 func (x *endpointIndex) drop(n uint32) {
