@@ -194,8 +194,9 @@ type Pair struct {
 	// the explorer holds one for about every other record, so the state that most
 	// conversations do not need lives out of line: extra while a record had tcp-flags,
 	// a flow-direction, a subnet-id or no times (never in the default format's records
-	// of traffic) or the pair's judgement is cached, rare while a direction has a trailing run of REJECT
-	// records or two timed records. The fields are in an order that leaves no padding.
+	// of traffic) or the pair's judgement is cached, rare while a direction has a
+	// trailing run of REJECT records or two timed records. The fields are in an order
+	// that leaves no padding.
 	Key    Key
 	counts counters
 	extra  *pairExtra
@@ -898,8 +899,8 @@ func (t *timeQueues) reset() { *t = timeQueues{} }
 // minQueue is a monotonic queue: the minimum of a window that gains values at the back
 // and loses them at the front, in amortized O(1). Entries are ordinal<<32 | value, their
 // values increasing from the front; an entry is dropped at push once a newer, smaller
-// value makes it unable ever to be the minimum. The front is dropped by slicing it
-// off by moving head; a full array whose front half is free is compacted in place
+// value makes it unable ever to be the minimum. The front is dropped by moving head; a
+// full array whose front half is free is compacted in place
 // before it would grow, so a queue of a steady window stops allocating (slicing the
 // front off instead shrank the array's capacity and made every few pushes allocate).
 type minQueue struct {
