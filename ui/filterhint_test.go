@@ -14,8 +14,7 @@ func TestFilterBarShowsTheLikelyKeyword(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
 	deliver(m, feed.Batch{Records: testRecords(300)})
 	press(m, "/")
-	typeText(m, "rejct")
-	m.Update(debounceMsg{gen: m.bar.gen})
+	typeFilter(m, "rejct")
 	if m.bar.err != nil || m.view.Len() != 0 {
 		t.Fatalf("rejct: err %v, %d matches (a text search matching nothing)", m.bar.err, m.view.Len())
 	}
@@ -56,6 +55,13 @@ func TestFilterTimeOfDayInTheZoneShown(t *testing.T) {
 	}
 }
 
+// typeFilter types s into the filter bar and lets the typing pause pass, which applies
+// it.
+func typeFilter(m *Model, s string) {
+	typeText(m, s)
+	m.Update(debounceMsg{gen: m.bar.gen})
+}
+
 // While the expression typed is invalid the table keeps the last valid one, which may
 // be a prefix of it ("rej" on the way to "rej and"): the bar says which, and how many
 // it lets through, beside the error.
@@ -63,10 +69,8 @@ func TestAnInvalidFilterSaysWhatIsShown(t *testing.T) {
 	m, _ := newTestModel(t, true, 160, 48)
 	deliver(m, feed.Batch{Records: testRecords(300)})
 	press(m, "/")
-	typeText(m, "rej")
-	m.Update(debounceMsg{gen: m.bar.gen})
-	typeText(m, " and")
-	m.Update(debounceMsg{gen: m.bar.gen})
+	typeFilter(m, "rej")
+	typeFilter(m, " and")
 	if m.bar.err == nil || m.bar.applied != "rej" {
 		t.Fatalf("err %v, applied %q", m.bar.err, m.bar.applied)
 	}

@@ -48,10 +48,7 @@ func bigAccount(b *testing.B, interfaces, groups int) *rules.Set {
 // are built in the fetch's command (not timed here; BenchmarkLiveRulesTake), so the
 // loop only puts them in use and shows the selected verdict under them.
 func BenchmarkLiveRulesArrive(b *testing.B) {
-	set := bigAccount(b, 20_000, 5_000)
-	m := loaded(b, 10_000, "")
-	m.opts.Names = names.New(nil, nil)
-	take := m.takeRules()
+	m, set, take := liveRulesBench(b, 10_000)
 	for b.Loop() {
 		b.StopTimer()
 		msg := rulesFetchedMsg{set: set, count: 20_000, gen: m.rulesGen, taken: take(nil, set, set)}
@@ -63,11 +60,17 @@ func BenchmarkLiveRulesArrive(b *testing.B) {
 // BenchmarkLiveRulesTake is what the fetch's command does with that answer, off the
 // update loop: the merge and the names.
 func BenchmarkLiveRulesTake(b *testing.B) {
-	set := bigAccount(b, 20_000, 5_000)
-	m := loaded(b, 1_000, "")
-	m.opts.Names = names.New(nil, nil)
-	take := m.takeRules()
+	_, set, take := liveRulesBench(b, 1_000)
 	for b.Loop() {
 		take(nil, set, set)
 	}
+}
+
+// liveRulesBench is an explorer holding records, with a names lookup, the large
+// account's rules, and what its rules commands build from them.
+func liveRulesBench(b *testing.B, records int) (*Model, *rules.Set, func(files, live, named *rules.Set) rulesTaken) {
+	set := bigAccount(b, 20_000, 5_000)
+	m := loaded(b, records, "")
+	m.opts.Names = names.New(nil, nil)
+	return m, set, m.takeRules()
 }
